@@ -1,0 +1,20 @@
+module github.com/modelpeek/modelpeek
+
+go 1.26.0
+
+require (
+	fyne.io/systray v1.12.2
+	github.com/chromedp/cdproto v0.159.2
+	github.com/chromedp/chromedp v0.23.0
+	github.com/fsnotify/fsnotify v1.10.1
+	github.com/godbus/dbus/v5 v5.2.4
+	github.com/google/flatbuffers v25.12.19+incompatible
+	github.com/nlpodyssey/gopickle v0.2.0
+	github.com/pkg/browser v0.0.0-20240102092130-5ac0b6a4141c
+	go.uber.org/goleak v1.3.0
+	golang.org/x/sync v0.25.0
+	golang.org/x/sys v0.50.0
+	google.golang.org/protobuf v1.36.12
+)
+
+require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect

@@ -1,0 +1,109 @@
+// Package layout turns a model graph into a laid-out View: node boxes with
+// positions and sizes, edge routes, and collapsible groups. The View's JSON
+// is what the browser draws; its shape is documented here and is the
+// contract between this package and assets/web.
+package layout
+
+// View is a laid-out graph, ready to draw. Coordinates are in CSS pixels at
+// zoom 1, origin top-left, y growing downwards (data flows top to bottom).
+type View struct {
+	// Width and Height bound every node, group and edge point.
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
+	// Nodes are the boxes to draw: model nodes, graph inputs and outputs,
+	// stubs of split sources, and collapsed groups.
+	Nodes []Node `json:"nodes"`
+	// Edges are the lines to draw between Nodes.
+	Edges []Edge `json:"edges"`
+	// Groups are name-scope groups. Expanded groups are drawn as a frame
+	// around their members; a collapsed group appears as one Node of Kind
+	// "group" and its members are absent.
+	Groups []Group `json:"groups"`
+	// Stats counts what is drawn: ModelNodes is the number of model nodes
+	// drawn as individual boxes (Kind "op"), ModelEdges the number of edges
+	// drawn between such boxes or from/to graph inputs and outputs. The page
+	// copies them to #graph data-nodes / data-edges.
+	Stats Stats `json:"stats"`
+}
+
+// Stats counts the drawn model nodes and edges, and the whole graph's.
+type Stats struct {
+	ModelNodes int `json:"modelNodes"`
+	ModelEdges int `json:"modelEdges"`
+	// TotalNodes is the number of nodes in the graph, drawn or hidden in
+	// collapsed groups.
+	TotalNodes int `json:"totalNodes"`
+	// LayoutMillis is how long the layout took, for the status bar.
+	LayoutMillis float64 `json:"layoutMs"`
+}
+
+// Node kinds.
+const (
+	KindOp     = "op"     // a model node
+	KindInput  = "input"  // a graph input
+	KindOutput = "output" // a graph output
+	KindStub   = "stub"   // a per-consumer copy of a source with many consumers
+	KindGroup  = "group"  // a collapsed group
+)
+
+// Node is one box.
+type Node struct {
+	// ID is unique within the View and stable across re-layouts of the same
+	// model version (so selection survives expand/collapse).
+	ID string `json:"id"`
+	// Kind is one of the Kind constants.
+	Kind string `json:"kind"`
+	// Label is the title line (op type, input name, group name).
+	Label string `json:"label"`
+	// Name is the model node's name (or value name for inputs/outputs).
+	Name string `json:"name,omitempty"`
+	// Category is the colour class: layer, activation, normalization,
+	// pooling, shape, control, quantization, custom, data, tensor, group.
+	Category string `json:"category,omitempty"`
+	// Lines are further text lines inside the box: inlined weights as
+	// "W 64×3×7×7", key attributes.
+	Lines []string `json:"lines,omitempty"`
+	// X, Y is the top-left corner; W, H the size computed from the text
+	// with the shared text metric (see Metric).
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+	W float64 `json:"w"`
+	H float64 `json:"h"`
+	// Group is the ID of the innermost enclosing group, "" at top level.
+	Group string `json:"group,omitempty"`
+	// Index is the node's index in the model graph's Nodes (for Kind "op"),
+	// used to fetch details; -1 otherwise.
+	Index int `json:"index"`
+	// Subgraphs is the number of subgraphs the node holds (If/Loop/Scan
+	// bodies); the browser can enter them by path.
+	Subgraphs int `json:"subgraphs,omitempty"`
+	// Count is the number of model nodes inside a collapsed group.
+	Count int `json:"count,omitempty"`
+}
+
+// Edge is one line from an output of From to an input of To.
+type Edge struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Value is the name of the value carried.
+	Value string `json:"value,omitempty"`
+	// Label is the value's shape and dtype when known ("1×64×56×56 f32").
+	Label string `json:"label,omitempty"`
+	// Points is the route as flattened x,y pairs, from the source box's
+	// bottom to the target box's top; draw as a polyline or through them
+	// as a smooth curve.
+	Points []float64 `json:"points"`
+}
+
+// Group is a name-scope group ("/layers.3/attn", "blk.3").
+type Group struct {
+	ID        string  `json:"id"`
+	Label     string  `json:"label"`
+	Parent    string  `json:"parent,omitempty"`
+	Collapsed bool    `json:"collapsed"`
+	Count     int     `json:"count"`
+	X         float64 `json:"x"`
+	Y         float64 `json:"y"`
+	W         float64 `json:"w"`
+	H         float64 `json:"h"`
+}

@@ -1,0 +1,144 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+)
+
+// SniffLen is how many leading bytes of a file Detect functions receive.
+const SniffLen = 4096
+
+// Confidence is how sure a Detect function is that a file is its format.
+type Confidence int
+
+// Confidence levels. Detection by content beats detection by name: a Strong
+// match (magic bytes) wins over a Plausible one (structure looks right), and
+// the extension only breaks ties and rescues files no format recognises.
+const (
+	No        Confidence = 0
+	Plausible Confidence = 1
+	Strong    Confidence = 2
+)
+
+// Format is one decoder in a Registry.
+type Format struct {
+	// Name is the registry name, also Model.Format ("onnx").
+	Name string
+	// Extensions are lower-case file name suffixes with the dot (".onnx").
+	Extensions []string
+	// Detect looks at the first bytes of a file (up to SniffLen; fewer for
+	// short files) and its size.
+	Detect func(head []byte, size int64) Confidence
+	// Open decodes the file at path (absolute). It must honour ctx for long
+	// work, bound every allocation by the file size, and never execute
+	// anything the file contains.
+	Open func(ctx context.Context, path string) (*Model, error)
+}
+
+// ErrUnknownFormat is returned by Open when no registered format recognises
+// a file.
+var ErrUnknownFormat = errors.New("not a model file I know")
+
+// Registry holds the known formats. The zero value is empty and ready; it
+// is not safe for concurrent Register calls, but Open may run concurrently.
+type Registry struct {
+	formats []Format
+}
+
+// Register adds a format.
+func (r *Registry) Register(f Format) { r.formats = append(r.formats, f) }
+
+// Formats returns the registered formats in registration order.
+func (r *Registry) Formats() []Format { return append([]Format(nil), r.formats...) }
+
+// Detect returns the format a file most likely is, without decoding it.
+func (r *Registry) Detect(path string) (Format, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Format{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Format{}, err
+	}
+	if st.IsDir() {
+		return Format{}, fmt.Errorf("%s is a directory, not a model file", path)
+	}
+	head := make([]byte, SniffLen)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return Format{}, err
+	}
+	return r.pick(head[:n], st.Size(), path)
+}
+
+func (r *Registry) pick(head []byte, size int64, path string) (Format, error) {
+	name := strings.ToLower(filepath.Base(path))
+	best, bestConf, bestExt := -1, No, false
+	for i, f := range r.formats {
+		c := No
+		if f.Detect != nil {
+			c = f.Detect(head, size)
+		}
+		ext := hasExt(name, f.Extensions)
+		if c == No {
+			continue
+		}
+		if c > bestConf || (c == bestConf && ext && !bestExt) {
+			best, bestConf, bestExt = i, c, ext
+		}
+	}
+	if best >= 0 {
+		return r.formats[best], nil
+	}
+	return Format{}, ErrUnknownFormat
+}
+
+func hasExt(name string, exts []string) bool {
+	for _, e := range exts {
+		if strings.HasSuffix(name, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// Open detects the format of the file at path and decodes it. A panic in a
+// decoder becomes an error for this file only.
+func (r *Registry) Open(ctx context.Context, path string) (m *Model, err error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	f, err := r.Detect(abs)
+	if err != nil {
+		if errors.Is(err, ErrUnknownFormat) {
+			return nil, fmt.Errorf("%s: %w", filepath.Base(abs), err)
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			m = nil
+			err = fmt.Errorf("%s: %s decoder failed on this file (internal error: %v)\n%s", filepath.Base(abs), f.Name, p, debug.Stack())
+		}
+	}()
+	m, err = f.Open(ctx, abs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(abs), err)
+	}
+	if m.Format == "" {
+		m.Format = f.Name
+	}
+	if len(m.Files) == 0 {
+		m.Files = []string{abs}
+	}
+	return m, nil
+}

@@ -1,0 +1,104 @@
+package model
+
+// Summary is the stable, script-facing description printed by
+// `modelpeek inspect --json`. Its JSON keys are a contract.
+type Summary struct {
+	Format   string            `json:"format"`
+	Producer string            `json:"producer"`
+	Nodes    int               `json:"nodes"`
+	Ops      map[string]int    `json:"ops"`
+	Inputs   []SummaryValue    `json:"inputs"`
+	Outputs  []SummaryValue    `json:"outputs"`
+	Tensors  []SummaryTensor   `json:"tensors"`
+	Metadata map[string]string `json:"metadata"`
+}
+
+// SummaryValue is a graph input or output in a Summary. Shape is nil (JSON
+// null) when the type has no shape.
+type SummaryValue struct {
+	Name  string `json:"name"`
+	DType DType  `json:"dtype"`
+	Shape Shape  `json:"shape"`
+}
+
+// SummaryTensor is a weight in a Summary.
+type SummaryTensor struct {
+	Name  string  `json:"name"`
+	DType DType   `json:"dtype"`
+	Shape []int64 `json:"shape"`
+}
+
+// Summarize computes the Summary of a model: nodes counts the main graph
+// and every nested subgraph (not function bodies); ops is the op-type
+// histogram of the main graph, keyed "domain::OpType" outside the default
+// domain.
+func Summarize(m *Model) Summary {
+	s := Summary{
+		Format:   m.Format,
+		Producer: m.Producer,
+		Ops:      map[string]int{},
+		Inputs:   []SummaryValue{},
+		Outputs:  []SummaryValue{},
+		Tensors:  []SummaryTensor{},
+		Metadata: map[string]string{},
+	}
+	for k, v := range m.Metadata {
+		s.Metadata[k] = v
+	}
+	g := m.Graph
+	if g == nil {
+		return s
+	}
+	s.Nodes = CountNodes(g)
+	for _, n := range g.Nodes {
+		s.Ops[OpKey(n)]++
+	}
+	for _, v := range g.Inputs {
+		s.Inputs = append(s.Inputs, summaryValue(v))
+	}
+	for _, v := range g.Outputs {
+		s.Outputs = append(s.Outputs, summaryValue(v))
+	}
+	for _, t := range g.Initializers {
+		shape := t.Shape
+		if shape == nil {
+			shape = []int64{}
+		}
+		s.Tensors = append(s.Tensors, SummaryTensor{Name: t.Name, DType: t.DType, Shape: shape})
+	}
+	return s
+}
+
+// OpKey is the histogram key of a node: its op type, prefixed with
+// "domain::" when the domain is not the default one.
+func OpKey(n *Node) string {
+	if n.Domain == "" || n.Domain == "ai.onnx" {
+		return n.OpType
+	}
+	return n.Domain + "::" + n.OpType
+}
+
+// CountNodes counts the nodes of g and of every subgraph nested in its
+// nodes' attributes, iteratively so hostile nesting cannot exhaust the stack.
+func CountNodes(g *Graph) int {
+	n := 0
+	stack := []*Graph{g}
+	for len(stack) > 0 {
+		g := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n += len(g.Nodes)
+		for _, node := range g.Nodes {
+			stack = append(stack, node.Subgraphs()...)
+		}
+	}
+	return n
+}
+
+func summaryValue(v *Value) SummaryValue {
+	sv := SummaryValue{Name: v.Name}
+	if v.Type != nil {
+		sv.DType = v.Type.DType
+		sv.Shape = v.Type.Shape
+	}
+	return sv
+}
