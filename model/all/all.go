@@ -1,0 +1,31 @@
+// Package all assembles the registry of every model format modelpeek reads.
+package all
+
+import (
+	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/gguf"
+	"github.com/modelpeek/modelpeek/model/keras"
+	"github.com/modelpeek/modelpeek/model/numpy"
+	"github.com/modelpeek/modelpeek/model/onnx"
+	"github.com/modelpeek/modelpeek/model/pytorch"
+	"github.com/modelpeek/modelpeek/model/safetensors"
+	"github.com/modelpeek/modelpeek/model/tflite"
+)
+
+// Registry returns a new registry holding every format, most specific
+// magic first.
+func Registry() *model.Registry {
+	r := &model.Registry{}
+	for _, f := range []model.Format{
+		gguf.Format(),
+		tflite.Format(),
+		safetensors.Format(),
+		numpy.Format(),
+		pytorch.Format(),
+		keras.Format(),
+		onnx.Format(),
+	} {
+		r.Register(f)
+	}
+	return r
+}
