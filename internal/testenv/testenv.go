@@ -78,3 +78,10 @@ func Chromium(t testing.TB) string {
 	Skip(t, "no chromium found (install Debian package chromium)")
 	return ""
 }
+
+// LookPathOptional returns the path of a program, or "" when it is not
+// installed; for extra checks that are not required.
+func LookPathOptional(prog string) string {
+	p, _ := exec.LookPath(prog)
+	return p
+}

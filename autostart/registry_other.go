@@ -1,0 +1,5 @@
+//go:build !windows
+
+package autostart
+
+func systemRegistry() (Registry, error) { return nil, ErrUnsupported }
