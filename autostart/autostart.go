@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/modelpeek/modelpeek/internal/winreg"
 )
 
 // AppID is the reverse-DNS identifier used for file and value names.
@@ -43,7 +45,7 @@ type Config struct {
 	// ConfigHome overrides $XDG_CONFIG_HOME (Linux, tests).
 	ConfigHome string
 	// Registry overrides the Windows registry (tests on any OS).
-	Registry Registry
+	Registry winreg.Registry
 }
 
 // ErrUnsupported is returned where no backend exists for the OS.

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/modelpeek/modelpeek/internal/testenv"
+	"github.com/modelpeek/modelpeek/internal/winreg"
 )
 
 const exe = "/opt/model peek/bin/modelpeek"
@@ -134,33 +135,8 @@ func TestParsePlistRejectsGarbage(t *testing.T) {
 	}
 }
 
-type fakeReg map[string][]byte
-
-func (f fakeReg) GetString(k, n string) (string, error) {
-	v, ok := f[k+`\`+n]
-	if !ok {
-		return "", ErrNoValue
-	}
-	return string(v), nil
-}
-func (f fakeReg) GetBinary(k, n string) ([]byte, error) {
-	v, ok := f[k+`\`+n]
-	if !ok {
-		return nil, ErrNoValue
-	}
-	return v, nil
-}
-func (f fakeReg) SetString(k, n, v string) error { f[k+`\`+n] = []byte(v); return nil }
-func (f fakeReg) DeleteValue(k, n string) error {
-	if _, ok := f[k+`\`+n]; !ok {
-		return ErrNoValue
-	}
-	delete(f, k+`\`+n)
-	return nil
-}
-
 func TestWindowsRun(t *testing.T) {
-	reg := fakeReg{}
+	reg := winreg.Fake{}
 	w := WindowsRun{Config{Executable: `C:\Program Files\modelpeek\modelpeek.exe`, Registry: reg}}
 	if st, err := w.Status(); err != nil || st.Enabled {
 		t.Fatalf("fresh: %+v %v", st, err)

@@ -4,19 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/modelpeek/modelpeek/internal/winreg"
 )
-
-// Registry is the part of the Windows registry the Run backend uses, under
-// HKEY_CURRENT_USER. ErrNotExist-wrapping errors mean a missing value.
-type Registry interface {
-	GetString(key, name string) (string, error)
-	SetString(key, name, value string) error
-	GetBinary(key, name string) ([]byte, error)
-	DeleteValue(key, name string) error
-}
-
-// ErrNoValue is returned by a Registry for a value that does not exist.
-var ErrNoValue = errors.New("registry value does not exist")
 
 // Registry keys under HKEY_CURRENT_USER.
 const (
@@ -30,11 +20,11 @@ const (
 // reported as disabled and never silently re-enabled.
 type WindowsRun struct{ Config }
 
-func (w WindowsRun) reg() (Registry, error) {
+func (w WindowsRun) reg() (winreg.Registry, error) {
 	if w.Registry != nil {
 		return w.Registry, nil
 	}
-	return systemRegistry()
+	return winreg.System()
 }
 
 // Enable writes the Run value.
@@ -59,7 +49,7 @@ func (w WindowsRun) Disable() error {
 	if err != nil {
 		return err
 	}
-	if err := r.DeleteValue(RunKey, runValue); err != nil && !errors.Is(err, ErrNoValue) {
+	if err := r.DeleteValue(RunKey, runValue); err != nil && !errors.Is(err, winreg.ErrNoValue) {
 		return fmt.Errorf("delete Run value: %w", err)
 	}
 	return nil
@@ -73,14 +63,14 @@ func (w WindowsRun) Status() (Status, error) {
 	}
 	where := `HKCU\` + RunKey + `\` + runValue
 	if _, err := r.GetString(RunKey, runValue); err != nil {
-		if errors.Is(err, ErrNoValue) {
+		if errors.Is(err, winreg.ErrNoValue) {
 			return Status{Where: where}, nil
 		}
 		return Status{}, fmt.Errorf("read Run value: %w", err)
 	}
 	b, err := r.GetBinary(ApprovedKey, runValue)
 	switch {
-	case errors.Is(err, ErrNoValue):
+	case errors.Is(err, winreg.ErrNoValue):
 	case err != nil:
 		return Status{}, fmt.Errorf("read StartupApproved value: %w", err)
 	case len(b) > 0 && b[0]&1 == 1: // 03 (and other odd values) mean disabled

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/modelpeek/modelpeek/internal/desktopentry"
 )
 
 // XDG is the freedesktop.org autostart backend: a desktop entry in
@@ -96,8 +98,8 @@ func DesktopEntry(exe string, args []string, enabled bool) []byte {
 	b.WriteString("Type=Application\n")
 	b.WriteString("Name=modelpeek\n")
 	b.WriteString("Comment=View machine-learning model files as graphs\n")
-	b.WriteString("Exec=" + execLine(exe, args) + "\n")
-	b.WriteString("TryExec=" + escapeValue(exe) + "\n")
+	b.WriteString("Exec=" + desktopentry.Exec(append([]string{exe}, args...)...) + "\n")
+	b.WriteString("TryExec=" + desktopentry.Value(exe) + "\n")
 	b.WriteString("Icon=modelpeek\n")
 	b.WriteString("Terminal=false\n")
 	b.WriteString("NoDisplay=true\n")
@@ -109,41 +111,6 @@ func DesktopEntry(exe string, args []string, enabled bool) []byte {
 		b.WriteString("X-GNOME-Autostart-enabled=false\n")
 	}
 	return b.Bytes()
-}
-
-// execLine quotes each argument as the Desktop Entry spec asks: arguments
-// with reserved characters go in double quotes with `"`, "`", "$" and "\"
-// backslash-escaped; then the value itself is escaped (backslashes doubled).
-func execLine(exe string, args []string) string {
-	parts := make([]string, 0, 1+len(args))
-	for _, a := range append([]string{exe}, args...) {
-		parts = append(parts, quoteArg(a))
-	}
-	return escapeValue(strings.Join(parts, " "))
-}
-
-func quoteArg(a string) string {
-	if a != "" && !strings.ContainsAny(a, " \t\n\"'\\><~|&;$*?#()`=%") {
-		return a
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range a {
-		switch r {
-		case '"', '`', '$', '\\':
-			b.WriteByte('\\')
-		case '%':
-			b.WriteByte('%') // a literal percent is written %%
-		}
-		b.WriteRune(r)
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-func escapeValue(s string) string {
-	r := strings.NewReplacer("\\", "\\\\", "\n", "\\n", "\t", "\\t", "\r", "\\r")
-	return r.Replace(s)
 }
 
 // desktopKeys returns the keys of the [Desktop Entry] group.

@@ -1,4 +1,4 @@
-package autostart
+package winreg
 
 import (
 	"errors"
@@ -8,7 +8,8 @@ import (
 
 type winRegistry struct{}
 
-func systemRegistry() (Registry, error) { return winRegistry{}, nil }
+// System returns the current user's registry.
+func System() (Registry, error) { return winRegistry{}, nil }
 
 func open(key string, access uint32) (registry.Key, error) {
 	k, err := registry.OpenKey(registry.CURRENT_USER, key, access)
@@ -63,4 +64,25 @@ func (winRegistry) DeleteValue(key, name string) error {
 		return ErrNoValue
 	}
 	return err
+}
+
+func (winRegistry) DeleteTree(key string) error {
+	k, err := open(key, registry.ENUMERATE_SUB_KEYS|registry.QUERY_VALUE)
+	if errors.Is(err, ErrNoValue) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	subs, err := k.ReadSubKeyNames(-1)
+	k.Close()
+	if err != nil {
+		return err
+	}
+	for _, s := range subs {
+		if err := (winRegistry{}).DeleteTree(key + `\` + s); err != nil {
+			return err
+		}
+	}
+	return registry.DeleteKey(registry.CURRENT_USER, key)
 }

@@ -1,5 +1,0 @@
-//go:build !windows
-
-package autostart
-
-func systemRegistry() (Registry, error) { return nil, ErrUnsupported }
