@@ -57,3 +57,12 @@ func Absolute(cwd string, paths []string) []string {
 	}
 	return out
 }
+
+func allAbsolute(paths []string) bool {
+	for _, p := range paths {
+		if !filepath.IsAbs(p) {
+			return false
+		}
+	}
+	return true
+}

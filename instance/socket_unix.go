@@ -142,11 +142,9 @@ func handleConn(c *net.UnixConn, h Handler) error {
 		io.WriteString(c, "error: bad request\n")
 		return fmt.Errorf("decode request: %w", err)
 	}
-	for _, p := range req.Paths {
-		if !filepath.IsAbs(p) {
-			io.WriteString(c, "error: paths must be absolute\n")
-			return fmt.Errorf("relative path %q", p)
-		}
+	if !allAbsolute(req.Paths) {
+		io.WriteString(c, "error: paths must be absolute\n")
+		return fmt.Errorf("relative path in %q", req.Paths)
 	}
 	h(req)
 	_, err := io.WriteString(c, "ok\n")
