@@ -1,0 +1,229 @@
+package tflite
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/modelpeek/modelpeek/model"
+)
+
+// tensorInfo is one decoded tensor of a subgraph.
+type tensorInfo struct {
+	name string // unique value name within the subgraph
+	typ  *model.Type
+	doc  string        // quantisation summary
+	init *model.Tensor // set when the tensor has data
+}
+
+func (d *decoder) decodeSubgraph(index int, st table) (subgraph, map[string]int, []string, error) {
+	fail := func(what string) (subgraph, map[string]int, []string, error) {
+		return subgraph{}, nil, nil, d.wrap(fmt.Sprintf("subgraph %d %s", index, what))
+	}
+	g := &model.Graph{Name: d.str(st, subgraphName), Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
+	if g.Name == "" {
+		g.Name = "subgraph " + strconv.Itoa(index)
+	}
+	tStart, nt := d.tableVector(st, subgraphTensors)
+	if d.err != nil {
+		return fail("tensors")
+	}
+	if d.tensors += int(nt); d.tensors > maxTensors {
+		return subgraph{}, nil, nil, fmt.Errorf("the model declares more than %d tensors", maxTensors)
+	}
+	// Every tensor and operator is charged for what it allocates, so a file
+	// whose vectors all point at one shared table cannot make us build
+	// millions of them from a few kilobytes.
+	if !d.charge(costPerObject * nt) {
+		return fail("tensors")
+	}
+	tensors := make([]tensorInfo, nt)
+	names := make([]string, nt)
+	used := make(map[string]bool, nt)
+	for i := range tensors {
+		tt, ok := d.elemTable(tStart, int64(i))
+		if !ok {
+			return fail(fmt.Sprintf("tensor %d", i))
+		}
+		ti, err := d.decodeTensor(tt, i, used)
+		if err != nil {
+			return subgraph{}, nil, nil, fmt.Errorf("subgraph %d tensor %d: %w", index, i, err)
+		}
+		tensors[i], names[i] = ti, ti.name
+		if ti.init != nil {
+			g.Initializers = append(g.Initializers, ti.init)
+		} else {
+			g.ValueInfo = append(g.ValueInfo, &model.Value{Name: ti.name, Type: ti.typ, Doc: ti.doc})
+		}
+	}
+	value := func(what string, i int64) (string, error) {
+		if i == -1 {
+			return "", nil
+		}
+		if i < 0 || i >= nt {
+			return "", fmt.Errorf("subgraph %d %s refers to tensor %d, but the subgraph has %d tensors", index, what, i, nt)
+		}
+		return tensors[i].name, nil
+	}
+	for _, io := range []struct {
+		slot int
+		list *[]*model.Value
+	}{{subgraphInputs, &g.Inputs}, {subgraphOutputs, &g.Outputs}} {
+		slot, list := io.slot, io.list
+		idx, n, _ := d.ints(st, slot, maxTensors)
+		if d.err != nil {
+			return fail("inputs and outputs")
+		}
+		if int64(len(idx)) < n {
+			return subgraph{}, nil, nil, fmt.Errorf("subgraph %d lists more than %d inputs or outputs", index, maxTensors)
+		}
+		for _, i := range idx {
+			name, err := value("input/output list", i)
+			if err != nil {
+				return subgraph{}, nil, nil, err
+			}
+			if name != "" {
+				*list = append(*list, &model.Value{Name: name, Type: tensors[i].typ, Doc: tensors[i].doc})
+			}
+		}
+	}
+	oStart, no := d.tableVector(st, subgraphOperators)
+	if d.err != nil {
+		return fail("operators")
+	}
+	if d.operators += int(no); d.operators > maxOperators {
+		return subgraph{}, nil, nil, fmt.Errorf("the model declares more than %d operators", maxOperators)
+	}
+	if !d.charge(costPerObject * no) {
+		return fail("operators")
+	}
+	sg := subgraph{g: g}
+	hist := map[string]int{}
+	g.Nodes = make([]*model.Node, 0, no)
+	for i := int64(0); i < no; i++ {
+		if i%4096 == 0 && d.ctx.Err() != nil {
+			return subgraph{}, nil, nil, d.ctx.Err()
+		}
+		ot, ok := d.elemTable(oStart, i)
+		if !ok {
+			return fail(fmt.Sprintf("operator %d", i))
+		}
+		n, refs, err := d.decodeOperator(ot, func(what string, j int64) (string, error) {
+			return value(fmt.Sprintf("operator %d %s", i, what), j)
+		})
+		if err != nil {
+			return subgraph{}, nil, nil, fmt.Errorf("subgraph %d operator %d: %w", index, i, err)
+		}
+		hist[n.OpType]++
+		g.Nodes = append(g.Nodes, n)
+		for _, r := range refs {
+			sg.refs = append(sg.refs, nodeRef{node: n, ref: r})
+		}
+	}
+	return sg, hist, names, nil
+}
+
+// decodeOperator decodes one operator into a node.
+func (d *decoder) decodeOperator(ot table, value func(string, int64) (string, error)) (*model.Node, []subgraphRef, error) {
+	oi := int64(d.fU32(ot, opOpcodeIndex, 0))
+	if d.err != nil {
+		return nil, nil, d.err
+	}
+	if oi >= int64(len(d.opcodes)) {
+		return nil, nil, fmt.Errorf("opcode index %d is out of range (%d operator codes)", oi, len(d.opcodes))
+	}
+	oc := d.opcodes[oi]
+	n := &model.Node{OpType: oc.name, Category: opCategory(oc.builtin), Inputs: []string{}, Outputs: []string{}}
+	for _, io := range []struct {
+		slot int
+		what string
+		list *[]string
+	}{{opInputs, "input", &n.Inputs}, {opOutputs, "output", &n.Outputs}} {
+		idx, cnt, _ := d.ints(ot, io.slot, maxTensors)
+		if d.err != nil {
+			return nil, nil, d.err
+		}
+		if int64(len(idx)) < cnt {
+			return nil, nil, fmt.Errorf("more than %d %ss", maxTensors, io.what)
+		}
+		for _, i := range idx {
+			name, err := value(io.what, i)
+			if err != nil {
+				return nil, nil, err
+			}
+			*io.list = append(*io.list, name)
+		}
+	}
+	if len(n.Outputs) > 0 {
+		n.Name = n.Outputs[0]
+	}
+	var refs []subgraphRef
+	if d.fU8(ot, opBuiltinType, 0) != 0 {
+		if t, ok := d.sub(ot, opBuiltinOptions); ok {
+			attrs, r := d.options(t, builtinOptions[oc.builtin])
+			n.Attrs, refs = append(n.Attrs, attrs...), append(refs, r...)
+		}
+	}
+	if d.fU8(ot, opBuiltin2Type, 0) != 0 {
+		if t, ok := d.sub(ot, opBuiltin2Options); ok {
+			attrs, r := d.options(t, builtinOptions2[oc.builtin])
+			n.Attrs, refs = append(n.Attrs, attrs...), append(refs, r...)
+		}
+	}
+	if _, cn := d.vector(ot, opCustomOptions, 1); cn > 0 {
+		n.Attrs = append(n.Attrs, model.Attribute{Name: "custom_options", Type: model.AttrString, String: fmt.Sprintf("<%d bytes>", cn)})
+	} else if size := d.fU64(ot, opLargeCustomSize); size > 0 && d.fU64(ot, opLargeCustomOffset) > 1 {
+		n.Attrs = append(n.Attrs, model.Attribute{Name: "custom_options", Type: model.AttrString,
+			String: fmt.Sprintf("<%d bytes at offset %d>", size, d.fU64(ot, opLargeCustomOffset))})
+	}
+	if v, cnt, ok := d.ints(ot, opIntermediates, maxAttrInts); ok && cnt > 0 {
+		n.Attrs = append(n.Attrs, model.Attribute{Name: "intermediates", Type: model.AttrInts, Ints: v, Truncated: int64(len(v)) < cnt, Count: cnt})
+	}
+	if oc.version > 1 {
+		n.Attrs = append(n.Attrs, model.Attribute{Name: "op_version", Type: model.AttrInt, Int: int64(oc.version)})
+	}
+	if d.err != nil {
+		return nil, nil, d.err
+	}
+	return n, refs, nil
+}
+
+// link attaches each subgraph an operator refers to (WHILE cond and body,
+// IF branches, CALL_ONCE init, composite decompositions) to the first
+// operator that refers to it, walking from subgraph 0. Each subgraph is
+// attached once, so the result is a tree: shared or cyclic references
+// (a subgraph calling itself) stay as index attributes. Subgraphs no
+// operator reaches (other signatures' entry points) become Functions.
+func link(out *decoded, sgs []subgraph) error {
+	if len(sgs) == 0 {
+		out.m.Graph = &model.Graph{Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
+		return nil
+	}
+	attached := make([]bool, len(sgs))
+	var walk func(root int)
+	walk = func(root int) {
+		attached[root] = true
+		queue := []int{root}
+		for len(queue) > 0 {
+			i := queue[0]
+			queue = queue[1:]
+			for _, r := range sgs[i].refs {
+				j := r.ref.index
+				if j < 0 || j >= int64(len(sgs)) || attached[j] {
+					continue
+				}
+				attached[j] = true
+				r.node.Attrs = append(r.node.Attrs, model.Attribute{Name: r.ref.attr, Type: model.AttrGraph, Graphs: []*model.Graph{sgs[j].g}})
+				queue = append(queue, int(j))
+			}
+		}
+	}
+	walk(0)
+	out.m.Graph = sgs[0].g
+	for i := range sgs {
+		if !attached[i] {
+			walk(i)
+			out.m.Functions = append(out.m.Functions, sgs[i].g)
+		}
+	}
+	return nil
+}
