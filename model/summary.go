@@ -94,11 +94,60 @@ func CountNodes(g *Graph) int {
 	return n
 }
 
+// summaryValue describes a graph input or output. Tensor and sparse tensor
+// types give their dtype and shape; other types are spelled out in DType,
+// as "sequence(float32)", "optional(sequence(int64))" or
+// "map(string,float32)", with a null shape.
 func summaryValue(v *Value) SummaryValue {
 	sv := SummaryValue{Name: v.Name}
-	if v.Type != nil {
-		sv.DType = v.Type.DType
-		sv.Shape = v.Type.Shape
+	if t := v.Type; t != nil {
+		switch t.Kind {
+		case KindTensor, KindSparseTensor, "":
+			sv.DType, sv.Shape = t.DType, t.Shape
+		default:
+			sv.DType = DType(TypeString(t))
+		}
 	}
 	return sv
+}
+
+// TypeString spells a type compactly: "float32" for a tensor,
+// "sequence(float32)", "optional(sequence(int64))", "map(string,float32)";
+// "?" marks an unknown part. Nesting is cut at depth 16.
+func TypeString(t *Type) string {
+	var b []byte
+	var walk func(t *Type, depth int)
+	walk = func(t *Type, depth int) {
+		switch {
+		case t == nil || depth > 16:
+			b = append(b, '?')
+			return
+		case t.Kind == KindSequence || t.Kind == KindOptional:
+			b = append(b, t.Kind...)
+			b = append(b, '(')
+			walk(t.Elem, depth+1)
+			b = append(b, ')')
+		case t.Kind == KindMap:
+			b = append(b, "map("...)
+			b = append(b, orUnknown(t.Key)...)
+			b = append(b, ',')
+			walk(t.Elem, depth+1)
+			b = append(b, ')')
+		case t.Kind == KindSparseTensor:
+			b = append(b, "sparse_tensor("...)
+			b = append(b, orUnknown(t.DType)...)
+			b = append(b, ')')
+		default:
+			b = append(b, orUnknown(t.DType)...)
+		}
+	}
+	walk(t, 0)
+	return string(b)
+}
+
+func orUnknown(d DType) string {
+	if d == "" {
+		return "?"
+	}
+	return string(d)
 }
