@@ -2,6 +2,18 @@
 // positions and sizes, edge routes, and collapsible groups. The View's JSON
 // is what the browser draws; its shape is documented here and is the
 // contract between this package and assets/web.
+//
+// The drawing is layered (Sugiyama): data flows downwards, one layer per
+// rank. Weights and single-use constants are not boxes: they are text
+// Lines of their consumer ("W 64×3×7×7"). A value with many consumers
+// (an attention mask, rotary tables) is drawn as one small "stub" box per
+// consumer, whose Source names the producing box. Nodes are grouped by
+// name scope; large graphs open with groups collapsed (Options).
+//
+// Box sizes come from the text with a fixed metric (TextMetric, sent as
+// View.Metric): the browser draws the strings it receives with that font
+// and padding. GenTransformer and GenResNet make synthetic graphs of any
+// size for benchmarks; Crossings measures a drawing's edge crossings.
 package layout
 
 // View is a laid-out graph, ready to draw. Coordinates are in CSS pixels at
@@ -17,13 +29,19 @@ type View struct {
 	Edges []Edge `json:"edges"`
 	// Groups are name-scope groups. Expanded groups are drawn as a frame
 	// around their members; a collapsed group appears as one Node of Kind
-	// "group" and its members are absent.
+	// "group" with the same ID, and its members are absent. Groups inside
+	// a collapsed group are not listed. Parents come before children.
 	Groups []Group `json:"groups"`
 	// Stats counts what is drawn: ModelNodes is the number of model nodes
 	// drawn as individual boxes (Kind "op"), ModelEdges the number of edges
-	// drawn between such boxes or from/to graph inputs and outputs. The page
-	// copies them to #graph data-nodes / data-edges.
+	// drawn between such boxes or from/to graph inputs, outputs and stubs
+	// (every drawn edge whose ends are not collapsed groups; one per
+	// producer box, consumer box and value). The page copies them to #graph
+	// data-nodes / data-edges.
 	Stats Stats `json:"stats"`
+	// Metric is the text metric node sizes were computed with; the browser
+	// draws text with the same numbers (see Metric).
+	Metric TextMetric `json:"metric"`
 }
 
 // Stats counts the drawn model nodes and edges, and the whole graph's.
@@ -35,6 +53,19 @@ type Stats struct {
 	TotalNodes int `json:"totalNodes"`
 	// LayoutMillis is how long the layout took, for the status bar.
 	LayoutMillis float64 `json:"layoutMs"`
+	// InlinedNodes is the number of model nodes drawn inside their consumer
+	// (single-consumer Constant nodes) rather than as boxes of their own.
+	InlinedNodes int `json:"inlinedNodes"`
+	// HiddenNodes is the number of model nodes inside collapsed groups.
+	HiddenNodes int `json:"hiddenNodes"`
+	// Stubs is the number of per-consumer stubs drawn for sources with many
+	// consumers.
+	Stubs int `json:"stubs"`
+	// Crossings is the number of edge crossings between adjacent layers
+	// after crossing reduction (a quality figure).
+	Crossings int `json:"crossings"`
+	// Layers is the number of layers (ranks) of the drawing.
+	Layers int `json:"layers"`
 }
 
 // Node kinds.
@@ -77,7 +108,12 @@ type Node struct {
 	// Subgraphs is the number of subgraphs the node holds (If/Loop/Scan
 	// bodies); the browser can enter them by path.
 	Subgraphs int `json:"subgraphs,omitempty"`
-	// Count is the number of model nodes inside a collapsed group.
+	// Source is, for a stub, the ID of the box that produces its value (an
+	// op, a graph input, or the collapsed group holding the producer), so
+	// the browser can jump there; "" otherwise.
+	Source string `json:"source,omitempty"`
+	// Count is the number of model nodes inside a collapsed group (Kind
+	// "group": ID is the group's ID, Name its scope path).
 	Count int `json:"count,omitempty"`
 }
 
@@ -90,12 +126,20 @@ type Edge struct {
 	// Label is the value's shape and dtype when known ("1×64×56×56 f32").
 	Label string `json:"label,omitempty"`
 	// Points is the route as flattened x,y pairs, from the source box's
-	// bottom to the target box's top; draw as a polyline or through them
-	// as a smooth curve.
+	// bottom centre to the target box's top centre; draw as a polyline or
+	// through them as a smooth curve. Edges that close a cycle run
+	// upwards (from the source's top to the target's bottom); a self-loop
+	// leaves the bottom, passes right of the box and enters the top.
+	// Several values between the same boxes share one route.
 	Points []float64 `json:"points"`
 }
 
-// Group is a name-scope group ("/layers.3/attn", "blk.3").
+// Group is a name-scope group ("/layers.3/attn", "blk.3"). ID is "g:" and
+// the scope path ("g:/layers.3/attn"); pass it in Options.Expanded or
+// Options.Collapsed to open or close the group. Label is the path relative
+// to the parent group ("attn"). For an expanded group X, Y, W, H is its
+// frame (the members' bounding box plus padding, with room for the label
+// at the top left); for a collapsed one, its box.
 type Group struct {
 	ID        string  `json:"id"`
 	Label     string  `json:"label"`

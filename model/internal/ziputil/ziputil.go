@@ -285,7 +285,9 @@ func (a *Archive) ReadFile(f *zip.File, max int64) ([]byte, error) {
 	}
 	defer rc.Close()
 	limit := min(max, budget)
-	buf := bytes.NewBuffer(make([]byte, 0, int(f.UncompressedSize64)))
+	// Grow with the data actually produced, not with what the entry
+	// declares: a small hostile file cannot make us reserve its claim.
+	buf := bytes.NewBuffer(make([]byte, 0, int(min(f.UncompressedSize64, 1<<20))))
 	n, err := io.Copy(buf, io.LimitReader(rc, limit+1))
 	a.read += n
 	if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum) {
@@ -303,7 +305,7 @@ func (a *Archive) ReadFile(f *zip.File, max int64) ([]byte, error) {
 // StoredRange returns where an uncompressed (stored) entry's bytes lie in
 // the archive, and false for compressed entries.
 func (a *Archive) StoredRange(f *zip.File) (offset, length int64, ok bool) {
-	if f.Method != zip.Store {
+	if f.Method != zip.Store || f.Flags&1 != 0 { // compressed or encrypted
 		return 0, 0, false
 	}
 	off, err := f.DataOffset()

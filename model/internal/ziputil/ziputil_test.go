@@ -195,3 +195,61 @@ func TestTruncatedArchive(t *testing.T) {
 		}
 	}
 }
+
+// TestOverlappingEntries duplicates a central-directory record under a new
+// name so two entries share one compressed blob (the "better zip bomb").
+func TestOverlappingEntries(t *testing.T) {
+	data := build(t, func(zw *zip.Writer) {
+		w, _ := zw.Create("aaaa")
+		w.Write(bytes.Repeat([]byte("z"), 1000))
+	})
+	eocd := bytes.LastIndex(data, []byte("PK\x05\x06"))
+	cdOff := int(binary.LittleEndian.Uint32(data[eocd+16:]))
+	cdSize := int(binary.LittleEndian.Uint32(data[eocd+12:]))
+	rec := append([]byte(nil), data[cdOff:cdOff+cdSize]...)
+	dup := append([]byte(nil), rec...)
+	copy(dup[46:50], "bbbb") // same length name, same local header
+	var out []byte
+	out = append(out, data[:cdOff+cdSize]...)
+	out = append(out, dup...)
+	end := append([]byte(nil), data[eocd:]...)
+	binary.LittleEndian.PutUint16(end[8:], 2)
+	binary.LittleEndian.PutUint16(end[10:], 2)
+	binary.LittleEndian.PutUint32(end[12:], uint32(2*cdSize))
+	out = append(out, end...)
+	_, err := NewReader(bytes.NewReader(out), int64(len(out)), DefaultLimits())
+	if err == nil || !strings.Contains(err.Error(), "overlap") {
+		t.Errorf("overlapping entries: %v", err)
+	}
+}
+
+func TestUnsupportedFeatures(t *testing.T) {
+	data := build(t, func(zw *zip.Writer) {
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: "x", Method: zip.Store})
+		w.Write([]byte("secret"))
+	})
+	// Unknown compression method 99 in both headers.
+	bad := append([]byte(nil), data...)
+	binary.LittleEndian.PutUint16(bad[8:], 99)
+	cd := bytes.LastIndex(bad, []byte("PK\x01\x02"))
+	binary.LittleEndian.PutUint16(bad[cd+10:], 99)
+	a, err := NewReader(bytes.NewReader(bad), int64(len(bad)), DefaultLimits())
+	if err == nil {
+		if _, err = a.ReadFile(a.Lookup("x"), 0); err == nil {
+			t.Error("unknown method read")
+		}
+		if _, _, ok := a.StoredRange(a.Lookup("x")); ok {
+			t.Error("unknown method has a stored range")
+		}
+	}
+	// Encrypted flag on a stored entry: never located as raw data.
+	enc := append([]byte(nil), data...)
+	cd = bytes.LastIndex(enc, []byte("PK\x01\x02"))
+	enc[cd+8] |= 1
+	enc[6] |= 1
+	if a, err := NewReader(bytes.NewReader(enc), int64(len(enc)), DefaultLimits()); err == nil {
+		if _, _, ok := a.StoredRange(a.Lookup("x")); ok {
+			t.Error("encrypted entry has a stored range")
+		}
+	}
+}

@@ -1,0 +1,415 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/modelpeek/modelpeek/assets"
+	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/server"
+	"github.com/modelpeek/modelpeek/watch"
+)
+
+// entry is one open model.
+type entry struct {
+	id       string
+	name     string
+	path     string
+	uploaded bool // the file lives in the upload directory
+	format   string
+	version  int
+	err      string
+	watching bool
+	loading  bool
+	model    *model.Model
+	files    []string
+	ready    chan struct{} // closed when the first load attempt ended
+	gen      int           // load generation; stale results are dropped
+	changes  []string      // changed files behind the pending reload
+	removed  bool
+}
+
+func newID() string {
+	b := make([]byte, 8)
+	rand.Read(b) // never fails (crypto/rand contract)
+	return hex.EncodeToString(b)
+}
+
+func (e *entry) info() server.ModelInfo {
+	return server.ModelInfo{
+		ID: e.id, Name: e.name, Path: e.path, Format: e.format, Version: e.version,
+		Error: e.err, Watching: e.watching, Loading: e.loading,
+	}
+}
+
+// Open opens model files into the library, records them in Recent, and
+// returns their IDs. Parsing happens in the background; a file that fails
+// to parse stays in the library with its error. A path already open
+// returns its existing ID.
+func (a *App) Open(paths ...string) ([]string, error) {
+	var ids []string
+	var errs []error
+	a.mu.Lock()
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("open %s: %w", p, err))
+			continue
+		}
+		if e := a.findPathLocked(abs); e != nil {
+			ids = append(ids, e.id)
+			continue
+		}
+		if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+			a.addRecentLocked(abs)
+		}
+		e := a.addLocked(abs, filepath.Base(abs), false)
+		ids = append(ids, e.id)
+	}
+	a.notifyLocked()
+	a.mu.Unlock()
+	a.publishModels()
+	return ids, errors.Join(errs...)
+}
+
+func (a *App) findPathLocked(path string) *entry {
+	for _, e := range a.models {
+		if !e.uploaded && e.path == path {
+			return e
+		}
+	}
+	return nil
+}
+
+// addLocked adds an entry and starts its first load.
+func (a *App) addLocked(path, name string, uploaded bool) *entry {
+	e := &entry{
+		id:       newID(),
+		name:     name,
+		path:     path,
+		uploaded: uploaded,
+		watching: !uploaded,
+		ready:    make(chan struct{}),
+	}
+	a.models = append(a.models, e)
+	a.byID[e.id] = e
+	a.loadLocked(e, nil)
+	return e
+}
+
+// loadLocked starts (re)loading e in the app's errgroup. A parser that
+// ignores cancellation cannot hold up Quit: the errgroup goroutine stops
+// waiting for it when the app's context is done.
+func (a *App) loadLocked(e *entry, changes []string) {
+	e.gen++
+	e.loading = true
+	e.changes = append(e.changes, changes...)
+	gen := e.gen
+	path := e.path
+	started := a.goLocked(func() error {
+		select {
+		case a.parses <- struct{}{}:
+		case <-a.ctx.Done():
+			return nil
+		}
+		type result struct {
+			m   *model.Model
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			defer func() { <-a.parses }()
+			m, err := a.reg.Open(a.ctx, path)
+			done <- result{m, err}
+		}()
+		select {
+		case r := <-done:
+			a.finishLoad(e, gen, r.m, r.err)
+		case <-a.ctx.Done():
+		}
+		return nil
+	})
+	if !started {
+		e.loading = false
+	}
+}
+
+// finishLoad records a load's result unless a newer load superseded it.
+func (a *App) finishLoad(e *entry, gen int, m *model.Model, err error) {
+	a.mu.Lock()
+	if e.gen != gen || e.removed {
+		a.mu.Unlock()
+		return
+	}
+	reload := e.version > 0 || e.err != ""
+	e.loading = false
+	if err != nil {
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		if msg != err.Error() {
+			a.log.Error("model load failed", "path", e.path, "err", err)
+		}
+		e.err = msg
+		if e.format == "" {
+			if f, derr := a.reg.Detect(e.path); derr == nil {
+				e.format = f.Name
+			}
+		}
+	} else {
+		e.model = m
+		e.version++
+		e.err = ""
+		e.format = m.Format
+		e.files = m.Files
+	}
+	select {
+	case <-e.ready:
+	default:
+		close(e.ready)
+	}
+	changes := e.changes
+	e.changes = nil
+	ev := modelEvent{ID: e.id, Version: e.version, Error: e.err, Changes: orEmpty(changes)}
+	a.applyWatchLocked(e)
+	a.notifyLocked()
+	a.mu.Unlock()
+	if reload {
+		a.srv.Hub().Publish("model", ev)
+	}
+	a.publishModels()
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// modelEvent is the data of the SSE "model" event.
+type modelEvent struct {
+	ID      string   `json:"id"`
+	Version int      `json:"version"`
+	Error   string   `json:"error"`
+	Changes []string `json:"changes"`
+}
+
+// publishModels sends the SSE "models" event with the current list.
+func (a *App) publishModels() {
+	a.srv.Hub().Publish("models", (*library)(a).List())
+}
+
+// applyWatchLocked makes the watcher match e's watching state.
+func (a *App) applyWatchLocked(e *entry) {
+	if a.watching && e.watching && !e.removed {
+		files := e.files
+		if len(files) == 0 {
+			files = []string{e.path}
+		}
+		if err := a.watcher.Add(e.id, files); err != nil {
+			a.log.Warn("cannot watch a model", "path", e.path, "err", err)
+		}
+		return
+	}
+	a.watcher.Remove(e.id)
+}
+
+// SetWatching turns the global "watch for changes" switch on or off.
+func (a *App) SetWatching(on bool) {
+	a.mu.Lock()
+	a.watching = on
+	for _, e := range a.models {
+		a.applyWatchLocked(e)
+	}
+	a.notifyLocked()
+	a.mu.Unlock()
+	a.publishModels()
+}
+
+// watchLoop reloads models when their files change.
+func (a *App) watchLoop() error {
+	for {
+		select {
+		case <-a.ctx.Done():
+			return nil
+		case ev := <-a.watcher.Events():
+			a.onFileEvent(ev)
+		case err := <-a.watcher.Errors():
+			a.log.Warn("file watcher", "err", err)
+		}
+	}
+}
+
+func (a *App) onFileEvent(ev watch.Event) {
+	a.mu.Lock()
+	e := a.byID[ev.Key]
+	if e == nil || !e.watching || !a.watching {
+		a.mu.Unlock()
+		return
+	}
+	if ev.Gone {
+		e.err = "the file was deleted or moved away; showing the last version"
+		e.changes = append(e.changes, ev.Files...)
+		ev := modelEvent{ID: e.id, Version: e.version, Error: e.err, Changes: orEmpty(e.changes)}
+		e.changes = nil
+		a.notifyLocked()
+		a.mu.Unlock()
+		a.srv.Hub().Publish("model", ev)
+		a.publishModels()
+		return
+	}
+	a.loadLocked(e, ev.Files)
+	a.mu.Unlock()
+	a.publishModels()
+}
+
+// Reload loads a model's file again (as a file change would).
+func (a *App) Reload(id string) error {
+	a.mu.Lock()
+	e := a.byID[id]
+	if e == nil {
+		a.mu.Unlock()
+		return server.ErrNotFound
+	}
+	a.loadLocked(e, nil)
+	a.mu.Unlock()
+	a.publishModels()
+	return nil
+}
+
+// OpenSample opens the sample model bundled in the web assets, if there
+// is one, and returns its ID ("" when there is none).
+func (a *App) OpenSample() (string, error) {
+	b, err := fs.ReadFile(a.opts.Web, assets.SampleName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("bundled sample: %w", err)
+	}
+	f, err := os.CreateTemp(a.upDir, "sample-*.onnx")
+	if err != nil {
+		return "", fmt.Errorf("bundled sample: %w", err)
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("bundled sample: %w", err)
+	}
+	ids, err := (*library)(a).AddUploads([]server.Upload{{Path: f.Name(), Name: assets.SampleName}})
+	if err != nil {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// library is the App seen by the HTTP API (server.Library).
+type library App
+
+var _ server.Library = (*library)(nil)
+
+func (l *library) List() []server.ModelInfo {
+	a := (*App)(l)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	list := make([]server.ModelInfo, 0, len(a.models))
+	for _, e := range a.models {
+		list = append(list, e.info())
+	}
+	return list
+}
+
+func (l *library) Get(ctx context.Context, id string) (server.ModelInfo, *model.Model, error) {
+	a := (*App)(l)
+	a.mu.Lock()
+	e := a.byID[id]
+	a.mu.Unlock()
+	if e == nil {
+		return server.ModelInfo{}, nil, server.ErrNotFound
+	}
+	select {
+	case <-e.ready:
+	case <-ctx.Done():
+		return server.ModelInfo{}, nil, ctx.Err()
+	case <-a.ctx.Done():
+		return server.ModelInfo{}, nil, errors.New("modelpeek is quitting")
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return e.info(), e.model, nil
+}
+
+func (l *library) Close(id string) error {
+	a := (*App)(l)
+	a.mu.Lock()
+	e := a.byID[id]
+	if e == nil {
+		a.mu.Unlock()
+		return server.ErrNotFound
+	}
+	e.removed = true
+	select {
+	case <-e.ready:
+	default:
+		close(e.ready) // requests waiting for its load get its last state
+	}
+	delete(a.byID, id)
+	for i, m := range a.models {
+		if m == e {
+			a.models = append(a.models[:i], a.models[i+1:]...)
+			break
+		}
+	}
+	a.watcher.Remove(id)
+	if e.uploaded {
+		os.Remove(e.path)
+	}
+	a.notifyLocked()
+	a.mu.Unlock()
+	a.publishModels()
+	return nil
+}
+
+func (l *library) SetModelWatching(id string, on bool) error {
+	a := (*App)(l)
+	a.mu.Lock()
+	e := a.byID[id]
+	if e == nil {
+		a.mu.Unlock()
+		return server.ErrNotFound
+	}
+	e.watching = on
+	a.applyWatchLocked(e)
+	a.notifyLocked()
+	a.mu.Unlock()
+	a.publishModels()
+	return nil
+}
+
+func (l *library) SetWatching(on bool) { (*App)(l).SetWatching(on) }
+
+func (l *library) AddUploads(files []server.Upload) ([]string, error) {
+	a := (*App)(l)
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil, errors.New("modelpeek is quitting")
+	}
+	var ids []string
+	for _, f := range files {
+		ids = append(ids, a.addLocked(f.Path, f.Name, true).id)
+	}
+	a.notifyLocked()
+	a.mu.Unlock()
+	a.publishModels()
+	return ids, nil
+}

@@ -1,0 +1,121 @@
+// The server API, same origin.
+
+/** ApiError carries a message a user can read and the HTTP status. */
+export class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function errorFrom(res) {
+  let text = '';
+  try {
+    text = await res.text();
+  } catch (e) {
+    text = '';
+  }
+  let msg = text.trim();
+  try {
+    const j = JSON.parse(text);
+    if (j && typeof j.error === 'string') msg = j.error;
+    else if (j && typeof j.message === 'string') msg = j.message;
+  } catch (e) {
+    // plain text body
+  }
+  if (!msg) msg = res.statusText || ('HTTP ' + res.status);
+  if (res.status === 413) msg = 'The file is too large to upload. ' + msg;
+  return new ApiError(msg, res.status);
+}
+
+async function request(method, url, body) {
+  let res;
+  try {
+    const init = { method, credentials: 'same-origin', headers: {} };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers['Content-Type'] = 'application/json';
+    }
+    res = await fetch(url, init);
+  } catch (e) {
+    throw new ApiError('The modelpeek server is not reachable. Is it still running?', 0);
+  }
+  return decode(res);
+}
+
+/** decode turns a fetch Response into its JSON (or text) value or an ApiError. */
+export async function decode(res) {
+  if (!res.ok) throw await errorFrom(res);
+  if (res.status === 204) return null;
+  const type = res.headers.get('Content-Type') || '';
+  if (type.includes('json')) return res.json();
+  return res.text();
+}
+
+/** settle awaits a prefetched Response promise and decodes it. */
+export async function settle(p) {
+  let res;
+  try {
+    res = await p;
+  } catch (e) {
+    throw new ApiError('The modelpeek server is not reachable. Is it still running?', 0);
+  }
+  return decode(res);
+}
+
+const enc = encodeURIComponent;
+
+/** The API calls. */
+export const api = {
+  models: () => request('GET', '/api/models'),
+  model: (id) => request('GET', `/api/models/${enc(id)}`),
+  graph: (id, path, expand) => {
+    let q = `?path=${enc(path || '')}`;
+    if (expand) q += `&expand=${enc(expand)}`;
+    return request('GET', `/api/models/${enc(id)}/graph${q}`);
+  },
+  node: (id, path, index) => request('GET', `/api/models/${enc(id)}/node?path=${enc(path || '')}&index=${index}`),
+  tensor: (id, path, name) => request('GET', `/api/models/${enc(id)}/tensors/${enc(name)}?path=${enc(path || '')}`),
+  close: (id) => request('DELETE', `/api/models/${enc(id)}`),
+  watch: (id, on) => request('POST', `/api/models/${enc(id)}/watch`, { on }),
+  watchAll: (on) => request('POST', '/api/watch', { on }),
+};
+
+/**
+ * upload sends one file as a raw body with its name in X-Filename, calling
+ * progress(fraction) as bytes go out. It resolves to the server's answer.
+ */
+export function upload(file, progress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/upload');
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('X-Filename', encodeURIComponent(file.name));
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    xhr.upload.addEventListener('progress', (e) => {
+      if (e.lengthComputable && progress) progress(e.loaded / e.total);
+    });
+    xhr.addEventListener('load', () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        try {
+          resolve(JSON.parse(xhr.responseText));
+        } catch (e) {
+          reject(new ApiError('The server sent an answer I do not understand.', xhr.status));
+        }
+        return;
+      }
+      let msg = xhr.responseText.trim();
+      try {
+        const j = JSON.parse(msg);
+        if (j && j.error) msg = j.error;
+      } catch (e) {
+        // plain text
+      }
+      if (xhr.status === 413) msg = `${file.name} is too large to upload. ${msg}`;
+      reject(new ApiError(msg || `Uploading ${file.name} failed (HTTP ${xhr.status}).`, xhr.status));
+    });
+    xhr.addEventListener('error', () => reject(new ApiError(`Uploading ${file.name} failed: the server is not reachable.`, 0)));
+    xhr.addEventListener('abort', () => reject(new ApiError(`Uploading ${file.name} was cancelled.`, 0)));
+    xhr.send(file);
+  });
+}

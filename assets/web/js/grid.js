@@ -1,0 +1,87 @@
+// A uniform-grid spatial index over axis-aligned boxes, stored as flat typed
+// arrays (compressed rows), so that a viewport query touches only the cells
+// it overlaps. Boxes spanning many cells are kept in a separate "long" list
+// that every query scans.
+
+const MAX_SPAN = 16;
+
+/**
+ * buildGrid indexes n boxes given as typed arrays of x0, y0, x1, y1 inside the
+ * bounds [bx0, by0, bx1, by1].
+ */
+export function buildGrid(n, x0, y0, x1, y1, bx0, by0, bx1, by1) {
+  const w = Math.max(1, bx1 - bx0);
+  const h = Math.max(1, by1 - by0);
+  let cell = Math.max(64, Math.sqrt((w * h) / Math.max(1, n)) * 2);
+  let cols = Math.max(1, Math.ceil(w / cell));
+  let rows = Math.max(1, Math.ceil(h / cell));
+  while (cols * rows > 4e6) {
+    cell *= 2;
+    cols = Math.max(1, Math.ceil(w / cell));
+    rows = Math.max(1, Math.ceil(h / cell));
+  }
+  const counts = new Int32Array(cols * rows + 1);
+  const long = [];
+  const cx = (v) => Math.min(cols - 1, Math.max(0, Math.floor((v - bx0) / cell)));
+  const cy = (v) => Math.min(rows - 1, Math.max(0, Math.floor((v - by0) / cell)));
+  const isLong = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c0 = cx(x0[i]), c1 = cx(x1[i]), r0 = cy(y0[i]), r1 = cy(y1[i]);
+    if ((c1 - c0 + 1) * (r1 - r0 + 1) > MAX_SPAN) {
+      isLong[i] = 1;
+      long.push(i);
+      continue;
+    }
+    for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) counts[r * cols + c + 1]++;
+  }
+  for (let k = 1; k < counts.length; k++) counts[k] += counts[k - 1];
+  const start = counts;
+  const fill = new Int32Array(cols * rows);
+  const items = new Int32Array(start[cols * rows]);
+  for (let i = 0; i < n; i++) {
+    if (isLong[i]) continue;
+    const c0 = cx(x0[i]), c1 = cx(x1[i]), r0 = cy(y0[i]), r1 = cy(y1[i]);
+    for (let r = r0; r <= r1; r++) {
+      for (let c = c0; c <= c1; c++) {
+        const k = r * cols + c;
+        items[start[k] + fill[k]++] = i;
+      }
+    }
+  }
+  return { cell, cols, rows, bx0, by0, start, items, long, x0, y0, x1, y1, stamp: new Uint32Array(n), epoch: 0 };
+}
+
+/**
+ * queryGrid appends to out the indices of boxes intersecting the rectangle,
+ * each once, and returns out.
+ */
+export function queryGrid(g, qx0, qy0, qx1, qy1, out) {
+  g.epoch++;
+  if (g.epoch > 0xfffffff0) {
+    g.stamp.fill(0);
+    g.epoch = 1;
+  }
+  const ep = g.epoch;
+  const { cols, rows, cell, bx0, by0, start, items, x0, y0, x1, y1, stamp } = g;
+  const c0 = Math.max(0, Math.floor((qx0 - bx0) / cell));
+  const c1 = Math.min(cols - 1, Math.floor((qx1 - bx0) / cell));
+  const r0 = Math.max(0, Math.floor((qy0 - by0) / cell));
+  const r1 = Math.min(rows - 1, Math.floor((qy1 - by0) / cell));
+  for (let r = r0; r <= r1; r++) {
+    for (let c = c0; c <= c1; c++) {
+      const k = r * cols + c;
+      for (let j = start[k], e = start[k + 1]; j < e; j++) {
+        const i = items[j];
+        if (stamp[i] === ep) continue;
+        stamp[i] = ep;
+        if (x1[i] < qx0 || x0[i] > qx1 || y1[i] < qy0 || y0[i] > qy1) continue;
+        out.push(i);
+      }
+    }
+  }
+  for (const i of g.long) {
+    if (x1[i] < qx0 || x0[i] > qx1 || y1[i] < qy0 || y0[i] > qy1) continue;
+    out.push(i);
+  }
+  return out;
+}

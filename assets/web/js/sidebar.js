@@ -1,0 +1,234 @@
+// Sidebar panels: node properties, model properties, weight previews.
+// Every model string is inserted as text.
+
+import { el, clear, button } from './dom.js';
+import { api } from './api.js';
+
+/** shapeText renders a model.Type as "float32 [1,3,224,224]". */
+export function typeText(t) {
+  if (!t) return '';
+  switch (t.kind) {
+    case 'sequence':
+      return `sequence<${typeText(t.elem)}>`;
+    case 'optional':
+      return `optional<${typeText(t.elem)}>`;
+    case 'map':
+      return `map<${t.key || '?'}, ${typeText(t.elem)}>`;
+  }
+  const dt = t.dtype || '?';
+  if (t.shape === null || t.shape === undefined) return dt;
+  return `${dt} [${t.shape.map((d) => (d === null ? '?' : String(d))).join(',')}]`;
+}
+
+function tensorText(t) {
+  if (!t) return '';
+  return `${t.dtype || '?'} [${(t.shape || []).join(',')}]`;
+}
+
+function listText(a, more) {
+  const s = a.map((v) => (typeof v === 'number' ? fmtNum(v) : String(v))).join(', ');
+  return `[${s}${more ? ', …' : ''}]`;
+}
+
+/** fmtNum shows a number compactly. */
+export function fmtNum(v) {
+  if (typeof v !== 'number') return String(v);
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-4 || a >= 1e6)) return v.toExponential(4);
+  return String(Math.round(v * 1e6) / 1e6);
+}
+
+/** attrValue renders an attribute's value as text. */
+export function attrValue(a) {
+  const more = a.truncated ? ` … (${a.count} values)` : '';
+  switch (a.type) {
+    case 'int':
+      return String(a.i || 0);
+    case 'bool':
+      return a.i ? 'true' : 'false';
+    case 'float':
+      return fmtNum(a.f || 0);
+    case 'string':
+      return JSON.stringify(a.s || '');
+    case 'ints':
+      return listText(a.ints || []) + more;
+    case 'floats':
+      return listText(a.floats || []) + more;
+    case 'strings':
+      return listText((a.strings || []).map((s) => JSON.stringify(s))) + more;
+    case 'tensor':
+    case 'tensors':
+      return (a.tensors || []).map(tensorText).join(', ');
+    case 'graph':
+    case 'graphs':
+      return (a.graphs || []).map((g) => `graph ${g.name || ''} (${(g.nodes || []).length} nodes)`).join(', ');
+    case 'type':
+    case 'types':
+      return (a.types || []).map(typeText).join(', ');
+    case 'ref':
+      return `@${a.ref || ''}`;
+  }
+  return a.s || '';
+}
+
+// claim marks the sidebar as owned by a new panel and returns its token.
+export function claim(box) {
+  box.dataset.seq = String((Number(box.dataset.seq) || 0) + 1);
+  return box.dataset.seq;
+}
+
+function table(rows) {
+  const t = el('table', 'props');
+  for (const [k, v, extra] of rows) {
+    const tr = el('tr', '', el('th', '', k), el('td', '', v));
+    if (extra) tr.lastChild.append(extra);
+    t.append(tr);
+  }
+  return t;
+}
+
+function section(title, ...content) {
+  return el('section', '', el('h3', '', title), ...content);
+}
+
+/**
+ * showNode fills the sidebar with the details of node index in graph path.
+ * enter(nodeIndex, subgraphIndex, label) opens a subgraph.
+ */
+export async function showNode(box, ctx) {
+  const { modelId, path, node: vn, enter } = ctx;
+  const seq = claim(box);
+  clear(box);
+  box.append(el('h2', '', vn.label || vn.kind));
+  if (vn.kind !== 'op' || vn.index < 0) {
+    const rows = [['kind', vn.kind]];
+    if (vn.name) rows.push(['name', vn.name]);
+    if (vn.count) rows.push(['nodes', String(vn.count)]);
+    for (const l of vn.lines || []) rows.push(['', l]);
+    box.append(table(rows));
+    return;
+  }
+  const loading = el('p', 'muted', 'Loading…');
+  box.append(loading);
+  let d;
+  try {
+    d = await api.node(modelId, path, vn.index);
+  } catch (e) {
+    if (seq === box.dataset.seq) loading.textContent = `Could not load the node: ${e.message}`;
+    return;
+  }
+  // Another panel replaced this one while the details were on their way.
+  if (seq !== box.dataset.seq) return;
+  loading.remove();
+  const n = d.node || {};
+  const rows = [['type', n.op || vn.label]];
+  if (n.domain) rows.push(['domain', n.domain]);
+  rows.push(['name', n.name || '(unnamed)']);
+  if (n.category) rows.push(['category', n.category]);
+  box.append(section('Node', table(rows)));
+  if (n.doc) box.append(el('p', 'doc', n.doc));
+  const attrs = n.attrs || [];
+  if (attrs.length) {
+    const t = el('table', 'props attrs');
+    for (const a of attrs) {
+      const td = el('td', '', attrValue(a));
+      const tr = el('tr', '', el('th', '', a.name), td);
+      tr.dataset.attr = a.name;
+      t.append(tr);
+    }
+    box.append(section('Attributes', t));
+  }
+  const subs = [];
+  for (const a of attrs) for (const g of a.graphs || []) subs.push({ name: `${a.name}${g.name ? ': ' + g.name : ''}`, g });
+  if (subs.length) {
+    const list = el('div', 'subgraphs');
+    subs.forEach((s, k) => {
+      list.append(button(`Open ${s.name} (${(s.g.nodes || []).length} nodes)`, 'Show this subgraph', () => enter(vn.index, k, `${n.op || vn.label} ${s.name}`), 'subgraph-open'));
+    });
+    box.append(section('Subgraphs', list));
+  }
+  box.append(section('Inputs', ioTable(d.inputs || [], ctx)));
+  box.append(section('Outputs', ioTable(d.outputs || [], ctx)));
+}
+
+function ioTable(list, ctx) {
+  const t = el('table', 'props io');
+  if (!list.length) t.append(el('tr', '', el('td', 'muted', 'none')));
+  for (const v of list) {
+    const name = v.name || '(omitted)';
+    const info = v.tensor ? tensorText(v.tensor) : typeText(v.type);
+    const td = el('td', '', el('div', 'vname', name), el('div', 'vtype', info || 'type unknown'));
+    if (v.tensor) {
+      td.append(el('span', 'badge', 'weight'));
+      const prev = el('div', 'preview');
+      td.append(button('Preview values', 'Read the first values and statistics', () => preview(prev, ctx, v.tensor.name), 'small'));
+      td.append(prev);
+    }
+    t.append(el('tr', '', td));
+  }
+  return t;
+}
+
+async function preview(box, ctx, name) {
+  clear(box);
+  box.append(el('span', 'muted', 'Reading…'));
+  let p;
+  try {
+    p = await api.tensor(ctx.modelId, ctx.path, name);
+  } catch (e) {
+    clear(box);
+    box.append(el('span', 'muted', e.message));
+    return;
+  }
+  clear(box);
+  box.append(
+    table([
+      ['dtype', p.dtype || '?'],
+      ['shape', `[${(p.shape || []).join(',')}]`],
+      ['count', String(p.count)],
+      ['min', fmtNum(p.min)],
+      ['max', fmtNum(p.max)],
+      ['mean', fmtNum(p.mean) + (p.sampled ? ' (of a prefix)' : '')],
+    ]),
+  );
+  const vals = (p.values || []).map(fmtNum).join(', ');
+  box.append(el('pre', 'values', `[${vals}${p.count > (p.values || []).length ? ', …' : ''}]`));
+}
+
+/** showModel fills the sidebar with the model panel. */
+export function showModel(box, info, ctx) {
+  claim(box);
+  clear(box);
+  const m = (info && info.model) || {};
+  box.append(el('h2', '', info.name || 'Model'));
+  if (info.error) box.append(el('p', 'error-text', info.error));
+  const rows = [['format', m.format || info.format || '?']];
+  if (m.producer) rows.push(['producer', m.producer]);
+  if (m.version) rows.push(['version', m.version]);
+  if (m.opsets && m.opsets.length) rows.push(['opset', m.opsets.map((o) => `${o.domain || 'ai.onnx'} v${o.version}`).join(', ')]);
+  if (info.path) rows.push(['file', info.path]);
+  const s = info.summary || {};
+  if (s.nodes !== undefined) rows.push(['nodes', String(s.nodes)]);
+  if (s.tensors) rows.push(['weights', String(s.tensors.length)]);
+  box.append(section('Model', table(rows)));
+  if (m.description) box.append(el('p', 'doc', m.description));
+  const watch = el('input');
+  watch.type = 'checkbox';
+  watch.id = 'watch-model';
+  watch.checked = !!info.watching;
+  watch.addEventListener('change', () => ctx.watch(watch.checked));
+  box.append(el('label', 'switch', watch, ' Reload when the file changes'));
+  if (s.inputs && s.inputs.length) box.append(section('Inputs', table(s.inputs.map((v) => [v.name, `${v.dtype || '?'} ${v.shape ? '[' + v.shape.map((d) => (d === null ? '?' : d)).join(',') + ']' : ''}`]))));
+  if (s.outputs && s.outputs.length) box.append(section('Outputs', table(s.outputs.map((v) => [v.name, `${v.dtype || '?'} ${v.shape ? '[' + v.shape.map((d) => (d === null ? '?' : d)).join(',') + ']' : ''}`]))));
+  const meta = m.metadata || {};
+  const keys = Object.keys(meta).sort();
+  if (keys.length) box.append(section('Metadata', table(keys.map((k) => [k, meta[k]]))));
+  if (m.properties && m.properties.length) box.append(section('Properties', table(m.properties.map((p) => [p.name, p.value]))));
+  if (s.ops) {
+    const ops = Object.entries(s.ops).sort((a, b) => b[1] - a[1]);
+    if (ops.length) box.append(section('Operators', table(ops.map(([k, v]) => [k, String(v)]))));
+  }
+  if (m.warnings && m.warnings.length) box.append(section('Warnings', ...m.warnings.map((w) => el('p', 'warn', w))));
+  if (m.files && m.files.length > 1) box.append(section('Files', ...m.files.map((f) => el('div', 'vname', f))));
+}

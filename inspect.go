@@ -1,0 +1,119 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/all"
+)
+
+// cmdInspect parses one model file and prints its summary.
+func cmdInspect(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "")
+	files, code, ok := parseFlags(fs, args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if len(files) != 1 {
+		return badUsage(stderr, "inspect takes exactly one FILE")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m, err := all.Registry().Open(ctx, files[0])
+	if err != nil {
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		fmt.Fprintf(stderr, "modelpeek: %s\n", msg)
+		return 1
+	}
+	s := model.Summarize(m)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(s); err != nil {
+			fmt.Fprintf(stderr, "modelpeek: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	printSummary(stdout, s)
+	return 0
+}
+
+// printSummary prints a compact, human-readable summary.
+func printSummary(w io.Writer, s model.Summary) {
+	fmt.Fprintf(w, "format:   %s\n", s.Format)
+	if s.Producer != "" {
+		fmt.Fprintf(w, "producer: %s\n", s.Producer)
+	}
+	values := func(title string, vs []model.SummaryValue) {
+		fmt.Fprintf(w, "%s (%d):\n", title, len(vs))
+		for _, v := range vs {
+			shape := "?"
+			if v.Shape != nil {
+				shape = "[" + shapeString(v.Shape) + "]"
+			}
+			dt := string(v.DType)
+			if dt == "" {
+				dt = "?"
+			}
+			fmt.Fprintf(w, "  %s  %s%s\n", v.Name, dt, shape)
+		}
+	}
+	values("inputs", s.Inputs)
+	values("outputs", s.Outputs)
+	type op struct {
+		name string
+		n    int
+	}
+	var ops []op
+	for k, n := range s.Ops {
+		ops = append(ops, op{k, n})
+	}
+	slices.SortFunc(ops, func(a, b op) int {
+		return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(a.name, b.name))
+	})
+	var parts []string
+	for _, o := range ops {
+		parts = append(parts, fmt.Sprintf("%s×%d", o.name, o.n))
+	}
+	fmt.Fprintf(w, "nodes:    %d", s.Nodes)
+	if len(parts) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "tensors:  %d\n", len(s.Tensors))
+	if len(s.Metadata) > 0 {
+		keys := make([]string, 0, len(s.Metadata))
+		for k := range s.Metadata {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		fmt.Fprintf(w, "metadata (%d):\n", len(keys))
+		for _, k := range keys {
+			v := s.Metadata[k]
+			if len(v) > 80 {
+				v = v[:77] + "..."
+			}
+			fmt.Fprintf(w, "  %s: %s\n", k, strings.ReplaceAll(v, "\n", " "))
+		}
+	}
+}
+
+func shapeString(s model.Shape) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,66 @@
+package layout
+
+import (
+	"context"
+	"testing"
+
+	"github.com/modelpeek/modelpeek/model"
+)
+
+func benchLayout(b *testing.B, nodes int, opts Options) {
+	benchGraph(b, GenTransformer(nodes), opts)
+}
+
+func benchGraph(b *testing.B, g *model.Graph, opts Options) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	var v *View
+	cpu := cpuTime()
+	for i := 0; i < b.N; i++ {
+		var err error
+		if v, err = Layout(context.Background(), g, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(v.Stats.Crossings), "crossings")
+	b.ReportMetric(float64(len(v.Nodes)), "boxes")
+}
+
+// BenchmarkLayout10k lays out a 10,000-node transformer, every group open.
+func BenchmarkLayout10k(b *testing.B) { benchLayout(b, 10_000, Options{ExpandAll: true}) }
+
+// BenchmarkLayout100k lays out a 100,000-node transformer, every group open.
+func BenchmarkLayout100k(b *testing.B) { benchLayout(b, 100_000, Options{ExpandAll: true}) }
+
+// BenchmarkLayout100kCollapsed is the default view of the same graph.
+func BenchmarkLayout100kCollapsed(b *testing.B) { benchLayout(b, 100_000, Options{}) }
+
+// BenchmarkLayoutResNet10k lays out a 10,000-node ResNet-like graph.
+func BenchmarkLayoutResNet10k(b *testing.B) {
+	benchGraph(b, GenResNet(10_000), Options{ExpandAll: true})
+}
+
+// BenchmarkLayoutResNet100k lays out a 100,000-node ResNet-like graph.
+func BenchmarkLayoutResNet100k(b *testing.B) {
+	benchGraph(b, GenResNet(100_000), Options{ExpandAll: true})
+}
+
+// BenchmarkExpand100k is one expand click on a prepared 100,000-node
+// transformer (the default view with one more group open).
+func BenchmarkExpand100k(b *testing.B) {
+	g := GenTransformer(100_000)
+	p, err := Prepare(context.Background(), g, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.Layout(context.Background(), Options{Expanded: []string{"g:/model/layers.7"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}

@@ -1,0 +1,320 @@
+// Command modelpeek shows ML model files as interactive graphs in the
+// browser, from a tray icon or a terminal.
+//
+//	modelpeek [--no-browser] [FILE...]                 tray app (headless if no tray)
+//	modelpeek serve [--addr ADDR] [--no-browser] [FILE...]
+//	modelpeek inspect [--json] FILE
+//	modelpeek version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/pkg/browser"
+
+	"github.com/modelpeek/modelpeek/app"
+	"github.com/modelpeek/modelpeek/autostart"
+	"github.com/modelpeek/modelpeek/instance"
+	"github.com/modelpeek/modelpeek/internal/version"
+	"github.com/modelpeek/modelpeek/model/all"
+	"github.com/modelpeek/modelpeek/server"
+	"github.com/modelpeek/modelpeek/tray"
+)
+
+const usage = `modelpeek shows ML model files as interactive graphs in the browser.
+
+Usage:
+  modelpeek [--no-browser] [FILE...]
+        tray app; without a system tray it runs like "serve"
+  modelpeek serve [--addr 127.0.0.1:0] [--no-browser] [FILE...]
+        serve the viewer until interrupted; the first output line is
+        "modelpeek: serving http://HOST:PORT/..."
+  modelpeek inspect [--json] FILE
+        print a summary of a model file
+  modelpeek autostart enable|disable|status
+  modelpeek version
+
+Environment:
+  MODELPEEK_MAX_UPLOAD   largest file the page may upload (default 8G;
+                         suffixes K, M, G, T)
+  MODELPEEK_LOG          debug or info for more log output on stderr
+
+Flags:
+  --addr ADDR      loopback address to listen on (port 0: a free port)
+  --no-browser     do not open the browser
+  --json           (inspect) print the summary as JSON
+  -h, --help       show this help
+`
+
+func main() {
+	// The browser launcher's own output must not mix with ours on stdout,
+	// whose first line is a contract.
+	browser.Stdout = os.Stderr
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "serve":
+			return cmdServe(args[1:], stdout, stderr, false)
+		case "inspect":
+			return cmdInspect(args[1:], stdout, stderr)
+		case "version":
+			if len(args) > 1 {
+				return badUsage(stderr, "version takes no arguments")
+			}
+			fmt.Fprintln(stdout, "modelpeek", version.String())
+			return 0
+		case "autostart":
+			return cmdAutostart(args[1:], stdout, stderr)
+		case "help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+	}
+	return cmdServe(args, stdout, stderr, true)
+}
+
+func badUsage(stderr io.Writer, msg string) int {
+	fmt.Fprintf(stderr, "modelpeek: %s\n\n%s", msg, usage)
+	return 2
+}
+
+// parseFlags parses flags and positional arguments in any order ("--"
+// ends flags). It returns the positional arguments, or an exit status.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]string, int, bool) {
+	fs.SetOutput(io.Discard)
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(stdout, usage)
+				return nil, 0, false
+			}
+			return nil, badUsage(stderr, err.Error()), false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, 0, true
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
+
+func newLogger(stderr io.Writer) *slog.Logger {
+	level := slog.LevelWarn
+	switch strings.ToLower(os.Getenv("MODELPEEK_LOG")) {
+	case "debug":
+		level = slog.LevelDebug
+	case "info":
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// cmdServe runs the viewer until SIGINT/SIGTERM or Quit; with withTray it
+// shows the tray icon when a tray host is available.
+func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
+	name := "serve"
+	if withTray {
+		name = "modelpeek"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "")
+	noBrowser := fs.Bool("no-browser", false, "")
+	if withTray {
+		// The tray app has no --addr: it always picks a free port.
+		fs = flag.NewFlagSet(name, flag.ContinueOnError)
+		fs.BoolVar(noBrowser, "no-browser", false, "")
+	}
+	files, code, ok := parseFlags(fs, args, stdout, stderr)
+	if !ok {
+		return code
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// After the first signal, a second one kills the process the default
+	// way, whatever is still running.
+	context.AfterFunc(ctx, stop)
+
+	log := newLogger(stderr)
+	maxUpload, err := uploadLimit()
+	if err != nil {
+		fmt.Fprintf(stderr, "modelpeek: %v\n", err)
+		return 2
+	}
+	// The tray app is one per session: a later launch hands its files to
+	// the running one and exits.
+	var single *singleInstance
+	if withTray {
+		var forwarded bool
+		single, forwarded = acquireInstance(ctx, files, log)
+		if forwarded {
+			fmt.Fprintln(stderr, "modelpeek: handed over to the running modelpeek")
+			return 0
+		}
+		defer single.close()
+	}
+	a, err := app.New(ctx, app.Options{
+		Addr:      *addr,
+		Version:   version.String(),
+		Registry:  all.Registry(),
+		Logger:    log,
+		Autostart: autostart.For(autostart.Config{}),
+		Server: func(c *server.Config) {
+			c.MaxUpload = maxUpload
+			c.UploadQuota = 2 * maxUpload
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "modelpeek: %v\n", err)
+		return 1
+	}
+	if err := a.StartViewer(); err != nil {
+		fmt.Fprintf(stderr, "modelpeek: %v\n", err)
+		a.Quit()
+		a.Wait()
+		return 1
+	}
+	var show string
+	if len(files) > 0 {
+		ids, err := a.Open(files...)
+		if err != nil {
+			fmt.Fprintf(stderr, "modelpeek: %v\n", err)
+		}
+		if len(ids) > 0 {
+			show = ids[0]
+		}
+	} else if id, err := a.OpenSample(); err != nil {
+		log.Warn("cannot open the bundled sample", "err", err)
+	} else {
+		show = id
+	}
+	fmt.Fprintf(stdout, "modelpeek: serving %s\n", a.State().URL)
+	if f, ok := stdout.(*os.File); ok {
+		f.Sync()
+	}
+	if !*noBrowser {
+		if err := a.Show(show); err != nil {
+			fmt.Fprintf(stderr, "modelpeek: %v\n", err)
+		}
+	}
+
+	if withTray {
+		single.ready(a)
+		instance.InstallOpenFileHandler(func(paths []string) {
+			single.handle(instance.Request{Paths: paths})
+		})
+		err := tray.Run(ctx, a, tray.Options{})
+		switch {
+		case errors.Is(err, tray.ErrNoTray):
+			fmt.Fprintln(stderr, "modelpeek: no system tray available; serving without one (Ctrl+C to quit)")
+		case err != nil:
+			fmt.Fprintf(stderr, "modelpeek: tray: %v; serving without it (Ctrl+C to quit)\n", err)
+		default:
+			a.Quit() // the tray ended: the user quit
+		}
+	}
+	if err := a.Wait(); err != nil {
+		fmt.Fprintf(stderr, "modelpeek: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// cmdAutostart turns start at login on or off, or reports it.
+func cmdAutostart(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		return badUsage(stderr, "autostart takes one of: enable, disable, status")
+	}
+	b := autostart.For(autostart.Config{})
+	var err error
+	switch args[0] {
+	case "enable":
+		err = b.Enable()
+	case "disable":
+		err = b.Disable()
+	case "status":
+	case "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		return badUsage(stderr, "autostart takes one of: enable, disable, status")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "modelpeek: start at login: %v\n", err)
+		return 1
+	}
+	st, err := b.Status()
+	if err != nil {
+		fmt.Fprintf(stderr, "modelpeek: start at login: %v\n", err)
+		return 1
+	}
+	state := "disabled"
+	if st.Enabled {
+		state = "enabled"
+	}
+	fmt.Fprintf(stdout, "start at login: %s", state)
+	if st.Where != "" {
+		fmt.Fprintf(stdout, " (%s)", st.Where)
+	}
+	if st.Detail != "" {
+		fmt.Fprintf(stdout, ": %s", st.Detail)
+	}
+	fmt.Fprintln(stdout)
+	return 0
+}
+
+// uploadLimit reads MODELPEEK_MAX_UPLOAD ("8G", "512M", "1000000").
+func uploadLimit() (int64, error) {
+	v := strings.TrimSpace(os.Getenv("MODELPEEK_MAX_UPLOAD"))
+	if v == "" {
+		return server.DefaultMaxUpload, nil
+	}
+	n, err := parseSize(v)
+	if err != nil {
+		return 0, fmt.Errorf("MODELPEEK_MAX_UPLOAD=%q: %w", v, err)
+	}
+	return n, nil
+}
+
+// parseSize parses a positive byte count with an optional K, M, G or T
+// suffix (powers of 1024).
+func parseSize(v string) (int64, error) {
+	if v == "" {
+		return 0, errors.New("empty size")
+	}
+	shift := 0
+	switch strings.ToUpper(v[len(v)-1:]) {
+	case "K":
+		shift = 10
+	case "M":
+		shift = 20
+	case "G":
+		shift = 30
+	case "T":
+		shift = 40
+	}
+	if shift > 0 {
+		v = v[:len(v)-1]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)>>shift {
+		return 0, errors.New("want a positive size such as 8G or 500M")
+	}
+	return n << shift, nil
+}

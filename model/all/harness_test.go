@@ -1,0 +1,278 @@
+package all
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelpeek/modelpeek/internal/testenv"
+	"github.com/modelpeek/modelpeek/model"
+)
+
+// Bounds every open of a hostile file must stay within. The time bound is
+// generous because CI machines are shared; the synthetic attacks use the
+// tighter fastLimit.
+const (
+	maxOpenAlloc = 256 << 20
+	maxOpenTime  = 3 * time.Second
+	fastLimit    = time.Second
+	hangLimit    = 30 * time.Second
+	// maxIRDepth bounds how deeply subgraphs may nest in a decoded model.
+	maxIRDepth = 256
+)
+
+// manifestEntry is one file of the shared corpus.
+type manifestEntry struct {
+	Path   string `json:"path"`
+	Format string `json:"format"`
+	Kind   string `json:"kind"`
+	Bytes  int64  `json:"bytes"`
+}
+
+// loadManifest returns the corpus directory and its MANIFEST entries.
+func loadManifest(t testing.TB) (string, []manifestEntry) {
+	t.Helper()
+	dir := testenv.Corpus(t)
+	b, err := os.ReadFile(filepath.Join(dir, "MANIFEST.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es []manifestEntry
+	if err := json.Unmarshal(b, &es); err != nil {
+		t.Fatalf("MANIFEST.json: %v", err)
+	}
+	if len(es) == 0 {
+		t.Fatal("MANIFEST.json lists no files")
+	}
+	return dir, es
+}
+
+// registryFormat maps a MANIFEST format to the registry name expected to
+// open the file; "" means no decoder may claim it.
+func registryFormat(manifest string) string {
+	switch manifest {
+	case "onnx-external-data":
+		return ""
+	case "safetensors-index":
+		return "safetensors"
+	}
+	return manifest
+}
+
+// outcome is what one Registry.Open of a hostile file did.
+type outcome struct {
+	m     *model.Model
+	err   error
+	dur   time.Duration
+	alloc uint64
+	// problem is non-empty when the open broke a promise: it panicked,
+	// hung, was slow, allocated too much, or returned a broken model.
+	problem string
+}
+
+// looksLikePanic reports whether err is a decoder panic turned into an
+// error by a recover (the registry's or the decoder's own last resort).
+// Decoders must not rely on those: a panic in a goroutine or a stack
+// overflow cannot be recovered.
+func looksLikePanic(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	for _, w := range []string{"internal error", "decoder error", "runtime error", "panic", "goroutine "} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstLine shortens an error for a report.
+func firstLine(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}
+
+// openChecked opens path through reg and checks every promise an open of
+// an untrusted file makes. timeLimit bounds the wall-clock time.
+func openChecked(reg *model.Registry, path string, timeLimit time.Duration) outcome {
+	type res struct {
+		m     *model.Model
+		err   error
+		dur   time.Duration
+		alloc uint64
+	}
+	done := make(chan res, 1)
+	go func() {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		m, err := reg.Open(context.Background(), path)
+		dur := time.Since(start)
+		runtime.ReadMemStats(&after)
+		done <- res{m, err, dur, after.TotalAlloc - before.TotalAlloc}
+	}()
+	var r res
+	select {
+	case r = <-done:
+	case <-time.After(hangLimit):
+		return outcome{problem: fmt.Sprintf("hung: no result after %v", hangLimit)}
+	}
+	o := outcome{m: r.m, err: r.err, dur: r.dur, alloc: r.alloc}
+	switch {
+	case looksLikePanic(r.err):
+		o.problem = "decoder panicked: " + firstLine(r.err)
+	case r.err == nil && r.m == nil:
+		o.problem = "no model and no error"
+	case r.dur > timeLimit:
+		o.problem = fmt.Sprintf("took %v (limit %v)", r.dur.Round(time.Millisecond), timeLimit)
+	case r.alloc > maxOpenAlloc:
+		o.problem = fmt.Sprintf("allocated %d MiB (limit %d MiB)", r.alloc>>20, maxOpenAlloc>>20)
+	case r.err == nil:
+		if p := checkModel(r.m); p != "" {
+			o.problem = "decoded model is unusable: " + p
+		}
+	}
+	return o
+}
+
+// checkModel checks what the rest of the app relies on in a decoded
+// model: a graph, no subgraph cycles or absurd nesting, no nil entries,
+// JSON-encodable, summarisable, and previews that do not panic. It
+// returns a description of the first problem, or "".
+func checkModel(m *model.Model) (problem string) {
+	defer func() {
+		if p := recover(); p != nil {
+			problem = fmt.Sprintf("panic while using the model: %v", p)
+		}
+	}()
+	if m.Graph == nil {
+		return "Graph is nil"
+	}
+	if m.Format == "" {
+		return "Format is empty"
+	}
+	// Walk the subgraph tree depth-first as JSON encoding would, with an
+	// explicit stack: a cycle would make encoding recurse forever, and
+	// heavy sharing would multiply the output.
+	type item struct {
+		g     *model.Graph
+		depth int
+		exit  bool
+	}
+	onPath := map[*model.Graph]bool{}
+	visits := 0
+	stack := []item{{g: m.Graph}}
+	for _, f := range m.Functions {
+		stack = append(stack, item{g: f})
+	}
+	var tensors []*model.Tensor
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if it.exit {
+			delete(onPath, it.g)
+			continue
+		}
+		if it.g == nil {
+			return "nil subgraph"
+		}
+		if onPath[it.g] {
+			return "a subgraph contains itself: JSON encoding would never end"
+		}
+		if visits++; visits > 1_000_000 {
+			return "subgraphs are shared so often that the model expands to over a million graphs"
+		}
+		if it.depth > maxIRDepth {
+			return fmt.Sprintf("subgraphs nest deeper than %d", maxIRDepth)
+		}
+		onPath[it.g] = true
+		stack = append(stack, item{g: it.g, exit: true})
+		for _, v := range append(append(append([]*model.Value{}, it.g.Inputs...), it.g.Outputs...), it.g.ValueInfo...) {
+			if v == nil {
+				return "nil value in a graph"
+			}
+		}
+		for _, t := range it.g.Initializers {
+			if t == nil {
+				return "nil initializer"
+			}
+			if len(tensors) < 16 {
+				tensors = append(tensors, t)
+			}
+		}
+		for _, n := range it.g.Nodes {
+			if n == nil {
+				return "nil node"
+			}
+			for _, sg := range n.Subgraphs() {
+				stack = append(stack, item{g: sg, depth: it.depth + 1})
+			}
+		}
+	}
+	model.Summarize(m)
+	if _, err := json.Marshal(m); err != nil {
+		return "JSON encoding failed: " + err.Error()
+	}
+	for _, t := range tensors {
+		model.ReadPreview(t, 64) // errors are fine; a panic is not
+	}
+	return ""
+}
+
+// knownIssues are broken promises already reported to the owner of the
+// code at fault. They are logged, not failed, so that new problems stand
+// out; set MODELPEEK_HOSTILE_STRICT=1 to fail on them too. Remove an entry
+// once it is fixed.
+var knownIssues = []struct{ substr, owner string }{
+	// Float fields of the IR (Attribute.Float/Floats, Quantization scales
+	// and ranges) can hold NaN or ±Inf read from a file, which
+	// encoding/json refuses: GET .../node then fails for that node. The
+	// fix belongs in package model (or the server's JSON writer).
+	{"json: unsupported value:", "model IR / server JSON: NaN or Inf float from the file"},
+}
+
+// knownIssue returns the owner note of a known problem, or "".
+func knownIssue(problem string) string {
+	if os.Getenv("MODELPEEK_HOSTILE_STRICT") == "1" {
+		return ""
+	}
+	for _, k := range knownIssues {
+		if strings.Contains(problem, k.substr) {
+			return k.owner
+		}
+	}
+	return ""
+}
+
+// openFDs returns the number of open file descriptors of this process, or
+// -1 where /proc/self/fd does not exist.
+func openFDs() int {
+	es, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(es)
+}
+
+// variantFile writes data to a file named name in dir and returns its path.
+func variantFile(t testing.TB, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,484 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/modelpeek/modelpeek/layout"
+	"github.com/modelpeek/modelpeek/model"
+)
+
+// previewValues is how many tensor values the tensor route returns.
+const previewValues = 1000
+
+// maxPathDepth bounds the subgraph path of the graph and node routes.
+const maxPathDepth = 64
+
+func (r *run) routes() http.Handler {
+	mux := http.NewServeMux()
+	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, r.api(h)) }
+	api("GET /api/models", r.handleList)
+	api("GET /api/models/{id}", r.handleModel)
+	api("DELETE /api/models/{id}", r.handleClose)
+	api("GET /api/models/{id}/graph", r.handleGraph)
+	api("GET /api/models/{id}/node", r.handleNode)
+	api("GET /api/models/{id}/tensors/{name...}", r.handleTensor)
+	api("POST /api/models/{id}/watch", r.handleModelWatch)
+	api("POST /api/watch", r.handleWatch)
+	api("POST /api/upload", r.handleUpload)
+	api("GET /api/events", r.handleEvents)
+	api("/api/", func(w http.ResponseWriter, _ *http.Request) {
+		jsonError(w, http.StatusNotFound, "no such API route")
+	})
+	mux.Handle("/", r.page(r.static()))
+	return mux
+}
+
+// static serves the embedded UI without directory listings.
+func (r *run) static() http.Handler {
+	web := r.s.cfg.Web
+	if web == nil {
+		return http.NotFoundHandler()
+	}
+	fs := http.FileServerFS(web)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/" && strings.HasSuffix(req.URL.Path, "/") {
+			http.NotFound(w, req)
+			return
+		}
+		fs.ServeHTTP(w, req)
+	})
+}
+
+type apiError struct {
+	Error string `json:"error"`
+}
+
+func jsonError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, apiError{Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		code = http.StatusInternalServerError
+		b, _ = json.Marshal(apiError{Error: "cannot encode the response: " + err.Error()})
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(code)
+	w.Write(b)
+}
+
+// deadline sets the write deadline of a normal response.
+func (r *run) deadline(w http.ResponseWriter) {
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(r.s.cfg.WriteTimeout))
+}
+
+func (r *run) handleList(w http.ResponseWriter, req *http.Request) {
+	r.deadline(w)
+	list := r.s.cfg.Library.List()
+	if list == nil {
+		list = []ModelInfo{}
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+// getModel loads the model named in the URL, answering the error itself.
+func (r *run) getModel(w http.ResponseWriter, req *http.Request) (ModelInfo, *model.Model, bool) {
+	info, m, err := r.s.cfg.Library.Get(req.Context(), req.PathValue("id"))
+	switch {
+	case errors.Is(err, ErrNotFound):
+		jsonError(w, http.StatusNotFound, "no such model (it may have been closed)")
+		return info, nil, false
+	case err != nil:
+		if req.Context().Err() == nil {
+			jsonError(w, http.StatusServiceUnavailable, err.Error())
+		}
+		return info, nil, false
+	}
+	return info, m, true
+}
+
+// modelMeta is the model-level part of GET /api/models/{id}.
+type modelMeta struct {
+	Format      string            `json:"format"`
+	Producer    string            `json:"producer"`
+	Version     string            `json:"version"`
+	Description string            `json:"description"`
+	Opsets      []model.Opset     `json:"opsets"`
+	Metadata    map[string]string `json:"metadata"`
+	Properties  []model.Property  `json:"properties"`
+	Warnings    []string          `json:"warnings"`
+	Files       []string          `json:"files"`
+}
+
+type modelDetail struct {
+	ModelInfo
+	Model   *modelMeta     `json:"model"`
+	Summary *model.Summary `json:"summary"`
+}
+
+func (r *run) handleModel(w http.ResponseWriter, req *http.Request) {
+	info, m, ok := r.getModel(w, req)
+	if !ok {
+		return
+	}
+	r.deadline(w)
+	d := modelDetail{ModelInfo: info}
+	if m != nil {
+		d.Model = &modelMeta{
+			Format:      m.Format,
+			Producer:    m.Producer,
+			Version:     m.Version,
+			Description: m.Description,
+			Opsets:      orEmpty(m.Opsets),
+			Metadata:    m.Metadata,
+			Properties:  orEmpty(m.Properties),
+			Warnings:    orEmpty(m.Warnings),
+			Files:       orEmpty(m.Files),
+		}
+		if d.Model.Metadata == nil {
+			d.Model.Metadata = map[string]string{}
+		}
+		s := model.Summarize(m)
+		d.Summary = &s
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (r *run) handleClose(w http.ResponseWriter, req *http.Request) {
+	id := req.PathValue("id")
+	if err := r.s.cfg.Library.Close(id); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			jsonError(w, http.StatusNotFound, "no such model")
+			return
+		}
+		jsonError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	r.s.graphs.forget(id)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// readSwitch decodes the {"on": bool} body of the watch routes.
+func readSwitch(w http.ResponseWriter, req *http.Request) (bool, bool) {
+	mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	if mt != "application/json" {
+		jsonError(w, http.StatusUnsupportedMediaType, "send JSON: {\"on\": true|false}")
+		return false, false
+	}
+	var body struct {
+		On *bool `json:"on"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, req.Body, 4096))
+	if err := dec.Decode(&body); err != nil || body.On == nil {
+		jsonError(w, http.StatusBadRequest, "send JSON: {\"on\": true|false}")
+		return false, false
+	}
+	return *body.On, true
+}
+
+func (r *run) handleModelWatch(w http.ResponseWriter, req *http.Request) {
+	on, ok := readSwitch(w, req)
+	if !ok {
+		return
+	}
+	if err := r.s.cfg.Library.SetModelWatching(req.PathValue("id"), on); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			jsonError(w, http.StatusNotFound, "no such model")
+			return
+		}
+		jsonError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (r *run) handleWatch(w http.ResponseWriter, req *http.Request) {
+	on, ok := readSwitch(w, req)
+	if !ok {
+		return
+	}
+	r.s.cfg.Library.SetWatching(on)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// resolveGraph follows a subgraph path ("" = main graph, else
+// "node.subgraph" segments joined by "/") and returns the chain of graphs
+// from the main one to the selected one.
+func resolveGraph(m *model.Model, path string) ([]*model.Graph, error) {
+	if m.Graph == nil {
+		return nil, errors.New("this model has no graph")
+	}
+	chain := []*model.Graph{m.Graph}
+	if path == "" {
+		return chain, nil
+	}
+	segs := strings.Split(path, "/")
+	if len(segs) > maxPathDepth {
+		return nil, fmt.Errorf("graph path is deeper than %d levels", maxPathDepth)
+	}
+	g := m.Graph
+	for _, seg := range segs {
+		ns, ss, ok := strings.Cut(seg, ".")
+		ni, err1 := strconv.Atoi(ns)
+		si, err2 := strconv.Atoi(ss)
+		if !ok || err1 != nil || err2 != nil || ni < 0 || si < 0 {
+			return nil, fmt.Errorf("bad graph path segment %q (want node.subgraph, e.g. 3.0)", seg)
+		}
+		if ni >= len(g.Nodes) {
+			return nil, fmt.Errorf("graph path: no node %d (the graph has %d)", ni, len(g.Nodes))
+		}
+		subs := g.Nodes[ni].Subgraphs()
+		if si >= len(subs) {
+			return nil, fmt.Errorf("graph path: node %d has no subgraph %d", ni, si)
+		}
+		g = subs[si]
+		if g == nil {
+			return nil, fmt.Errorf("graph path: node %d subgraph %d is empty", ni, si)
+		}
+		chain = append(chain, g)
+	}
+	return chain, nil
+}
+
+// layoutOptions parses the expand parameter: "all" or a comma list of
+// group IDs. The normalised form is part of the cache key.
+func layoutOptions(expand string) (layout.Options, string) {
+	if expand == "all" {
+		return layout.Options{ExpandAll: true}, "all"
+	}
+	var ids []string
+	for _, g := range strings.Split(expand, ",") {
+		if g != "" {
+			ids = append(ids, g)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	return layout.Options{Expanded: ids}, strings.Join(ids, ",")
+}
+
+func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
+	info, m, ok := r.getModel(w, req)
+	if !ok {
+		return
+	}
+	if m == nil {
+		jsonError(w, http.StatusUnprocessableEntity, info.Error)
+		return
+	}
+	q := req.URL.Query()
+	path := q.Get("path")
+	chain, err := resolveGraph(m, path)
+	if err != nil {
+		jsonError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	g := chain[len(chain)-1]
+	opts, expand := layoutOptions(q.Get("expand"))
+	key := graphKey{id: info.ID, version: info.Version, path: path, expand: expand}
+	r.s.graphs.forgetBefore(info.ID, info.Version)
+	raw, gz, err := r.s.graphs.get(req.Context(), key, func(ctx context.Context) ([]byte, error) {
+		v, err := layout.Layout(ctx, g, opts)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
+	})
+	if err != nil {
+		if req.Context().Err() != nil {
+			return // the client left or the server is stopping
+		}
+		jsonError(w, http.StatusUnprocessableEntity, "cannot lay out this graph: "+err.Error())
+		return
+	}
+	r.deadline(w)
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Vary", "Accept-Encoding")
+	body := raw
+	if acceptsGzip(req) {
+		h.Set("Content-Encoding", "gzip")
+		body = gz
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if req.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+func acceptsGzip(req *http.Request) bool {
+	for _, part := range strings.Split(req.Header.Get("Accept-Encoding"), ",") {
+		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+			continue
+		}
+		k, v, _ := strings.Cut(strings.TrimSpace(params), "=")
+		if strings.TrimSpace(k) == "q" {
+			if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q <= 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// valueRef is one input or output of a node in GET .../node.
+type valueRef struct {
+	Name   string        `json:"name"`
+	Type   *model.Type   `json:"type"`
+	Tensor *model.Tensor `json:"tensor,omitempty"`
+}
+
+type nodeDetail struct {
+	Node    *model.Node `json:"node"`
+	Inputs  []valueRef  `json:"inputs"`
+	Outputs []valueRef  `json:"outputs"`
+}
+
+// scope finds value types and initializers by name, innermost graph first.
+type scope struct {
+	types   map[string]*model.Type
+	tensors map[string]*model.Tensor
+}
+
+func newScope(chain []*model.Graph) *scope {
+	s := &scope{types: map[string]*model.Type{}, tensors: map[string]*model.Tensor{}}
+	for _, g := range chain { // outer first; inner graphs shadow
+		for _, vs := range [][]*model.Value{g.Inputs, g.Outputs, g.ValueInfo} {
+			for _, v := range vs {
+				if v != nil && v.Type != nil {
+					s.types[v.Name] = v.Type
+				}
+			}
+		}
+		for _, t := range g.Initializers {
+			if t != nil {
+				s.tensors[t.Name] = t
+			}
+		}
+	}
+	return s
+}
+
+func (s *scope) ref(name string) valueRef {
+	v := valueRef{Name: name, Type: s.types[name], Tensor: s.tensors[name]}
+	if v.Type == nil && v.Tensor != nil {
+		v.Type = &model.Type{Kind: model.KindTensor, DType: v.Tensor.DType, Shape: model.ShapeOf(v.Tensor.Shape)}
+	}
+	return v
+}
+
+func (r *run) handleNode(w http.ResponseWriter, req *http.Request) {
+	info, m, ok := r.getModel(w, req)
+	if !ok {
+		return
+	}
+	if m == nil {
+		jsonError(w, http.StatusUnprocessableEntity, info.Error)
+		return
+	}
+	q := req.URL.Query()
+	chain, err := resolveGraph(m, q.Get("path"))
+	if err != nil {
+		jsonError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	g := chain[len(chain)-1]
+	i, err := strconv.Atoi(q.Get("index"))
+	if err != nil || i < 0 || i >= len(g.Nodes) {
+		jsonError(w, http.StatusNotFound, fmt.Sprintf("no node %q in this graph (it has %d)", q.Get("index"), len(g.Nodes)))
+		return
+	}
+	n := g.Nodes[i]
+	sc := newScope(chain)
+	d := nodeDetail{Node: n, Inputs: []valueRef{}, Outputs: []valueRef{}}
+	for _, name := range n.Inputs {
+		d.Inputs = append(d.Inputs, sc.ref(name))
+	}
+	for _, name := range n.Outputs {
+		d.Outputs = append(d.Outputs, sc.ref(name))
+	}
+	r.deadline(w)
+	writeJSON(w, http.StatusOK, d)
+}
+
+// findTensor looks a tensor up by name: initializers from the innermost
+// graph outwards, then tensors held by node attributes (Constant values).
+func findTensor(chain []*model.Graph, name string) *model.Tensor {
+	for i := len(chain) - 1; i >= 0; i-- {
+		for _, t := range chain[i].Initializers {
+			if t != nil && t.Name == name {
+				return t
+			}
+		}
+	}
+	for _, n := range chain[len(chain)-1].Nodes {
+		for _, a := range n.Attrs {
+			for _, t := range a.Tensors {
+				if t != nil && t.Name == name {
+					return t
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (r *run) handleTensor(w http.ResponseWriter, req *http.Request) {
+	info, m, ok := r.getModel(w, req)
+	if !ok {
+		return
+	}
+	if m == nil {
+		jsonError(w, http.StatusUnprocessableEntity, info.Error)
+		return
+	}
+	chain, err := resolveGraph(m, req.URL.Query().Get("path"))
+	if err != nil {
+		jsonError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	name := req.PathValue("name")
+	t := findTensor(chain, name)
+	if t == nil {
+		jsonError(w, http.StatusNotFound, fmt.Sprintf("no tensor named %q in this graph", name))
+		return
+	}
+	p, err := readPreview(t)
+	if err != nil {
+		jsonError(w, http.StatusUnprocessableEntity, "cannot show values: "+err.Error())
+		return
+	}
+	r.deadline(w)
+	writeJSON(w, http.StatusOK, p)
+}
+
+// readPreview calls model.ReadPreview, turning a panic into an error.
+func readPreview(t *model.Tensor) (p *model.Preview, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p, err = nil, fmt.Errorf("internal error reading tensor values: %v", v)
+		}
+	}()
+	return model.ReadPreview(t, previewValues)
+}

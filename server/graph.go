@@ -1,0 +1,153 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"container/list"
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"runtime/debug"
+	"sync"
+)
+
+// graphCacheBytes bounds the memory held by cached layouts.
+const graphCacheBytes = 256 << 20
+
+// graphKey identifies one layout: a model version, a subgraph path and the
+// expanded groups.
+type graphKey struct {
+	id      string
+	version int
+	path    string
+	expand  string
+}
+
+// graphEntry is a layout being computed or done.
+type graphEntry struct {
+	key     graphKey
+	done    chan struct{}
+	raw, gz []byte
+	err     error
+	waiters int
+	cancel  context.CancelFunc
+	elem    *list.Element
+}
+
+// graphCache computes each layout once, shares it among concurrent
+// requests, cancels it when every waiting request has gone, and keeps
+// finished ones within a byte budget (least recently used out first).
+type graphCache struct {
+	log   *slog.Logger
+	max   int
+	mu    sync.Mutex
+	m     map[graphKey]*graphEntry
+	lru   *list.List // of *graphEntry, most recent at front
+	bytes int
+}
+
+func newGraphCache(maxEntries int, log *slog.Logger) *graphCache {
+	return &graphCache{log: log, max: maxEntries, m: map[graphKey]*graphEntry{}, lru: list.New()}
+}
+
+// get returns the JSON (and its gzip form) for key, computing it with
+// compute off the caller's goroutine. If ctx ends first, get returns its
+// error, and the computation is cancelled unless other requests wait.
+func (c *graphCache) get(ctx context.Context, key graphKey, compute func(context.Context) ([]byte, error)) ([]byte, []byte, error) {
+	c.mu.Lock()
+	e := c.m[key]
+	if e == nil {
+		fctx, cancel := context.WithCancel(context.Background())
+		e = &graphEntry{key: key, done: make(chan struct{}), cancel: cancel}
+		c.m[key] = e
+		go c.compute(fctx, e, compute)
+	} else if e.elem != nil {
+		c.lru.MoveToFront(e.elem)
+	}
+	e.waiters++
+	c.mu.Unlock()
+
+	select {
+	case <-e.done:
+		c.release(e)
+		return e.raw, e.gz, e.err
+	case <-ctx.Done():
+		c.release(e)
+		return nil, nil, ctx.Err()
+	}
+}
+
+func (c *graphCache) release(e *graphEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.waiters--
+	if e.waiters == 0 && e.elem == nil {
+		select {
+		case <-e.done:
+		default:
+			e.cancel() // nobody waits for it any more
+			if c.m[e.key] == e {
+				delete(c.m, e.key)
+			}
+		}
+	}
+}
+
+func (c *graphCache) compute(ctx context.Context, e *graphEntry, compute func(context.Context) ([]byte, error)) {
+	defer e.cancel()
+	raw, err := func() (b []byte, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				c.log.Error("panic in layout", "panic", p, "stack", string(debug.Stack()))
+				err = fmt.Errorf("layout failed on this graph (internal error: %v)", p)
+			}
+		}()
+		return compute(ctx)
+	}()
+	var gz []byte
+	if err == nil {
+		var b bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
+		zw.Write(raw)
+		zw.Close()
+		gz = b.Bytes()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.raw, e.gz, e.err = raw, gz, err
+	close(e.done)
+	if err != nil || ctx.Err() != nil {
+		if c.m[e.key] == e {
+			delete(c.m, e.key) // errors are not cached
+		}
+		return
+	}
+	if c.m[e.key] != e {
+		return
+	}
+	e.elem = c.lru.PushFront(e)
+	c.bytes += len(raw) + len(gz)
+	for c.lru.Len() > c.max || (c.bytes > graphCacheBytes && c.lru.Len() > 1) {
+		old := c.lru.Remove(c.lru.Back()).(*graphEntry)
+		c.bytes -= len(old.raw) + len(old.gz)
+		delete(c.m, old.key)
+	}
+}
+
+// forget drops every cached layout of a model (closed).
+func (c *graphCache) forget(id string) { c.forgetBefore(id, math.MaxInt) }
+
+// forgetBefore drops the cached layouts of a model's versions older than
+// version (the model was reloaded).
+func (c *graphCache) forgetBefore(id string, version int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.m {
+		if k.id == id && k.version < version && e.elem != nil {
+			c.lru.Remove(e.elem)
+			c.bytes -= len(e.raw) + len(e.gz)
+			delete(c.m, k)
+		}
+	}
+}

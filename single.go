@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/modelpeek/modelpeek/app"
+	"github.com/modelpeek/modelpeek/instance"
+)
+
+// singleInstance connects the instance package to the app: requests from
+// later launches wait until the app is ready, then open their files and
+// show the viewer.
+type singleInstance struct {
+	ctx     context.Context
+	log     *slog.Logger
+	primary *instance.Primary
+	once    sync.Once
+	isReady chan struct{}
+	app     *app.App
+}
+
+// acquireInstance makes this process the primary instance, or forwards
+// files to the running one (forwarded = true). Failing to set up single
+// instance is not fatal: the app then runs on its own.
+func acquireInstance(ctx context.Context, files []string, log *slog.Logger) (*singleInstance, bool) {
+	si := &singleInstance{ctx: ctx, log: log, isReady: make(chan struct{})}
+	cwd, _ := os.Getwd()
+	p, err := instance.Acquire(instance.Options{}, instance.Request{Paths: instance.Absolute(cwd, files)}, si.handle, log)
+	if errors.Is(err, instance.ErrForwarded) {
+		return nil, true
+	}
+	if err != nil {
+		log.Warn("running without single-instance support", "err", err)
+	}
+	si.primary = p
+	return si, false
+}
+
+// ready hands the started app to waiting and later requests.
+func (si *singleInstance) ready(a *app.App) {
+	si.once.Do(func() {
+		si.app = a
+		close(si.isReady)
+	})
+}
+
+// handle serves one later launch's request.
+func (si *singleInstance) handle(r instance.Request) {
+	select {
+	case <-si.isReady:
+	case <-si.ctx.Done():
+		return
+	}
+	a := si.app
+	if r.Quit {
+		a.Quit()
+		return
+	}
+	show := ""
+	if len(r.Paths) > 0 {
+		ids, err := a.Open(r.Paths...)
+		if err != nil {
+			si.log.Warn("opening files from another launch", "err", err)
+		}
+		if len(ids) > 0 {
+			show = ids[0]
+		}
+	}
+	if err := a.Show(show); err != nil {
+		si.log.Warn("showing the viewer", "err", err)
+	}
+}
+
+func (si *singleInstance) close() {
+	if si != nil && si.primary != nil {
+		si.primary.Close()
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package tray_test
+
+const raceEnabled = false
