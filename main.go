@@ -219,7 +219,9 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 		instance.InstallOpenFileHandler(func(paths []string) {
 			single.handle(instance.Request{Paths: paths})
 		})
-		err := tray.Run(ctx, a, tray.Options{})
+		// The app's context ends on Quit from any source (menu, signal, a
+		// second launch), which ends the tray loop at once.
+		err := tray.Run(a.Context(), a, tray.Options{})
 		switch {
 		case errors.Is(err, tray.ErrNoTray):
 			fmt.Fprintln(stderr, "modelpeek: no system tray available; serving without one (Ctrl+C to quit)")

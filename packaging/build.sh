@@ -29,10 +29,15 @@ done
 
 # v2.46+ depends on modules the proxy here refuses (go.digitalxero.dev).
 tool nfpm github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.0
+cfg=$(mktemp)
+trap 'rm -f "$cfg"' EXIT
 for arch in amd64 arm64; do
+	# nFPM does not expand variables in every field, so fill them here.
+	sed -e "s#\${ARCH}#$arch#g" -e "s#\${VERSION}#$VERSION#g" \
+		-e "s#\${BIN}#$DIST/modelpeek-linux-$arch#g" packaging/nfpm.yaml >"$cfg"
 	for pkg in deb rpm; do
 		echo "package $pkg/$arch"
-		ARCH=$arch BIN="$DIST/modelpeek-linux-$arch" nfpm package --config packaging/nfpm.yaml --packager $pkg --target "$DIST/"
+		nfpm package --config "$cfg" --packager $pkg --target "$DIST/"
 	done
 done
 
@@ -40,7 +45,7 @@ echo "build windows/amd64"
 tool go-winres github.com/tc-hib/go-winres@v0.3.3
 winver=$(echo "$VERSION" | sed -E 's/^([0-9]+(\.[0-9]+){0,3}).*/\1/')
 syso=rsrc_windows_amd64.syso
-trap 'rm -f "$syso"' EXIT
+trap 'rm -f "$syso" "$cfg"' EXIT
 go-winres make --in packaging/windows/winres.json --arch amd64 --out rsrc \
 	--file-version "$winver" --product-version "$winver"
 CGO_ENABLED=0 GOOS=windows GOARCH=amd64 go build -trimpath -ldflags "$LDFLAGS -H=windowsgui" -o "$DIST/modelpeek-windows-amd64.exe" .

@@ -96,8 +96,6 @@ func (it *item) setChecked(on bool) {
 // recent files) are fixed pools of items shown and hidden as needed,
 // because systray cannot remove items cleanly.
 type menu struct {
-	ctrl app.Controller
-
 	// mu guards every item and the fields below; every call into systray
 	// that changes the menu happens with mu held.
 	mu          sync.Mutex

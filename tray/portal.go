@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -27,17 +28,12 @@ const (
 // ErrNoDialog when there is no session bus or no portal on it, no paths
 // when the user cancelled, and stops the request when ctx is done.
 func portalChooseFiles(ctx context.Context, title string) ([]string, error) {
-	conn, err := dbus.SessionBusPrivateNoAutoStartup(dbus.WithContext(ctx))
+	// The connection outlives ctx, to close the dialog when ctx ends.
+	conn, closeConn, err := sessionConn(ctx)
 	if err != nil {
-		return nil, ErrNoDialog
+		return nil, fmt.Errorf("%w (portal: %v)", ErrNoDialog, err)
 	}
-	defer conn.Close()
-	if err := conn.Auth(nil); err != nil {
-		return nil, ErrNoDialog
-	}
-	if err := conn.Hello(); err != nil {
-		return nil, ErrNoDialog
-	}
+	defer closeConn()
 	if !portalAvailable(ctx, conn) {
 		return nil, ErrNoDialog
 	}
@@ -81,7 +77,10 @@ func portalChooseFiles(ctx context.Context, title string) ([]string, error) {
 	for {
 		select {
 		case <-ctx.Done():
-			_ = conn.Object(portalName, handle).Call(portalRequest+".Close", dbus.FlagNoReplyExpected).Err
+			// Close the dialog; bounded, the caller is going away.
+			cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = conn.Object(portalName, handle).CallWithContext(cctx, portalRequest+".Close", 0).Err
+			cancel()
 			return nil, ctx.Err()
 		case sig, ok := <-signals:
 			if !ok {

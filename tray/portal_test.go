@@ -17,14 +17,22 @@ import (
 // fakePortal answers OpenFile like xdg-desktop-portal: it returns the
 // request path and later emits Response on it.
 type fakePortal struct {
-	conn     *dbus.Conn
+	conn *dbus.Conn
+	wg   sync.WaitGroup
+
+	mu       sync.Mutex
 	response uint32
 	uris     []string
 	silent   bool // never answer (the user leaves the dialog open)
-	wg       sync.WaitGroup
-	mu       sync.Mutex
 	titles   []string
 	closed   []dbus.ObjectPath
+}
+
+// set changes how the fake answers.
+func (p *fakePortal) set(response uint32, silent bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.response, p.silent = response, silent
 }
 
 func (p *fakePortal) OpenFile(sender dbus.Sender, parent, title string, opts map[string]dbus.Variant) (dbus.ObjectPath, *dbus.Error) {
@@ -33,14 +41,15 @@ func (p *fakePortal) OpenFile(sender dbus.Sender, parent, title string, opts map
 	path := dbus.ObjectPath(portalPath + "/request/" + s + "/" + token)
 	p.mu.Lock()
 	p.titles = append(p.titles, title)
+	silent, response, uris := p.silent, p.response, p.uris
 	p.mu.Unlock()
-	if !p.silent {
+	if !silent {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
 			time.Sleep(10 * time.Millisecond)
-			_ = p.conn.Emit(path, portalRequest+".Response", p.response,
-				map[string]dbus.Variant{"uris": dbus.MakeVariant(p.uris)})
+			_ = p.conn.Emit(path, portalRequest+".Response", response,
+				map[string]dbus.Variant{"uris": dbus.MakeVariant(uris)})
 		}()
 	}
 	return path, nil
@@ -89,21 +98,23 @@ func TestPortalChooser(t *testing.T) {
 	if err != nil || !slices.Equal(paths, []string{"/data/x y.onnx", "/m.gguf"}) {
 		t.Fatalf("chosen %q, %v", paths, err)
 	}
+	p.mu.Lock()
 	if !slices.Equal(p.titles, []string{"Open model"}) {
 		t.Errorf("titles %q", p.titles)
 	}
+	p.mu.Unlock()
 
-	p.response = portalRespAbort
+	p.set(portalRespAbort, false)
 	if paths, err := portalChooseFiles(ctx, "Open model"); err != nil || len(paths) != 0 {
 		t.Errorf("cancelled: %q, %v", paths, err)
 	}
-	p.response = 2
+	p.set(2, false)
 	if _, err := portalChooseFiles(ctx, "Open model"); err == nil {
 		t.Error("a failed request reported success")
 	}
 
 	// Closing the menu's context closes the pending request.
-	p.silent = true
+	p.set(0, true)
 	short, cancelShort := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancelShort()
 	if _, err := portalChooseFiles(short, "Open model"); !errors.Is(err, context.DeadlineExceeded) {
@@ -124,7 +135,7 @@ func TestPortalChooser(t *testing.T) {
 	}
 
 	// ChooseFiles falls back to the portal when no dialog program exists.
-	p.silent, p.response = false, portalRespOK
+	p.set(portalRespOK, false)
 	t.Setenv("PATH", t.TempDir())
 	t.Setenv("DISPLAY", ":5")
 	paths, err = ChooseFiles(ctx)

@@ -4,10 +4,7 @@ package tray
 
 import (
 	"context"
-	"fmt"
 	"time"
-
-	"github.com/godbus/dbus/v5"
 )
 
 // probeTimeout bounds the session bus check.
@@ -19,30 +16,10 @@ const probeTimeout = 2 * time.Second
 func probeHost(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	conn, err := dbus.SessionBusPrivateNoAutoStartup(dbus.WithContext(ctx))
+	_, closeConn, err := sessionConn(ctx)
 	if err != nil {
-		return fmt.Errorf("no D-Bus session bus: %w", err)
+		return err
 	}
-	done := make(chan error, 1)
-	go func() {
-		err := conn.Auth(nil)
-		if err == nil {
-			err = conn.Hello()
-		}
-		done <- err
-	}()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		err = fmt.Errorf("the session bus did not answer in %v", probeTimeout)
-	}
-	// Closing also unblocks a handshake still in flight.
-	closeErr := conn.Close()
-	if err == nil {
-		err = closeErr
-	}
-	if err != nil {
-		return fmt.Errorf("D-Bus session bus unusable: %w", err)
-	}
+	closeConn()
 	return nil
 }

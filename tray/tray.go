@@ -100,7 +100,7 @@ func Run(ctx context.Context, ctrl app.Controller, opts Options) error {
 
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	r := &runner{ctrl: ctrl, opts: opts, log: opts.Logger, m: &menu{ctrl: ctrl}, stop: cancel}
+	r := &runner{ctrl: ctrl, opts: opts, log: opts.Logger, m: &menu{}, stop: cancel}
 
 	// Icon, title and tooltip go in before the loop starts: they become
 	// the item's initial properties (setting them from onReady races with

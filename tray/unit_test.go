@@ -142,6 +142,8 @@ func TestDialogPrograms(t *testing.T) {
 	}
 	t.Setenv("PATH", dir)
 	t.Setenv("DISPLAY", ":9")
+	// No desktop portal either (it is the last resort of ChooseFiles).
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(dir, "no-bus"))
 	t.Setenv("XDG_CURRENT_DESKTOP", "")
 	ctx := context.Background()
 
