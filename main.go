@@ -25,6 +25,7 @@ import (
 	"github.com/modelpeek/modelpeek/app"
 	"github.com/modelpeek/modelpeek/autostart"
 	"github.com/modelpeek/modelpeek/instance"
+	"github.com/modelpeek/modelpeek/integrate"
 	"github.com/modelpeek/modelpeek/internal/version"
 	"github.com/modelpeek/modelpeek/model/all"
 	"github.com/modelpeek/modelpeek/server"
@@ -34,14 +35,18 @@ import (
 const usage = `modelpeek shows ML model files as interactive graphs in the browser.
 
 Usage:
-  modelpeek [--no-browser] [FILE...]
-        tray app; without a system tray it runs like "serve"
+  modelpeek [--no-browser] [--new-instance] [FILE...]
+        tray app; without a system tray it runs like "serve"; a second
+        launch hands its files to the running one (unless --new-instance)
   modelpeek serve [--addr 127.0.0.1:0] [--no-browser] [FILE...]
         serve the viewer until interrupted; the first output line is
         "modelpeek: serving http://HOST:PORT/..."
   modelpeek inspect [--json] FILE
         print a summary of a model file
   modelpeek autostart enable|disable|status
+        start at login (quietly, without opening the browser)
+  modelpeek integrate [--uninstall]
+        register file types and the menu entry for this user
   modelpeek version
 
 Environment:
@@ -79,6 +84,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		case "autostart":
 			return cmdAutostart(args[1:], stdout, stderr)
+		case "integrate":
+			return cmdIntegrate(args[1:], stdout, stderr)
 		case "help":
 			fmt.Fprint(stdout, usage)
 			return 0
@@ -135,10 +142,12 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "")
 	noBrowser := fs.Bool("no-browser", false, "")
+	newInstance := new(bool)
 	if withTray {
 		// The tray app has no --addr: it always picks a free port.
 		fs = flag.NewFlagSet(name, flag.ContinueOnError)
 		fs.BoolVar(noBrowser, "no-browser", false, "")
+		fs.BoolVar(newInstance, "new-instance", false, "")
 	}
 	files, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
@@ -160,7 +169,10 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 	// The tray app is one per session: a later launch hands its files to
 	// the running one and exits.
 	var single *singleInstance
-	if withTray {
+	switch {
+	case withTray && *newInstance:
+		single = newSingleInstance(ctx, log)
+	case withTray:
 		var forwarded bool
 		single, forwarded = acquireInstance(ctx, files, log)
 		if forwarded {
@@ -319,4 +331,35 @@ func parseSize(v string) (int64, error) {
 		return 0, errors.New("want a positive size such as 8G or 500M")
 	}
 	return n << shift, nil
+}
+
+// cmdIntegrate registers (or with --uninstall, unregisters) file types and
+// the menu entry for the current user. It only ever runs when asked.
+func cmdIntegrate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("integrate", flag.ContinueOnError)
+	uninstall := fs.Bool("uninstall", false, "")
+	rest, code, ok := parseFlags(fs, args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if len(rest) > 0 {
+		return badUsage(stderr, "integrate takes no arguments")
+	}
+	do := integrate.Install
+	if *uninstall {
+		do = integrate.Uninstall
+	}
+	did, err := do(integrate.Config{})
+	for _, line := range did {
+		fmt.Fprintln(stdout, line)
+	}
+	if errors.Is(err, integrate.ErrNothingToDo) {
+		fmt.Fprintf(stdout, "modelpeek: %v\n", err)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "modelpeek: integrate: %v\n", err)
+		return 1
+	}
+	return 0
 }

@@ -27,7 +27,7 @@ type singleInstance struct {
 // files to the running one (forwarded = true). Failing to set up single
 // instance is not fatal: the app then runs on its own.
 func acquireInstance(ctx context.Context, files []string, log *slog.Logger) (*singleInstance, bool) {
-	si := &singleInstance{ctx: ctx, log: log, isReady: make(chan struct{})}
+	si := newSingleInstance(ctx, log)
 	cwd, _ := os.Getwd()
 	p, err := instance.Acquire(instance.Options{}, instance.Request{Paths: instance.Absolute(cwd, files)}, si.handle, log)
 	if errors.Is(err, instance.ErrForwarded) {
@@ -38,6 +38,13 @@ func acquireInstance(ctx context.Context, files []string, log *slog.Logger) (*si
 	}
 	si.primary = p
 	return si, false
+}
+
+// newSingleInstance returns a singleInstance that is not (yet) the primary:
+// with --new-instance it only routes files opened through the OS (macOS
+// open-file events) to this process's app.
+func newSingleInstance(ctx context.Context, log *slog.Logger) *singleInstance {
+	return &singleInstance{ctx: ctx, log: log, isReady: make(chan struct{})}
 }
 
 // ready hands the started app to waiting and later requests.
