@@ -111,7 +111,10 @@ func scan(head []byte, size int64, fields map[protowire.Number]wireSet, isModel 
 			}
 			start := int64(off + n + vn)
 			if l > uint64(size-start) {
-				return false, seen
+				// A model cut short (a save in progress, a broken
+				// download) is still ONNX: claim it so the decoder can
+				// say the file is incomplete.
+				return isModel && seen[1], seen
 			}
 			if !isModel && num == 3 && !segmentLike(p[vn:], l) {
 				return false, seen
