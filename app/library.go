@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/modelpeek/modelpeek/assets"
 	"github.com/modelpeek/modelpeek/model"
@@ -36,8 +37,13 @@ type entry struct {
 	removed  bool
 }
 
+// parseTimeout bounds one parse: a decoder stuck on a hostile file is
+// abandoned (its result dropped) and the model shows an error instead.
+const parseTimeout = 2 * time.Minute
+
+// newID returns a random, unguessable 128-bit model ID.
 func newID() string {
-	b := make([]byte, 8)
+	b := make([]byte, 16)
 	rand.Read(b) // never fails (crypto/rand contract)
 	return hex.EncodeToString(b)
 }
@@ -126,7 +132,7 @@ func (a *App) loadLocked(e *entry, changes []string) {
 		done := make(chan result, 1)
 		go func() {
 			defer func() { <-a.parses }()
-			m, err := a.reg.Open(a.ctx, path)
+			m, err := a.reg.OpenWithin(a.ctx, path, parseTimeout)
 			done <- result{m, err}
 		}()
 		select {
@@ -151,8 +157,11 @@ func (a *App) finishLoad(e *entry, gen int, m *model.Model, err error) {
 	reload := e.version > 0 || e.err != ""
 	e.loading = false
 	if err != nil {
-		msg, _, _ := strings.Cut(err.Error(), "\n")
-		if msg != err.Error() {
+		// Decoders name the file by its base name; an upload's is a random
+		// temp name the user never saw.
+		full := strings.Replace(err.Error(), filepath.Base(e.path), e.name, 1)
+		msg, _, _ := strings.Cut(full, "\n")
+		if msg != full {
 			a.log.Error("model load failed", "path", e.path, "err", err)
 		}
 		e.err = msg

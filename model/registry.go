@@ -117,6 +117,12 @@ func (r *Registry) Open(ctx context.Context, path string) (m *Model, err error) 
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			m = nil
+			err = fmt.Errorf("%s: format detection failed on this file (internal error: %v)\n%s", filepath.Base(abs), p, debug.Stack())
+		}
+	}()
 	f, err := r.Detect(abs)
 	if err != nil {
 		if errors.Is(err, ErrUnknownFormat) {
@@ -133,6 +139,9 @@ func (r *Registry) Open(ctx context.Context, path string) (m *Model, err error) 
 	m, err = f.Open(ctx, abs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Base(abs), err)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("%s: the %s decoder returned no model (internal error)", filepath.Base(abs), f.Name)
 	}
 	if m.Format == "" {
 		m.Format = f.Name

@@ -239,6 +239,30 @@ func onnxNestedIf(depth int) []byte {
 	return onnxModel(graph)
 }
 
+// onnxRecursiveFunctions is a model whose graph calls local function f1,
+// which calls f2, which calls f1 (FunctionProto: 1 name, 4 input,
+// 5 output, 7 node, 10 domain; ModelProto 25 functions).
+func onnxRecursiveFunctions() []byte {
+	node := func(op string) []byte {
+		n := onnxField(nil, 1, []byte("x"))
+		n = onnxField(n, 2, []byte("y"))
+		n = onnxField(n, 4, []byte(op))
+		return onnxField(n, 7, []byte("local"))
+	}
+	fn := func(name, calls string) []byte {
+		f := onnxField(nil, 1, []byte(name))
+		f = onnxField(f, 4, []byte("x"))
+		f = onnxField(f, 5, []byte("y"))
+		f = onnxField(f, 7, node(calls))
+		return onnxField(f, 10, []byte("local"))
+	}
+	g := onnxField(nil, 2, []byte("g"))
+	g = onnxField(g, 1, node("f1"))
+	m := onnxModel(g)
+	m = onnxField(m, 25, fn("f1", "f2"))
+	return onnxField(m, 25, fn("f2", "f1"))
+}
+
 // safetensors: u64 header length, JSON header, data.
 func safetensorsRaw(headerLen uint64, header string, data int) []byte {
 	w := &le{}

@@ -42,6 +42,7 @@ func attacks() []attack {
 			w := ggufHeader(0, 1)
 			w.u64(1 << 63)
 			w.WriteString("abc")
+			w.Write(make([]byte, 64))
 			return w.Bytes()
 		})},
 		{name: "gguf string value length 2^64-1", file: "a.gguf", format: "gguf", build: lazy(func() []byte {
@@ -107,6 +108,7 @@ func attacks() []attack {
 		{name: "onnx dims 2^62 x 2^62 x 2^62", file: "a.onnx", format: "onnx", build: lazy(onnxHugeDims), mayOpen: true},
 		{name: "onnx If subgraphs nested 10^6 deep", file: "a.onnx", format: "onnx", build: lazy(func() []byte { return onnxNestedIf(deep) }),
 			known: "onnx: the depth error repeats the node path ~100 times (4.6 KB message)"},
+		{name: "onnx local functions calling each other", file: "a.onnx", format: "onnx", build: lazy(onnxRecursiveFunctions), mayOpen: true},
 		{name: "onnx 2x10^6 empty nodes (4 MB)", file: "a.onnx", format: "onnx", build: lazy(func() []byte { return onnxEmptyNodes(2 * deep) }), mayOpen: true,
 			known: "onnx: ~140 bytes allocated per 2-byte empty node before the 256 MiB cap trips; check the node count first"},
 

@@ -42,9 +42,9 @@ func planFor(size int, full bool) sweepPlan {
 	case full:
 		dense, spread = 4<<10, 300
 	case size <= 1<<20:
-		dense, spread, p.flips = 160, 64, 48
+		dense, spread, p.flips = 128, 48, 40
 	default:
-		dense, spread, p.flips = 96, 16, 8
+		dense, spread, p.flips = 64, 12, 6
 	}
 	if full {
 		p.flips = 500
@@ -108,6 +108,31 @@ func corruptions(rng *rand.Rand, size int) []corruption {
 	return out
 }
 
+// copyCompanions copies the files next to a corpus file that belong to
+// the same model (ONNX external data, safetensors shards and index) into
+// dir, so that corrupted copies exercise the multi-file paths too.
+func copyCompanions(t *testing.T, path, dir string) {
+	t.Helper()
+	src := filepath.Dir(path)
+	if !strings.Contains(src, "external_data") && !strings.Contains(src, "sharded") {
+		return
+	}
+	es, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if e.IsDir() || e.Name() == filepath.Base(path) {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		variantFile(t, dir, e.Name(), b)
+	}
+}
+
 // problemLog collects the broken promises of one corpus file, keeping the
 // first few in full and counting the rest.
 type problemLog struct {
@@ -164,6 +189,7 @@ func TestCorpusMutations(t *testing.T) {
 			}
 			tmp := t.TempDir()
 			name := filepath.Base(e.Path)
+			copyCompanions(t, filepath.Join(dir, e.Path), tmp)
 			log := &problemLog{file: e.Path}
 			plan := planFor(len(data), full)
 			opens := 0

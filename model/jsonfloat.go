@@ -1,0 +1,43 @@
+package model
+
+import "encoding/json"
+
+// jsonNumbers is jsonNumber over a slice; nil stays nil (omitted).
+func jsonNumbers(vs []float64) []any {
+	if vs == nil {
+		return nil
+	}
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = jsonNumber(v)
+	}
+	return out
+}
+
+// MarshalJSON encodes the attribute, spelling non-finite floats as the
+// strings "NaN", "Inf" and "-Inf" (a hostile or unusual file may hold them,
+// and a plain JSON number cannot).
+func (a Attribute) MarshalJSON() ([]byte, error) {
+	type plain Attribute
+	var f any
+	if a.Float != 0 {
+		f = jsonNumber(a.Float)
+	}
+	return json.Marshal(struct {
+		plain
+		Float  any   `json:"f,omitempty"`
+		Floats []any `json:"floats,omitempty"`
+	}{plain(a), f, jsonNumbers(a.Floats)})
+}
+
+// MarshalJSON encodes the parameters, spelling non-finite floats as
+// strings like Attribute does.
+func (q Quantization) MarshalJSON() ([]byte, error) {
+	type plain Quantization
+	return json.Marshal(struct {
+		plain
+		Scale []any `json:"scale,omitempty"`
+		Min   []any `json:"min,omitempty"`
+		Max   []any `json:"max,omitempty"`
+	}{plain(q), jsonNumbers(q.Scale), jsonNumbers(q.Min), jsonNumbers(q.Max)})
+}
