@@ -106,13 +106,22 @@ func (s *sseStream) next(deadline time.Time) (sseEvent, bool) {
 func TestSSEFraming(t *testing.T) {
 	plain, hostile := modelDir(t)
 	p := start(t, plain, hostile)
+	c := p.session(t)
+	cookieLine := "Cookie: " + c.Name + "=" + c.Value + "\r\n"
+	// Wait until both models are loaded and watched, so that the rewrite
+	// below is seen as a change.
+	if !waitFor(20*time.Second, func() bool {
+		r := p.raw(t, "GET /api/models HTTP/1.1\r\nHost: "+p.addr+"\r\n"+cookieLine+"Connection: close\r\n\r\n")
+		return r.status == http.StatusOK && strings.Count(r.body, `"watching":true`) == 2 && !strings.Contains(r.body, `"loading":true`)
+	}) {
+		t.Fatal("models not loaded and watched in time")
+	}
 	s := openEvents(t, p)
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 
 	// Trigger events that carry hostile text: a reload whose error names
 	// the hostile tensor and dtype, and an upload with a hostile name.
 	brokenSafetensorsFile(t, hostile, hostileName)
-	c := p.session(t)
 	body := string(npyBytes())
 	name := url.PathEscape("u\nevent: pwned\ndata: {}\n\n.npy")
 	resp := p.raw(t, "POST /api/upload HTTP/1.1\r\nHost: "+p.addr+"\r\nCookie: "+c.Name+"="+c.Value+
