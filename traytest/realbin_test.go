@@ -116,16 +116,20 @@ func (a *app) waitLabel(label string) {
 	}
 }
 
-// host returns the viewer's host:port from the tooltip.
+// host returns the viewer's host:port from the tooltip, waiting for it:
+// the tooltip is updated just after the menu labels.
 func (a *app) host() string {
 	a.t.Helper()
-	tip, err := a.tr.Tooltip(a.ctx)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	for _, part := range strings.Split(tip, " — ") {
-		if u, err := url.Parse(part); err == nil && u.Scheme == "http" {
-			return u.Host
+	var tip string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		var err error
+		if tip, err = a.tr.Tooltip(a.ctx); err != nil {
+			a.t.Fatal(err)
+		}
+		for _, part := range strings.Split(tip, " — ") {
+			if u, err := url.Parse(part); err == nil && u.Scheme == "http" {
+				return u.Host
+			}
 		}
 	}
 	a.t.Fatalf("no address in the tooltip %q", tip)
