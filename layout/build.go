@@ -10,6 +10,10 @@ import (
 	"github.com/modelpeek/modelpeek/model"
 )
 
+// sourceFanout is the consumer count above which a pure source's value is
+// split into stubs (see splitFanout).
+const sourceFanout = 2
+
 // maxInlineLines bounds the inlined-weight lines shown in one box.
 const maxInlineLines = 8
 
@@ -275,15 +279,27 @@ func build(ctx context.Context, g *model.Graph, opts *Options, m TextMetric) (*b
 			subgraphs: len(n.Subgraphs()), group: -1})
 		b.ops++
 	}
-	// Connections into ops.
+	// Connections into ops. A value nothing here produces (a subgraph's
+	// read of its enclosing graph, or a dangling name) gets an input box.
+	outer := 0
 	for i := range g.Nodes {
 		to := opBox[i]
 		if to < 0 {
 			continue
 		}
 		for _, in := range nodeIn(i) {
-			if in < 0 || vprodBox[in] < 0 {
-				continue
+			if in < 0 || vinit[in] != nil || vprodNode[in] >= 0 && vprodBox[in] < 0 {
+				continue // inlined weight or constant
+			}
+			if vprodBox[in] < 0 {
+				lines := []string{"outer scope"}
+				if t := typeText(vtype[in]); t != "" {
+					lines = append(lines, clip(t, m.MaxChars))
+				}
+				vprodBox[in] = int32(len(b.boxes))
+				b.boxes = append(b.boxes, box{id: "x" + strconv.Itoa(outer), kind: KindInput, label: clip(vt.names[in], m.MaxChars),
+					name: vt.names[in], category: "data", lines: lines, index: -1, group: -1})
+				outer++
 			}
 			b.conns = append(b.conns, conn{from: vprodBox[in], to: to, v: in})
 		}
@@ -334,20 +350,32 @@ func (b *built) valueLabel(v int32) string {
 }
 
 // splitFanout replaces the connections of a value with more than k consumer
-// ops by one stub per consumer.
+// ops by one stub per consumer. Values of ops fed by nothing drawn
+// (constants computed from weights) split above sourceFanout consumers:
+// they carry no dataflow worth following.
 func splitFanout(b *built, k int, m TextMetric) {
 	if k <= 0 {
 		return
 	}
 	fan := make([]int32, len(b.values))
+	fed := make([]bool, len(b.boxes))
 	for _, c := range b.conns {
 		if b.boxes[c.to].kind == KindOp {
 			fan[c.v]++
 		}
+		fed[c.to] = true
 	}
+	limit := make([]int32, len(b.values))
+	for _, c := range b.conns {
+		limit[c.v] = int32(k)
+		if !fed[c.from] && b.boxes[c.from].kind == KindOp {
+			limit[c.v] = int32(min(k, sourceFanout))
+		}
+	}
+	split := func(c conn) bool { return fan[c.v] > limit[c.v] && b.boxes[c.to].kind == KindOp }
 	need := 0
 	for _, c := range b.conns {
-		if int(fan[c.v]) > k && b.boxes[c.to].kind == KindOp {
+		if split(c) {
 			need++
 		}
 	}
@@ -355,13 +383,19 @@ func splitFanout(b *built, k int, m TextMetric) {
 	ids := numberedIDs('s', need)
 	for ci := range b.conns {
 		c := &b.conns[ci]
-		if int(fan[c.v]) <= k || b.boxes[c.to].kind != KindOp {
+		if !split(*c) {
 			continue
 		}
+		// A stub shows the value's name, or the producing op's type when
+		// an op makes it (exporters' value names say little).
 		name := b.values[c.v]
+		label := shortName(name)
+		if src := &b.boxes[c.from]; src.kind == KindOp {
+			label = src.label
+		}
 		s := int32(len(b.boxes))
 		b.boxes = append(b.boxes, box{id: ids[b.stubs], kind: KindStub,
-			label: clip(shortName(name), m.MaxChars/2), name: name, category: "data", index: -1, group: -1, source: c.from})
+			label: clip(label, m.MaxChars/2), name: name, category: "data", index: -1, group: -1, source: c.from})
 		b.stubs++
 		c.from = s
 	}

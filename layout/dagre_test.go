@@ -89,6 +89,9 @@ func TestVersusDagre(t *testing.T) {
 		co, cd := Crossings(v), Crossings(d)
 		ours += co
 		theirs += cd
+		if co > cd+max(2, cd/10) {
+			t.Errorf("%s: %d crossings, dagre %d", paths[i], co, cd)
+		}
 		if co+cd > 0 || len(v.Nodes) > 150 {
 			t.Logf("%-58s %5d boxes: crossings ours %4d (%.1f ms), dagre %4d (%v)", paths[i], len(v.Nodes), co, v.Stats.LayoutMillis, cd, took)
 		}

@@ -47,6 +47,7 @@ type engine struct {
 	dummy0  []int32 // first dummy of each edge
 	ndum    []int32 // dummies of each edge
 	rank    []int32 // per node incl. dummies
+	border  []int8  // per node: -1 left / +1 right group border, else 0; nil if none
 	nn      int     // nodes incl. dummies
 	predOff []int32 // CSR of neighbours one layer up, sorted by position
 	pred    []int32
@@ -347,10 +348,101 @@ func (e *engine) makeDummies() {
 		}
 		segFrom, segTo = append(segFrom, prev), append(segTo, v)
 	}
+	segFrom, segTo = e.addBorders(minR, maxR, segFrom, segTo)
 	all := func(int) bool { return true }
-	e.succOff, e.succ = csr(nn, segFrom, segTo, all)
-	e.predOff, e.pred = csr(nn, segTo, segFrom, all)
+	e.succOff, e.succ = csr(e.nn, segFrom, segTo, all)
+	e.predOff, e.pred = csr(e.nn, segTo, segFrom, all)
 }
+
+// addBorders gives every group that shares ranks with a sibling group a
+// left and a right border node in each of its ranks, chained from rank to
+// rank: ordering keeps them at the ends of the group's block and the
+// alignment draws each chain straight, so sibling frames become disjoint
+// rectangles (dagre does the same for clusters). Skipped when it would
+// add more than the graph's node count again.
+func (e *engine) addBorders(minR, maxR []int32, segFrom, segTo []int32) ([]int32, []int32) {
+	ng := len(e.gChain)
+	if ng == 0 {
+		return segFrom, segTo
+	}
+	parent := func(g int32) int32 {
+		if c := e.gChain[g]; len(c) > 1 {
+			return c[len(c)-2]
+		}
+		return -1
+	}
+	// Groups by parent, sorted by first rank; mark those overlapping a
+	// sibling's rank range.
+	idx := make([]int32, 0, ng)
+	for g := 0; g < ng; g++ {
+		if maxR[g] >= 0 {
+			idx = append(idx, int32(g))
+		}
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		if pa, pb := parent(a), parent(b); pa != pb {
+			return int(pa - pb)
+		}
+		if minR[a] != minR[b] {
+			return int(minR[a] - minR[b])
+		}
+		return int(a - b)
+	})
+	need := make([]bool, ng)
+	count := 0
+	for i := 0; i < len(idx); {
+		j := i
+		reach, owner := int32(-1), int32(-1)
+		for ; j < len(idx) && parent(idx[j]) == parent(idx[i]); j++ {
+			g := idx[j]
+			if minR[g] <= reach {
+				need[g], need[owner] = true, true
+			}
+			if maxR[g] > reach {
+				reach, owner = maxR[g], g
+			}
+		}
+		i = j
+	}
+	for g := 0; g < ng; g++ {
+		if need[g] {
+			count += 2 * int(maxR[g]-minR[g]+1)
+		}
+	}
+	if count == 0 || count > e.n+borderSlack {
+		return segFrom, segTo
+	}
+	e.border = make([]int8, e.nn+count)
+	for g := int32(0); g < int32(ng); g++ {
+		if !need[g] {
+			continue
+		}
+		for _, side := range [2]int8{-1, 1} {
+			prev := int32(-1)
+			for r := minR[g]; r <= maxR[g]; r++ {
+				d := int32(e.nn)
+				e.nn++
+				e.w = append(e.w, 0)
+				e.h = append(e.h, 0)
+				e.grp = append(e.grp, g)
+				e.rank = append(e.rank, r)
+				e.border[d] = side
+				if prev >= 0 {
+					segFrom, segTo = append(segFrom, prev), append(segTo, d)
+				}
+				prev = d
+			}
+		}
+	}
+	return segFrom, segTo
+}
+
+// borderSlack is how many border nodes a graph may get beyond half its
+// node count.
+const borderSlack = 10_000
+
+// isBorder reports whether v is a group border node.
+func (e *engine) isBorder(v int32) bool { return e.border != nil && e.border[v] != 0 }
 
 // groupRanks returns the first and last rank of every group's members.
 func (e *engine) groupRanks() (minR, maxR []int32) {

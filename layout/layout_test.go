@@ -211,7 +211,7 @@ func modelEdges(g *model.Graph) int {
 	for _, n := range g.Nodes {
 		seen := map[string]bool{}
 		for _, in := range n.Inputs {
-			if prod[in] && !seen[in] {
+			if in != "" && !inits[in] && !seen[in] {
 				seen[in] = true
 				count++
 			}
@@ -354,6 +354,15 @@ func TestGroups(t *testing.T) {
 		f := frames[n.Group]
 		if n.X < f.X || n.Y < f.Y || n.X+n.W > f.X+f.W || n.Y+n.H > f.Y+f.H {
 			t.Fatalf("node %s outside its group %s frame", n.ID, n.Group)
+		}
+	}
+
+	// Sibling frames are disjoint (group borders).
+	for i, a := range all.Groups {
+		for _, b := range all.Groups[i+1:] {
+			if a.Parent == b.Parent && a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H {
+				t.Fatalf("sibling frames %s %+v and %s %+v overlap", a.ID, a, b.ID, b)
+			}
 		}
 	}
 
@@ -635,5 +644,58 @@ func TestPrepared(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+func TestOuterScopeValues(t *testing.T) {
+	// A Loop body reading "w" from its enclosing graph.
+	body := &model.Graph{
+		Inputs:  []*model.Value{tensorValue("i"), tensorValue("acc")},
+		Outputs: []*model.Value{tensorValue("acc_out")},
+		Nodes:   []*model.Node{node("add", "Add", []string{"acc", "w"}, "acc_out")},
+	}
+	v := mustLayout(t, body, Options{})
+	x := findNode(v, "x0")
+	if x == nil || x.Kind != KindInput || x.Name != "w" || !slices.Contains(x.Lines, "outer scope") {
+		t.Fatalf("outer value box %+v", x)
+	}
+	if v.Stats.ModelEdges != 3 {
+		t.Fatalf("%d edges, want acc→add, w→add, add→acc_out", v.Stats.ModelEdges)
+	}
+}
+
+func TestConstantSourceStubs(t *testing.T) {
+	// A ConstantOfShape (fed only by a weight) read by three ops is drawn
+	// as three stubs named after it; a main-flow value with three readers
+	// keeps its edges.
+	g := &model.Graph{
+		Inputs:       []*model.Value{tensorValue("x", 4)},
+		Initializers: []*model.Tensor{{Name: "shape", DType: "int64", Shape: []int64{1}}},
+		Nodes: []*model.Node{
+			node("c", "ConstantOfShape", []string{"shape"}, "k"),
+			node("a", "Relu", []string{"x"}, "a"),
+			node("p", "Add", []string{"a", "k"}, "p"),
+			node("q", "Mul", []string{"a", "k"}, "q"),
+			node("r", "Sub", []string{"a", "k"}, "r"),
+		},
+	}
+	v := mustLayout(t, g, Options{})
+	var labels []string
+	for _, n := range v.Nodes {
+		if n.Kind == KindStub {
+			labels = append(labels, n.Label+"<"+n.Source)
+		}
+	}
+	if want := []string{"ConstantOfShape<n0", "ConstantOfShape<n0", "ConstantOfShape<n0"}; !slices.Equal(labels, want) {
+		t.Fatalf("stubs %q, want %q", labels, want)
+	}
+	from := 0
+	for _, e := range v.Edges {
+		if e.From == "n1" {
+			from++
+		}
+	}
+	if from != 3 {
+		t.Fatalf("Relu has %d drawn edges, want 3", from)
 	}
 }

@@ -2,6 +2,7 @@ package layout
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
@@ -62,6 +63,23 @@ func (e *engine) order() error {
 					stack = append(stack, ss[i])
 				}
 			}
+		}
+	}
+	// Border chains are reached from their tops.
+	for s := int32(e.n); s < int32(e.nn); s++ {
+		if visited[s] {
+			continue
+		}
+		for v := s; ; {
+			visited[v] = true
+			r := e.rank[v]
+			e.pos[v] = int32(len(e.layers[r]))
+			e.layers[r] = append(e.layers[r], v)
+			ss := e.succ[e.succOff[v]:e.succOff[v+1]]
+			if len(ss) != 1 || visited[ss[0]] {
+				break
+			}
+			v = ss[0]
 		}
 	}
 	o := newOrderer(e)
@@ -243,11 +261,15 @@ func (o *orderer) compareGrouped(a, b int32) int {
 	if i < len(ca) {
 		g := ca[i]
 		ka, ta = o.gsum[g]/float64(o.gcnt[g]), o.gmin[g]
+	} else if e.isBorder(a) {
+		ka = math.Inf(int(e.border[a]))
 	}
 	kb, tb := o.bary[b], e.pos[b]
 	if i < len(cb) {
 		g := cb[i]
 		kb, tb = o.gsum[g]/float64(o.gcnt[g]), o.gmin[g]
+	} else if e.isBorder(b) {
+		kb = math.Inf(int(e.border[b]))
 	}
 	if c := cmp.Compare(ka, kb); c != 0 {
 		return c
@@ -273,6 +295,9 @@ func (e *engine) countCrossings() int {
 		south = south[:0]
 		for _, u := range upper {
 			start := len(south)
+			if e.isBorder(u) {
+				continue // frame sides are not edges
+			}
 			for _, v := range e.succ[e.succOff[u]:e.succOff[u+1]] {
 				south = append(south, e.pos[v])
 			}
@@ -312,7 +337,7 @@ func (e *engine) transpose() {
 			improved = false
 			for k := 0; k+1 < len(l); k++ {
 				u, v := l[k], l[k+1]
-				if e.grp[u] != e.grp[v] {
+				if e.grp[u] != e.grp[v] || e.isBorder(u) || e.isBorder(v) {
 					continue
 				}
 				if e.pairCrossings(v, u) < e.pairCrossings(u, v) {

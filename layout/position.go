@@ -2,6 +2,7 @@ package layout
 
 import (
 	"math"
+	"sync"
 )
 
 // position assigns x coordinates with Brandes–Köpf: type-1 conflicts are
@@ -11,22 +12,26 @@ import (
 // two median candidates. Chains and long edges come out straight.
 func (e *engine) position() error {
 	conflict := e.markConflicts()
+	// The four alignments only read the layering: two goroutines run two
+	// each (left, then right), and both are waited for before returning.
 	var xs [4][]float64
-	sc := &alignScratch{}
-	for d := 0; d < 4; d++ {
-		xs[d] = e.align(d&1 == 1, d&2 == 2, conflict, sc)
-		if debugSep {
-			for r, l := range e.layers {
-				for k := 0; k+1 < len(l); k++ {
-					if xs[d][l[k+1]]-xs[d][l[k]] < e.sep(l[k], l[k+1])-1e-6 {
-						println("violation dir", d, "rank", r, "k", k, l[k], l[k+1], xs[d][l[k]], xs[d][l[k+1]])
-					}
+	var wg sync.WaitGroup
+	for half := 0; half < 2; half++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc := &alignScratch{}
+			for d := half * 2; d < half*2+2; d++ {
+				if e.ctx.Err() != nil {
+					return
 				}
+				xs[d] = e.align(d&1 == 1, d&2 == 2, conflict, sc)
 			}
-		}
-		if err := e.checkCtx(); err != nil {
-			return err
-		}
+		}()
+	}
+	wg.Wait()
+	if err := e.checkCtx(); err != nil {
+		return err
 	}
 	// Align to the narrowest drawing.
 	var lo, hi [4]float64
@@ -61,8 +66,6 @@ func (e *engine) position() error {
 	}
 	return nil
 }
-
-const debugSep = false
 
 func sort4(c *[4]float64) {
 	for i := 1; i < 4; i++ {
@@ -342,6 +345,18 @@ func (e *engine) route(i int, buf []float64) []float64 {
 		pts = append(pts, e.x[d], e.rankTop[r]+e.rankH[r])
 	}
 	pts = append(pts, e.x[v], e.y[v])
+	// Drop interior points on a vertical run (long edges are mostly
+	// straight): they carry nothing and weigh on the JSON.
+	k := start + 2
+	for j := start + 2; j+2 < len(pts); j += 2 {
+		if pts[j] == pts[k-2] && pts[j] == pts[j+2] {
+			continue
+		}
+		pts[k], pts[k+1] = pts[j], pts[j+1]
+		k += 2
+	}
+	pts[k], pts[k+1] = pts[len(pts)-2], pts[len(pts)-1]
+	pts = pts[:k+2]
 	if e.rev[i] {
 		for a, b := start, len(pts)-2; a < b; a, b = a+2, b-2 {
 			pts[a], pts[b] = pts[b], pts[a]

@@ -80,7 +80,11 @@ const (
 // Node is one box.
 type Node struct {
 	// ID is unique within the View and stable across re-layouts of the same
-	// model version (so selection survives expand/collapse).
+	// model version (so selection survives expand/collapse): "n<index>"
+	// for model nodes, "i<k>" and "o<k>" for graph inputs and outputs,
+	// "x<k>" for values read from an enclosing graph (Kind "input", first
+	// line "outer scope"), "s<k>" for stubs, "g:<scope path>" for
+	// collapsed groups.
 	ID string `json:"id"`
 	// Kind is one of the Kind constants.
 	Kind string `json:"kind"`

@@ -144,8 +144,11 @@ func (d *decoder) attribute(f field) (model.Attribute, error) {
 		}
 		return err
 	})
-	if err != nil {
+	if err != nil && err != errTooDeep {
 		return a, fmt.Errorf("attribute %q: %w", a.Name, err)
+	}
+	if err != nil {
+		return a, err
 	}
 	a.Type = attrKind(declared, seen[:], a.RefName != "")
 	if listCount > maxListKeep {

@@ -66,6 +66,9 @@ func (d *decoder) graph(off, end int64) (*model.Graph, error) {
 		}
 		return err
 	})
+	if err == errTooDeep {
+		return nil, err
+	}
 	if err != nil {
 		if g.Name != "" {
 			return nil, fmt.Errorf("graph %q: %w", g.Name, err)
@@ -142,6 +145,9 @@ func (d *decoder) node(f field) (*model.Node, error) {
 	n.Inputs = d.takeStrings(inMark)
 	n.Outputs = d.takeOutputs(outMark)
 	n.Attrs = d.takeAttrs(attrMark)
+	if err == errTooDeep {
+		return nil, err
+	}
 	if err != nil {
 		if n.Name != "" || n.OpType != "" {
 			return nil, fmt.Errorf("node %q (%s): %w", n.Name, n.OpType, err)

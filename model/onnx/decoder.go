@@ -19,6 +19,15 @@ const maxDepth = 100
 // real model (100,000 take about 60 MiB).
 const maxMemory = 256 << 20
 
+// memoryPerByte scales the structure budget with the file: a real node
+// takes tens of bytes on disk and a few hundred estimated bytes decoded,
+// while a hostile file of two-byte empty nodes would inflate a hundredfold.
+// The budget is min(maxMemory, memoryFloor + memoryPerByte × file size).
+const (
+	memoryPerByte = 32
+	memoryFloor   = 16 << 20
+)
+
 // Estimated memory of decoded objects, in bytes, for the maxMemory budget.
 const (
 	costNode   = 192
@@ -40,6 +49,7 @@ type decoder struct {
 	path     string // absolute path of the file being decoded
 	depth    int
 	memory   int64 // estimated bytes decoded so far
+	limit    int64 // budget for memory
 	steps    int
 	ext      *externals
 	warnings []string
@@ -53,15 +63,19 @@ type decoder struct {
 }
 
 func newDecoder(ctx context.Context, src *source, path string) *decoder {
-	return &decoder{ctx: ctx, src: src, path: path, warned: map[string]bool{}}
+	limit := int64(maxMemory)
+	if src.size < (maxMemory-memoryFloor)/memoryPerByte {
+		limit = memoryFloor + memoryPerByte*src.size
+	}
+	return &decoder{ctx: ctx, src: src, path: path, limit: limit, warned: map[string]bool{}}
 }
 
 // charge accounts for cost estimated bytes of decoded objects, and checks
 // for cancellation now and then.
 func (d *decoder) charge(cost int) error {
 	d.memory += int64(cost)
-	if d.memory > maxMemory {
-		return fmt.Errorf("the model's structure would take more than %d MiB of memory to show (millions of nodes or names); it is too large", maxMemory>>20)
+	if d.memory > d.limit {
+		return fmt.Errorf("the model's structure would take more than %d MiB of memory to show (%d bytes of file describe millions of nodes or names); it is too large", d.limit>>20, d.src.size)
 	}
 	d.steps++
 	if d.steps >= 4096 {
@@ -77,12 +91,16 @@ func (d *decoder) charge(cost int) error {
 func (d *decoder) enter() error {
 	d.depth++
 	if d.depth > maxDepth {
-		return fmt.Errorf("the model nests graphs or types more than %d levels deep", maxDepth)
+		return errTooDeep
 	}
 	return nil
 }
 
 func (d *decoder) leave() { d.depth-- }
+
+// errTooDeep is returned by enter. Callers that add context to errors
+// leave it bare, so the message does not repeat the path of every level.
+var errTooDeep = fmt.Errorf("the model nests graphs or types more than %d levels deep", maxDepth)
 
 // maxWarnings bounds the warnings of one model.
 const maxWarnings = 50

@@ -27,9 +27,13 @@ type Limits struct {
 	MaxItems int
 }
 
-// DefaultLimits suit model files: deep enough for any real pickle.
+// DefaultLimits suit model files: deep enough for any real pickle. Python's
+// pickler appends and sets items in batches of 1,000, so a real stack stays
+// a few thousand deep; 2^16 also caps how deeply containers can nest (each
+// open level holds a stack slot), which is what 10^6-deep hostile nesting
+// needs.
 func DefaultLimits() Limits {
-	return Limits{MaxStack: 1 << 20, MaxMemo: 1 << 22, MaxLong: 1 << 10, MaxItems: 1 << 23}
+	return Limits{MaxStack: 1 << 16, MaxMemo: 1 << 22, MaxLong: 1 << 10, MaxItems: 1 << 23}
 }
 
 // Result is a decoded pickle.
