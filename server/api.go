@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"mime"
 	"net/http"
 	"slices"
@@ -173,6 +174,7 @@ func (r *run) handleClose(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.s.graphs.forget(id)
+	r.s.preps.forgetBefore(id, math.MaxInt)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -258,21 +260,28 @@ func resolveGraph(m *model.Model, path string) ([]*model.Graph, error) {
 	return chain, nil
 }
 
-// layoutOptions parses the expand parameter: "all" or a comma list of
-// group IDs. The normalised form is part of the cache key.
-func layoutOptions(expand string) (layout.Options, string) {
+// layoutOptions parses the expand parameter ("all" or a comma list of
+// group IDs to open) and the collapse parameter (group IDs to close, even
+// those that open by default). The normalised form is part of the cache key.
+func layoutOptions(expand, collapse string) (layout.Options, string) {
+	closed := groupList(collapse)
 	if expand == "all" {
-		return layout.Options{ExpandAll: true}, "all"
+		return layout.Options{ExpandAll: true, Collapsed: closed}, "all|" + strings.Join(closed, ",")
 	}
+	open := groupList(expand)
+	return layout.Options{Expanded: open, Collapsed: closed}, strings.Join(open, ",") + "|" + strings.Join(closed, ",")
+}
+
+// groupList splits a comma list of group IDs, sorted and without repeats.
+func groupList(s string) []string {
 	var ids []string
-	for _, g := range strings.Split(expand, ",") {
+	for _, g := range strings.Split(s, ",") {
 		if g != "" {
 			ids = append(ids, g)
 		}
 	}
 	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	return layout.Options{Expanded: ids}, strings.Join(ids, ",")
+	return slices.Compact(ids)
 }
 
 func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
@@ -292,11 +301,12 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	g := chain[len(chain)-1]
-	opts, expand := layoutOptions(q.Get("expand"))
+	opts, expand := layoutOptions(q.Get("expand"), q.Get("collapse"))
 	key := graphKey{id: info.ID, version: info.Version, path: path, expand: expand}
 	r.s.graphs.forgetBefore(info.ID, info.Version)
+	r.s.preps.forgetBefore(info.ID, info.Version)
 	raw, gz, err := r.s.graphs.get(req.Context(), key, func(ctx context.Context) ([]byte, error) {
-		v, err := layout.Layout(ctx, g, opts)
+		v, err := r.s.preps.layout(ctx, prepKey{info.ID, info.Version, path}, g, opts)
 		if err != nil {
 			return nil, err
 		}

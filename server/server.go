@@ -126,6 +126,7 @@ type Server struct {
 	log     *slog.Logger
 	hub     *Hub
 	graphs  *graphCache
+	preps   *prepCache
 	uploads chan struct{}
 	token   string
 	session string
@@ -149,6 +150,7 @@ func New(cfg Config) (*Server, error) {
 		token:   cfg.Token,
 	}
 	s.graphs = newGraphCache(64, s.log)
+	s.preps = newPrepCache()
 	if s.token == "" {
 		s.token = randomHex(32)
 	}
