@@ -11,7 +11,8 @@ import (
 // joins each producer (node or graph input) to each consumer (node or graph
 // output) of a value, once per pair (several values between the same pair
 // share one line); weights (initializers) are drawn inside their consumer,
-// not as edges.
+// not as edges; a value from outside the graph (a subgraph's outer scope)
+// is an input box of its own.
 func expectedCounts(g *model.Graph) (nodes, edges int) {
 	nodes, edges, _ = expectedCountsInlined(g)
 	return nodes, edges
@@ -97,8 +98,15 @@ func expectedCountsInlined(g *model.Graph) (nodes, edges, inlined int) {
 			continue
 		}
 		for _, in := range n.Inputs {
-			if p, ok := producer[in]; ok && in != "" {
+			if in == "" {
+				continue
+			}
+			if p, ok := producer[in]; ok {
 				pairs[pair{from: p, to: j}] = true
+			} else if !weights[in] && !producedByInlined(g, inline, in) {
+				// A value from the enclosing graph (a subgraph's outer
+				// scope) is drawn as an input box of its own.
+				pairs[pair{from: src{node: -1, input: "outer:" + in}, to: j}] = true
 			}
 		}
 	}
@@ -108,4 +116,16 @@ func expectedCountsInlined(g *model.Graph) (nodes, edges, inlined int) {
 		}
 	}
 	return len(g.Nodes) - len(inline), len(pairs), len(inline)
+}
+
+// producedByInlined reports whether value v is the output of an inlined node.
+func producedByInlined(g *model.Graph, inline map[int]bool, v string) bool {
+	for i := range inline {
+		for _, o := range g.Nodes[i].Outputs {
+			if o == v {
+				return true
+			}
+		}
+	}
+	return false
 }

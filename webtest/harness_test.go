@@ -93,7 +93,7 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	if exe, err := exec.LookPath("chromium"); err == nil {
+	if exe := findChromium(); exe != "" {
 		profile, err := os.MkdirTemp("", "webtest-profile-")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -126,6 +126,16 @@ func runMain(m *testing.M) int {
 	return code
 }
 
+// findChromium returns the browser testenv.Chromium would use, or "".
+func findChromium() string {
+	for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	return ""
+}
+
 // newBrowser returns a new tab of the shared browser, closed at test end.
 func newBrowser(t testing.TB) context.Context {
 	t.Helper()
@@ -143,22 +153,26 @@ func newBrowser(t testing.TB) context.Context {
 }
 
 // newFreshBrowser starts a fresh headless Chromium with its own profile
-// (for measurements that must not share a warm browser).
-func newFreshBrowser(t testing.TB) context.Context {
+// (for measurements that must not share a warm browser). The returned func
+// closes it (also done at test end).
+func newFreshBrowser(t testing.TB) (context.Context, func()) {
 	t.Helper()
 	exe := testenv.Chromium(t)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), browserFlags(exe, t.TempDir())...)
 	ctx, cancelB := chromedp.NewContext(actx)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancelB()
+			cancelA()
+		})
+	}
 	if err := chromedp.Do(ctx); err != nil {
-		cancelB()
-		cancelA()
+		stop()
 		t.Fatalf("start chromium: %v", err)
 	}
-	t.Cleanup(func() {
-		cancelB()
-		cancelA()
-	})
-	return collectConsole(t, ctx)
+	t.Cleanup(stop)
+	return collectConsole(t, ctx), stop
 }
 
 // collectConsole records the page's console and logs it when t fails.

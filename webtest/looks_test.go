@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
@@ -35,6 +36,32 @@ func TestDarkThemeAndEdgeLabels(t *testing.T) {
 		t.Errorf("canvas background light %v, dark %v: the theme does not follow prefers-color-scheme", light, dark)
 	}
 	shot(t, ctx, "resnet-dark-shapes")
+
+	// HiDPI: at devicePixelRatio 2 the canvas has twice the pixels.
+	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+		Width: 1200, Height: 800, DeviceScaleFactor: 2,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var dims struct{ W, H, CW, CH float64 }
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		eval(t, ctx, `(() => { const c = document.getElementById('canvas'); const r = c.getBoundingClientRect();
+		  return {w: r.width, h: r.height, cw: c.width, ch: c.height}; })()`, &dims)
+		if dims.CW == 2*dims.W || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if dims.CW < 2*dims.W-1 || dims.CW > 2*dims.W+1 || dims.CH < 2*dims.H-1 || dims.CH > 2*dims.H+1 {
+		var dpr float64
+		eval(t, ctx, `window.devicePixelRatio`, &dpr)
+		t.Errorf("canvas %vx%v device pixels for %vx%v CSS pixels at ratio 2 (page says %v)", dims.CW, dims.CH, dims.W, dims.H, dpr)
+	}
+	shot(t, ctx, "resnet-dark-hidpi")
+	if _, err := chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
 
 	// Keyboard: f fits the whole graph, + zooms in, - zooms out.
 	zoom := func() float64 {

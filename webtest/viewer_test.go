@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -170,6 +171,17 @@ func TestFind(t *testing.T) {
 	eval(t, ctx, `(() => { const i = document.getElementById('find-input'); i.value = '/encoder/layer.3/ffn/gelu/Erf_output_0';
 	  i.dispatchEvent(new Event('input')); return true; })()`, new(bool))
 	waitText(t, ctx, "#find-count", "1 found")
+
+	// With groups collapsed, a node inside one is found after the page
+	// expands every group on request.
+	navigate(t, ctx, e, "model="+id)
+	run(t, ctx, 10*time.Second, chromedp.KeyEvent("f", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.WaitVisible("#find-input"))
+	eval(t, ctx, `(() => { const i = document.getElementById('find-input'); i.value = '/encoder/layer.40/ffn/gelu/Erf';
+	  i.dispatchEvent(new Event('input')); return true; })()`, new(bool))
+	run(t, ctx, 10*time.Second, chromedp.WaitVisible("button.find-expand"))
+	eval(t, ctx, `(document.querySelector('button.find-expand').click(), true)`, new(bool))
+	waitText(t, ctx, "#find-count", "1 of 1")
+	waitText(t, ctx, "#sidebar h2", "Erf")
 }
 
 // waitText waits until the element's text equals want.
@@ -292,16 +304,35 @@ func TestDropOpensAndInvalidFileErrs(t *testing.T) {
 	t.Logf("error shown: %q", bad.Error)
 	shot(t, ctx, "invalid-file")
 
+	// A big drop shows the upload progress bar on the way.
+	eval(t, ctx, `(() => { window.sawProgress = 0;
+	  new MutationObserver(() => { const p = document.getElementById('progress'); const b = document.getElementById('progress-bar');
+	    if (!p.hidden) window.sawProgress = Math.max(window.sawProgress, 0.001, b.value); })
+	    .observe(document.getElementById('progress'), {attributes: true, subtree: true, childList: true, characterData: true});
+	  document.getElementById('progress-bar').addEventListener('change', () => {});
+	  const dt = new DataTransfer(); dt.items.add(new File([new Uint8Array(24 << 20)], 'zeros.bin'));
+	  document.body.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+	  return true; })()`, new(bool))
+	big := waitGraph(t, ctx, 60*time.Second, func(s graphState) bool {
+		return s.State == "error" && strings.Contains(s.Error, "zeros.bin")
+	})
+	var saw float64
+	eval(t, ctx, `window.sawProgress`, &saw)
+	if saw == 0 {
+		t.Errorf("no progress bar while uploading 24 MB")
+	}
+	t.Logf("big upload: progress seen (%v), error %q", saw, big.Error)
+
 	// Closing the broken model's tab removes it from the library and shows
 	// another model.
 	eval(t, ctx, `(document.querySelector('#tabs .tab.active .tab-close').click(), true)`, new(bool))
 	waitGraph(t, ctx, 20*time.Second, func(s graphState) bool {
 		var tabs int
 		evalErr(ctx, 5*time.Second, `document.querySelectorAll('#tabs .tab').length`, &tabs)
-		return s.State == "ready" && tabs == 2
+		return s.State == "ready" && tabs == 3
 	})
-	if n := len(lib.List()); n != 2 {
-		t.Errorf("library holds %d models after closing a tab, want 2", n)
+	if n := len(lib.List()); n != 3 {
+		t.Errorf("library holds %d models after closing a tab, want 3", n)
 	}
 }
 
@@ -419,6 +450,33 @@ func TestLiveReloadKeepsViewport(t *testing.T) {
 	if kept.Nodes != after.Nodes {
 		t.Errorf("the failed reload replaced the graph: %d nodes, want %d", kept.Nodes, after.Nodes)
 	}
+
+	// Browser-side reload latency: from the SSE event to the new graph on
+	// screen (data-nodes updated), alternating two versions, median of 20.
+	var lat []time.Duration
+	for i := 0; i < 20; i++ {
+		m, want := old, st.Nodes
+		if i%2 == 1 {
+			m, want = next, st.Nodes+1
+		}
+		ver, _ := lib.Replace(id, m)
+		start := time.Now()
+		e.srv.Hub().Publish("model", map[string]any{"id": id, "version": ver, "error": "", "changes": []string{}})
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var n int
+			if err := evalErr(ctx, 5*time.Second, `+document.getElementById('graph').dataset.nodes`, &n); err == nil && n == want {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("reload %d did not show %d nodes", i, want)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	t.Logf("browser reload latency (event → graph shown), %d-node graph: median %v, min %v, max %v", st.Nodes, lat[len(lat)/2], lat[0], lat[len(lat)-1])
 }
 
 func TestWeightPreviewAndEmptyStart(t *testing.T) {

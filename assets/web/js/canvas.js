@@ -38,6 +38,25 @@ export class GraphCanvas {
       this.resize();
       this.draw();
     }).observe(canvas.parentElement);
+    // Zooming the page or moving to another screen changes the pixel ratio.
+    window.addEventListener('resize', () => {
+      this.resize();
+      this.request();
+    });
+    const watchRatio = () => {
+      if (!window.matchMedia) return;
+      const mq = window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+      mq.addEventListener(
+        'change',
+        () => {
+          this.resize();
+          this.request();
+          watchRatio();
+        },
+        { once: true },
+      );
+    };
+    watchRatio();
     if (window.matchMedia) {
       window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
         this.theme = theme();
@@ -170,8 +189,10 @@ export class GraphCanvas {
   draw() {
     const ctx = this.ctx;
     const t = this.theme;
-    const dpr = this.dpr;
     const start = performance.now();
+    // The window moved to a screen with another pixel ratio.
+    if ((window.devicePixelRatio || 1) !== this.dpr) this.resize();
+    const dpr = this.dpr;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.fillStyle = t.bg;
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);

@@ -119,7 +119,7 @@ function renderTabs() {
   clear(nav);
   for (const id of app.order) {
     const tab = app.tabs.get(id);
-    const t = el('div', 'tab' + (tab === app.cur ? ' active' : '') + (tab.info.error ? ' failed' : ''), el('span', 'tab-name', tab.info.name || id));
+    const t = el('div', 'tab' + (tab === app.cur ? ' active' : '') + (tab.info.error ? ' failed' : '') + (tab.info.loading ? ' loading' : ''), el('span', 'tab-name', tab.info.name || id));
     t.dataset.id = id;
     t.title = tab.info.path || tab.info.name || id;
     t.addEventListener('click', () => switchTo(id));
@@ -200,9 +200,13 @@ function showEmpty() {
 async function switchTo(id) {
   const tab = app.tabs.get(id);
   if (!tab) return;
-  if (app.cur && app.cur !== tab) app.cur.camera = renderer.camera();
+  if (app.cur && app.cur !== tab) {
+    app.cur.camera = renderer.camera();
+    app.cur.view = null; // only the shown tab keeps its view (memory)
+  }
   app.cur = tab;
   app.selectedId = null;
+  app.selectedName = '';
   show($('empty'), false);
   banner(tab.info.error && tab.view ? tab.info.error : '');
   renderTabs();
@@ -285,7 +289,15 @@ async function loadGraph(tab, opts) {
   renderBreadcrumb(tab);
   // Keep the selection when the node still exists.
   if (app.selectedId) {
-    const i = scene.byId.get(app.selectedId);
+    let i = scene.byId.get(app.selectedId);
+    if (i === undefined && app.selectedName) {
+      // IDs are stable within a version; across versions match by name.
+      const k = scene.nodes.findIndex((n) => n.name === app.selectedName);
+      if (k >= 0) {
+        i = k;
+        app.selectedId = scene.nodes[k].id;
+      }
+    }
     if (i !== undefined) {
       renderer.select = i;
       if (opts.reload) openDetail(i);
@@ -357,6 +369,7 @@ function goUp(levels) {
 
 function clearSelection() {
   app.selectedId = null;
+  app.selectedName = '';
   app.detail = null;
   renderer.select = -1;
   renderer.request();
@@ -372,6 +385,7 @@ function openDetail(i) {
     path: tab.pathString(),
     node: n,
     enter: enterSubgraph,
+    summary: tab.path.length ? null : tab.info.summary,
   });
 }
 
@@ -379,6 +393,7 @@ function selectNode(i) {
   if (!app.scene) return;
   const n = app.scene.nodes[i];
   app.selectedId = n.id;
+  app.selectedName = n.name || '';
   renderer.select = i;
   renderer.request();
   openDetail(i);
@@ -487,6 +502,16 @@ function runFind(jump) {
   app.find = { hits, pos: -1 };
   renderer.hits = hits.map((h) => h.node);
   $('find-count').textContent = hits.length ? `${hits.length}${hits.length >= 5000 ? '+' : ''} found` : 'not found';
+  const st = app.scene.view.stats || {};
+  if (app.cur && app.cur.expand !== 'all' && st.totalNodes > st.modelNodes + (st.inlinedNodes || 0)) {
+    // Nodes inside collapsed groups are not in the view: offer to open them.
+    list.append(
+      button('Search inside collapsed groups too', 'Expand every group and search again', () => {
+        app.cur.expand = 'all';
+        loadGraph(app.cur, {}).then(() => runFind(true));
+      }, 'find-result find-expand'),
+    );
+  }
   hits.slice(0, 200).forEach((h, k) => {
     const b = button('', `Show ${h.text}`, () => gotoHit(k), 'find-result');
     b.append(el('span', '', h.text), el('span', 'what', h.what));
@@ -506,7 +531,7 @@ function gotoHit(k) {
   renderer.centerOn(i, 0.9);
   selectNode(i);
   $('find-count').textContent = `${k + 1} of ${h.length}`;
-  const items = $('find-results').children;
+  const items = $('find-results').querySelectorAll('.find-result:not(.find-expand)');
   for (let j = 0; j < items.length; j++) items[j].classList.toggle('current', j === k);
 }
 

@@ -161,7 +161,7 @@ export class Scene {
       const text = z * 11 >= 4.5;
       for (const i of nidx) this.drawNode(ctx, i, t, text, cssPx);
     }
-    if (opt.edgeLabels && z >= 0.55) this.drawEdgeLabels(ctx, eidx, t, cssPx);
+    if (opt.edgeLabels && z >= 0.55) this.drawEdgeLabels(ctx, eidx, t);
     // Marks: changed, find hits, current hit, selection.
     const mark = (i, color, width, alpha) => {
       const nd = this.nodes[i];
@@ -266,14 +266,19 @@ export class Scene {
     }
   }
 
-  drawEdgeLabels(ctx, eidx, t, cssPx) {
+  drawEdgeLabels(ctx, eidx, t) {
     const fs = 9;
     ctx.font = `${fs}px ${FONT}`;
     ctx.textAlign = 'left';
     ctx.textBaseline = 'middle';
+    const done = new Set();
     for (const i of eidx) {
       const e = this.edges[i];
       if (!e.label || !e.points || e.points.length < 4) continue;
+      // One label per tensor leaving a node, however many consumers.
+      const key = `${e.from}|${e.value || e.label}`;
+      if (done.has(key)) continue;
+      done.add(key);
       // Just below the source: edges into one node carry different
       // tensors and would collide near the target; edges out of one node
       // carry the same tensor, so their labels coincide harmlessly.
@@ -291,7 +296,6 @@ export class Scene {
       ctx.fillStyle = t.muted;
       ctx.fillText(e.label, x + 4, y);
     }
-    void cssPx;
   }
 
   drawBoxes(ctx, nidx, t, onePx, r) {

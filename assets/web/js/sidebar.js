@@ -104,6 +104,10 @@ export async function showNode(box, ctx) {
   if (vn.kind !== 'op' || vn.index < 0) {
     const rows = [['kind', vn.kind]];
     if (vn.name) rows.push(['name', vn.name]);
+    // Graph inputs and outputs of the main graph: type from the summary.
+    const s = (ctx.summary && (vn.kind === 'input' ? ctx.summary.inputs : vn.kind === 'output' ? ctx.summary.outputs : null)) || [];
+    const v = s.find((x) => x.name === vn.name);
+    if (v) rows.push(['type', `${v.dtype || '?'} ${v.shape ? '[' + v.shape.map((d) => (d === null ? '?' : d)).join(',') + ']' : ''}`]);
     if (vn.count) rows.push(['nodes', String(vn.count)]);
     for (const l of vn.lines || []) rows.push(['', l]);
     box.append(table(rows));
