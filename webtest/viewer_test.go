@@ -84,6 +84,24 @@ func TestViewerCounts(t *testing.T) {
 		run(t, ctx, 10*time.Second, chromedp.MouseClickXY(p.X, p.Y))
 		waitGraph(t, ctx, 20*time.Second, func(s graphState) bool { return s.State == "ready" && s.Nodes == st.Nodes })
 	}
+	// Under expand=all a group can still be closed (the server's collapse=
+	// list), and opened again.
+	all := navigate(t, ctx, e, "model="+tid+"&expand=all")
+	var gid string
+	eval(t, ctx, `(() => { const g = modelpeek.view().groups.find(g => !g.collapsed && !g.parent && g.count > 1); return g ? g.id : ''; })()`, &gid)
+	if gid == "" {
+		t.Fatal("no open top-level group under expand=all")
+	}
+	var p struct{ X, Y float64 }
+	eval(t, ctx, `(() => { const g = modelpeek.view().groups.find(g => g.id === `+jsString(gid)+`);
+	  const s0 = modelpeek.centerOn(`+jsString(gid)+`, 1);
+	  const r = document.getElementById('canvas').getBoundingClientRect(); const s = modelpeek.worldToScreen(g.x + 30, g.y + 8);
+	  return {x: r.left + s.x, y: r.top + s.y}; })()`, &p)
+	run(t, ctx, 10*time.Second, chromedp.MouseClickXY(p.X, p.Y))
+	closed := waitGraph(t, ctx, 20*time.Second, func(s graphState) bool { return s.State == "ready" && s.Nodes < all.Nodes })
+	t.Logf("expand=all: %d nodes; after closing %s: %d", all.Nodes, gid, closed.Nodes)
+	clickNode(t, ctx, gid, false)
+	waitGraph(t, ctx, 20*time.Second, func(s graphState) bool { return s.State == "ready" && s.Nodes == all.Nodes })
 }
 
 // clickNode centres a node and clicks (or double-clicks) it with the mouse.

@@ -69,9 +69,10 @@ const enc = encodeURIComponent;
 export const api = {
   models: () => request('GET', '/api/models'),
   model: (id) => request('GET', `/api/models/${enc(id)}`),
-  graph: (id, path, expand) => {
+  graph: (id, path, expand, collapse) => {
     let q = `?path=${enc(path || '')}`;
     if (expand) q += `&expand=${enc(expand)}`;
+    if (collapse) q += `&collapse=${enc(collapse)}`;
     return request('GET', `/api/models/${enc(id)}/graph${q}`);
   },
   node: (id, path, index) => request('GET', `/api/models/${enc(id)}/node?path=${enc(path || '')}&index=${index}`),

@@ -20,6 +20,7 @@ class Tab {
     this.info = info;
     this.path = []; // [{node, sub, label}]
     this.expand = expandAllParam ? 'all' : new Set();
+    this.collapse = new Set(); // groups closed by the user, even if open by default
     this.camera = null;
     this.version = info.version || 0;
     this.view = null;
@@ -30,6 +31,9 @@ class Tab {
   expandParam() {
     if (this.expand === 'all') return 'all';
     return [...this.expand].join(',');
+  }
+  collapseParam() {
+    return [...this.collapse].join(',');
   }
 }
 
@@ -252,7 +256,7 @@ async function loadGraph(tab, opts) {
   try {
     performance.mark('graph-fetch');
     const pre = await takePrefetched(tab);
-    view = pre ? await settle(Promise.resolve(pre)) : await api.graph(tab.id, tab.pathString(), tab.expandParam());
+    view = pre ? await settle(Promise.resolve(pre)) : await api.graph(tab.id, tab.pathString(), tab.expandParam(), tab.collapseParam());
     performance.mark('graph-parsed');
   } catch (e) {
     if (seq !== app.loadSeq) return;
@@ -325,7 +329,7 @@ async function takePrefetched(tab) {
   const got = await p;
   if (!got || got.id !== tab.id || tab.path.length) return null;
   if (pf.expand !== (tab.expand === 'all')) return null;
-  if (tab.expand !== 'all' && tab.expand.size) return null;
+  if ((tab.expand !== 'all' && tab.expand.size) || tab.collapse.size) return null;
   return got.res;
 }
 
@@ -442,9 +446,9 @@ function anchorOn(id, sx, sy) {
 
 function expandGroup(n) {
   const tab = app.cur;
-  if (tab.expand === 'all') return;
   const gid = groupIdOf(n);
-  tab.expand.add(gid);
+  tab.collapse.delete(gid);
+  if (tab.expand !== 'all') tab.expand.add(gid);
   const sx = (n.x - renderer.camX) * renderer.zoom, sy = (n.y - renderer.camY) * renderer.zoom;
   loadGraph(tab, { camera: renderer.camera(), anchor: anchorOn(gid, sx, sy) });
 }
@@ -465,8 +469,8 @@ function collapseGroup(g) {
     grew = false;
     for (const x of all) if (x.parent && inside.has(x.parent) && !inside.has(x.id)) inside.add(x.id), (grew = true);
   }
-  if (tab.expand === 'all') tab.expand = new Set(all.map((x) => x.id).filter((id) => !inside.has(id)));
-  else for (const id of inside) tab.expand.delete(id);
+  tab.collapse.add(g.id);
+  if (tab.expand !== 'all') for (const id of inside) tab.expand.delete(id);
   const sx = (g.x - renderer.camX) * renderer.zoom, sy = (g.y - renderer.camY) * renderer.zoom;
   loadGraph(tab, { camera: renderer.camera(), anchor: anchorOn(g.id, sx, sy) });
 }
