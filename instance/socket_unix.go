@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -158,10 +159,13 @@ func forwardSocket(sock string, req Request) error {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(5 * time.Second))
-	if err := json.NewEncoder(c).Encode(req); err != nil {
-		return err
-	}
+	werr := json.NewEncoder(c).Encode(req)
+	// A primary that refuses us (wrong uid) answers and hangs up before
+	// reading, so a failed write may still have an answer waiting.
 	line, err := bufio.NewReader(io.LimitReader(c, 4096)).ReadString('\n')
+	if werr != nil && !strings.HasPrefix(line, "error:") {
+		return werr
+	}
 	if err != nil {
 		return fmt.Errorf("no answer from the running modelpeek: %w", err)
 	}

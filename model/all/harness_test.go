@@ -236,13 +236,7 @@ func checkModel(m *model.Model) (problem string) {
 // code at fault. They are logged, not failed, so that new problems stand
 // out; set MODELPEEK_HOSTILE_STRICT=1 to fail on them too. Remove an entry
 // once it is fixed.
-var knownIssues = []struct{ substr, owner string }{
-	// Float fields of the IR (Attribute.Float/Floats, Quantization scales
-	// and ranges) can hold NaN or ±Inf read from a file, which
-	// encoding/json refuses: GET .../node then fails for that node. The
-	// fix belongs in package model (or the server's JSON writer).
-	{"json: unsupported value:", "model IR / server JSON: NaN or Inf float from the file"},
-}
+var knownIssues = []struct{ substr, owner string }{}
 
 // knownIssue returns the owner note of a known problem, or "".
 func knownIssue(problem string) string {
