@@ -59,24 +59,37 @@ func (r *Registry) Formats() []Format { return append([]Format(nil), r.formats..
 
 // Detect returns the format a file most likely is, without decoding it.
 func (r *Registry) Detect(path string) (Format, error) {
-	f, err := os.Open(path)
+	head, size, err := ReadHead(path)
 	if err != nil {
 		return Format{}, err
+	}
+	return r.pick(head, size, path)
+}
+
+// ReadHead returns the first SniffLen bytes of the regular file at path
+// (fewer for a shorter file) and its size: what Detect functions look at.
+func ReadHead(path string) (head []byte, size int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return Format{}, err
+		return nil, 0, err
 	}
 	if st.IsDir() {
-		return Format{}, fmt.Errorf("%s is a directory, not a model file", path)
+		return nil, 0, fmt.Errorf("%s is a directory, not a model file", path)
 	}
-	head := make([]byte, SniffLen)
+	if !st.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s is not a regular file", path)
+	}
+	head = make([]byte, min(st.Size(), SniffLen))
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return Format{}, err
+		return nil, 0, fmt.Errorf("read %s: %w", path, err)
 	}
-	return r.pick(head[:n], st.Size(), path)
+	return head[:n], st.Size(), nil
 }
 
 func (r *Registry) pick(head []byte, size int64, path string) (Format, error) {

@@ -15,7 +15,7 @@ import (
 
 func sniffFile(t testing.TB, path string) content {
 	t.Helper()
-	head, size, err := readHead(path)
+	head, size, err := model.ReadHead(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,6 @@ package onnx
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/modelpeek/modelpeek/model"
 )
@@ -46,7 +45,7 @@ func Open(ctx context.Context, path string) (m *model.Model, err error) {
 			err = fmt.Errorf("the ONNX decoder failed on this file (internal error: %v)", p)
 		}
 	}()
-	head, size, err := readHead(path)
+	head, size, err := model.ReadHead(path)
 	if err != nil {
 		return nil, err
 	}
@@ -57,28 +56,6 @@ func Open(ctx context.Context, path string) (m *model.Model, err error) {
 		return decodeFile(ctx, path, false)
 	}
 	return nil, fmt.Errorf("not an ONNX model: the file does not start like a protobuf ModelProto or TensorProto")
-}
-
-// readHead reads the first model.SniffLen bytes of a file and its size.
-func readHead(path string) ([]byte, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, 0, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("%s is not a regular file", path)
-	}
-	head := make([]byte, min(st.Size(), model.SniffLen))
-	n, err := f.ReadAt(head, 0)
-	if n < len(head) {
-		return nil, 0, fmt.Errorf("read %s: %w", path, err)
-	}
-	return head, st.Size(), nil
 }
 
 // decodeBytes decodes an in-memory ONNX file; path is only used in

@@ -8,9 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/modelpeek/modelpeek/model"
@@ -72,23 +70,11 @@ func Open(ctx context.Context, path string) (m *model.Model, err error) {
 			m, err = nil, fmt.Errorf("safetensors decoder failed on this file (internal error: %v)", p)
 		}
 	}()
-	f, err := os.Open(path)
+	head, size, err := model.ReadHead(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	head := make([]byte, model.SniffLen)
-	n, err := io.ReadFull(f, head)
-	f.Close()
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	head = head[:n]
-	if !looksLikeShard(head, st.Size()) {
+	if !looksLikeShard(head, size) {
 		h := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
 		if len(h) > 0 && h[0] == '{' {
 			return openIndex(ctx, path, path, nil)
