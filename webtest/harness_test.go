@@ -33,6 +33,10 @@ type env struct {
 func startServer(t testing.TB, lib *Library) *env {
 	t.Helper()
 	web := os.DirFS(filepath.Join(testenv.Root(t), "assets", "web"))
+	if d := os.Getenv("MODELPEEK_WEB_DIR"); d != "" {
+		// Another copy of the page, to compare versions in benchmarks.
+		web = os.DirFS(d)
+	}
 	srv, err := server.New(server.Config{
 		Library:   lib,
 		Web:       web,

@@ -13,7 +13,7 @@ import (
 	"sync"
 
 	"github.com/modelpeek/modelpeek/model"
-	"github.com/modelpeek/modelpeek/model/onnx"
+	"github.com/modelpeek/modelpeek/model/all"
 	"github.com/modelpeek/modelpeek/server"
 )
 
@@ -35,12 +35,11 @@ type entry struct {
 	m    *model.Model
 }
 
-// NewLibrary returns an empty Library whose uploads are decoded by the ONNX
-// decoder and the test-only JSON format (see TestFormat). Only ONNX is
-// linked in so that the browser tests do not depend on every decoder.
+// NewLibrary returns an empty Library whose files and uploads are decoded
+// by every format modelpeek reads (model/all) and the test-only JSON format
+// (see TestFormat).
 func NewLibrary() *Library {
-	reg := &model.Registry{}
-	reg.Register(onnx.Format())
+	reg := all.Registry()
 	reg.Register(TestFormat())
 	return &Library{reg: reg, entries: map[string]*entry{}, watch: true}
 }

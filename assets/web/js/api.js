@@ -52,15 +52,20 @@ export async function decode(res) {
   return res.text();
 }
 
-/** settle awaits a prefetched Response promise and decodes it. */
+/**
+ * settle awaits a reply prefetch.js started and decoded ({res, value},
+ * {res, err} or {res}) and returns its value or throws an ApiError.
+ */
 export async function settle(p) {
-  let res;
+  let got;
   try {
-    res = await p;
+    got = await p;
   } catch (e) {
     throw new ApiError('The modelpeek server is not reachable. Is it still running?', 0);
   }
-  return decode(res);
+  if ('value' in got) return got.value;
+  if (got.err) throw new ApiError(`The server's reply is not valid JSON: ${got.err.message}`, got.res.status);
+  return decode(got.res);
 }
 
 const enc = encodeURIComponent;

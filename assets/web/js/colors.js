@@ -68,7 +68,7 @@ const dark = {
   control: '#8f5bb5',
   quantization: '#c9782c',
   custom: '#7b7b7b',
-  data: '#9a9a9a',
+  data: '#5f6673',
   tensor: '#6a6a6a',
   group: '#2c3542',
   op: '#5d6878',

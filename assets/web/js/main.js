@@ -5,7 +5,7 @@ import { $, el, clear, show, download, button } from './dom.js';
 import { api, upload, settle } from './api.js';
 import { Scene } from './scene.js';
 import { GraphCanvas } from './canvas.js';
-import { showNode, showModel, claim } from './sidebar.js';
+import { showNode, showModel, claim, plural } from './sidebar.js';
 import { search } from './find.js';
 import { diffViews, summary } from './diff.js';
 import { toSVG, toPNG } from './export.js';
@@ -67,6 +67,7 @@ function setState(state, nodes, edges) {
 }
 
 function showError(msg) {
+  show($('nograph'), false);
   const e = $('error');
   e.textContent = msg;
   show(e, true);
@@ -100,7 +101,7 @@ function updateStatus() {
     return;
   }
   const st = s.view.stats || {};
-  const parts = [`${st.modelNodes ?? 0} nodes`, `${st.modelEdges ?? 0} edges`];
+  const parts = [plural(st.modelNodes ?? 0, 'node'), plural(st.modelEdges ?? 0, 'edge')];
   if (st.totalNodes && st.totalNodes !== st.modelNodes) parts.push(`${st.totalNodes} in graph`);
   if (st.layoutMs !== undefined) parts.push(`layout ${Math.round(st.layoutMs)} ms`);
   parts.push(`zoom ${renderer.zoom >= 0.1 ? Math.round(renderer.zoom * 100) : (renderer.zoom * 100).toFixed(2)} %`);
@@ -133,6 +134,12 @@ function renderTabs() {
     }, 'tab-close');
     t.append(x);
     nav.append(t);
+  }
+  // Keep the shown model's tab in sight when there are more than fit.
+  const active = nav.querySelector('.tab.active');
+  if (active && nav.scrollWidth > nav.clientWidth) {
+    const l = active.offsetLeft - nav.offsetLeft;
+    if (l < nav.scrollLeft || l + active.offsetWidth > nav.scrollLeft + nav.clientWidth) nav.scrollLeft = Math.max(0, l - 24);
   }
 }
 
@@ -191,6 +198,7 @@ function showEmpty() {
   app.scene = null;
   renderer.setScene(null);
   hideError();
+  show($('nograph'), false);
   show($('empty'), true);
   clear($('breadcrumb'));
   claim($('sidebar-content'));
@@ -250,6 +258,7 @@ async function loadGraph(tab, opts) {
   const seq = ++app.loadSeq;
   if (!opts.reload) {
     hideError();
+    show($('nograph'), false);
     setState('loading');
   }
   let view;
@@ -289,6 +298,7 @@ async function loadGraph(tab, opts) {
   performance.mark('drawn');
   const st = view.stats || {};
   hideError();
+  show($('nograph'), !(view.nodes && view.nodes.length));
   setState('ready', st.modelNodes ?? 0, st.modelEdges ?? 0);
   renderBreadcrumb(tab);
   // Keep the selection when the node still exists.
@@ -330,7 +340,7 @@ async function takePrefetched(tab) {
   if (!got || got.id !== tab.id || tab.path.length) return null;
   if (pf.expand !== (tab.expand === 'all')) return null;
   if ((tab.expand !== 'all' && tab.expand.size) || tab.collapse.size) return null;
-  return got.res;
+  return got;
 }
 
 function friendly(msg, tab) {
@@ -423,7 +433,9 @@ function onCanvasClick(i, group) {
 function onCanvasDblClick(i) {
   const n = app.scene && app.scene.nodes[i];
   if (!n) return;
-  if (n.subgraphs > 0 && n.index >= 0) enterSubgraph(n.index, 0, n.label);
+  // A node with several subgraphs (WHILE's condition and body, If's two
+  // branches) opens its first; the sidebar lists all of them by name.
+  if (n.subgraphs > 0 && n.index >= 0) enterSubgraph(n.index, 0, n.subgraphs > 1 ? `${n.label} · subgraph 1 of ${n.subgraphs}` : n.label);
 }
 
 // Keep the clicked group where it is on screen across the re-layout.

@@ -1,5 +1,6 @@
 // Starts the first requests (the model list and the first graph) while the
-// page and the viewer's modules are still loading. It is a classic script
+// page and the viewer's modules are still loading, and decodes their JSON
+// as soon as each arrives. It is a classic script
 // at the top of <head>, so it runs as soon as it arrives; main.js picks the
 // promises up from window.modelpeekPrefetch.
 (() => {
@@ -7,14 +8,23 @@
   const expand = params.get('expand') === 'all' ? '&expand=all' : '';
   const want = params.get('model');
   const get = (url) => fetch(url, { credentials: 'same-origin' });
-  const list = get('/api/models');
+  // parse starts decoding a JSON reply as soon as it arrives, while the
+  // modules are still loading: {res, value} when decoded, {res, err} when
+  // the body is not JSON, {res} when main.js must read the error itself.
+  const parse = (res) =>
+    res.ok && res.status !== 204 && (res.headers.get('Content-Type') || '').includes('json')
+      ? res.json().then((value) => ({ res, value }), (err) => ({ res, err }))
+      : { res };
+  const list = get('/api/models').then(parse);
   // Without ?model= the first open model is shown: chain on the list.
   const first = want
     ? Promise.resolve(want)
-    : list.then((r) => (r.ok ? r.clone().json() : [])).then((l) => (Array.isArray(l) && l.length ? l[0].id : null));
+    : list.then((p) => (Array.isArray(p.value) && p.value.length ? p.value[0].id : null));
   const graph = first
-    .then((id) => (id ? get(`/api/models/${encodeURIComponent(id)}/graph?path=${expand}`).then((res) => ({ id, res })) : null))
+    .then((id) => (id ? get(`/api/models/${encodeURIComponent(id)}/graph?path=${expand}`).then(parse).then((p) => ({ id, ...p })) : null))
     .catch(() => null);
+  // Nobody may wait for the list when main.js fails to load.
+  list.catch(() => {});
   window.modelpeekPrefetch = { list, graph, expand: expand !== '' };
 
   // Draw a little text offscreen so that font loading and glyph

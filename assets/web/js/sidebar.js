@@ -25,6 +25,11 @@ function tensorText(t) {
   return `${t.dtype || '?'} [${(t.shape || []).join(',')}]`;
 }
 
+/** plural renders a count with a noun: "1 node", "3 nodes". */
+export function plural(n, noun) {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function listText(a, more) {
   const s = a.map((v) => (typeof v === 'number' ? fmtNum(v) : String(v))).join(', ');
   return `[${s}${more ? ', …' : ''}]`;
@@ -62,7 +67,7 @@ export function attrValue(a) {
       return (a.tensors || []).map(tensorText).join(', ');
     case 'graph':
     case 'graphs':
-      return (a.graphs || []).map((g) => `graph ${g.name || ''} (${(g.nodes || []).length} nodes)`).join(', ');
+      return (a.graphs || []).map((g) => `graph ${g.name || ''} (${plural((g.nodes || []).length, 'node')})`).join(', ');
     case 'type':
     case 'types':
       return (a.types || []).map(typeText).join(', ');
@@ -78,10 +83,38 @@ export function claim(box) {
   return box.dataset.seq;
 }
 
+// longValue is the length above which a property value is cut, with a
+// button to show all of it (tokenizer vocabularies, long class lists).
+const longValue = 300;
+
+// keyCell renders a property key, allowing line breaks after '.', '_' and
+// '/' so that dotted keys wrap between words rather than inside them.
+function keyCell(k) {
+  const th = el('th');
+  if (typeof k !== 'string') {
+    th.append(k);
+    return th;
+  }
+  for (const part of k.split(/(?<=[._/])/)) th.append(part, el('wbr'));
+  return th;
+}
+
+// valueCell renders a property value, cutting long strings.
+function valueCell(v) {
+  if (typeof v !== 'string' || v.length <= longValue) return el('td', '', v);
+  const td = el('td', '', v.slice(0, longValue) + '…');
+  const more = button('show all', `Show all ${v.length} characters`, () => {
+    clear(td);
+    td.append(v);
+  }, 'more');
+  td.append(more);
+  return td;
+}
+
 function table(rows) {
   const t = el('table', 'props');
   for (const [k, v, extra] of rows) {
-    const tr = el('tr', '', el('th', '', k), el('td', '', v));
+    const tr = el('tr', '', keyCell(k), valueCell(v));
     if (extra) tr.lastChild.append(extra);
     t.append(tr);
   }
@@ -148,13 +181,17 @@ export async function showNode(box, ctx) {
   if (subs.length) {
     const list = el('div', 'subgraphs');
     subs.forEach((s, k) => {
-      list.append(button(`Open ${s.name} (${(s.g.nodes || []).length} nodes)`, 'Show this subgraph', () => enter(vn.index, k, `${n.op || vn.label} ${s.name}`), 'subgraph-open'));
+      list.append(button(`Open ${s.name} (${plural((s.g.nodes || []).length, 'node')})`, 'Show this subgraph', () => enter(vn.index, k, `${n.op || vn.label} ${s.name}`), 'subgraph-open'));
     });
     box.append(section('Subgraphs', list));
   }
   box.append(section('Inputs', ioTable(d.inputs || [], ctx)));
   box.append(section('Outputs', ioTable(d.outputs || [], ctx)));
 }
+
+// blockQuantised matches GGML's block-quantised data types (q4_0, q4_k,
+// iq2_xs, tq1_0, ...), whose values the server does not preview.
+const blockQuantised = /^(q\d|iq\d|tq\d)/i;
 
 function ioTable(list, ctx) {
   const t = el('table', 'props io');
@@ -165,9 +202,14 @@ function ioTable(list, ctx) {
     const td = el('td', '', el('div', 'vname', name), el('div', 'vtype', info || 'type unknown'));
     if (v.tensor) {
       td.append(el('span', 'badge', 'weight'));
-      const prev = el('div', 'preview');
-      td.append(button('Preview values', 'Read the first values and statistics', () => preview(prev, ctx, v.tensor.name), 'small'));
-      td.append(prev);
+      if (blockQuantised.test(v.tensor.dtype || '')) {
+        // GGML block formats store scales and packed bits, not values.
+        td.append(el('span', 'muted', ` block-quantised (${v.tensor.dtype}): no value preview`));
+      } else {
+        const prev = el('div', 'preview');
+        td.append(button('Preview values', 'Read the first values and statistics', () => preview(prev, ctx, v.tensor.name), 'small'));
+        td.append(prev);
+      }
     }
     t.append(el('tr', '', td));
   }
@@ -200,6 +242,56 @@ async function preview(box, ctx, name) {
   box.append(el('pre', 'values', `[${vals}${p.count > (p.values || []).length ? ', …' : ''}]`));
 }
 
+// llmKeys are the GGUF hyperparameters shown at the top of the model
+// panel, as "<architecture>.<key>" metadata.
+const llmKeys = [
+  ['context length', 'context_length'],
+  ['layers', 'block_count'],
+  ['embedding', 'embedding_length'],
+  ['feed-forward', 'feed_forward_length'],
+  ['attention heads', 'attention.head_count'],
+  ['KV heads', 'attention.head_count_kv'],
+];
+
+// fileTypes names llama.cpp's general.file_type values.
+const fileTypes = {
+  0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 8: 'Q5_0', 9: 'Q5_1',
+  10: 'Q2_K', 11: 'Q3_K_S', 12: 'Q3_K_M', 13: 'Q3_K_L', 14: 'Q4_K_S', 15: 'Q4_K_M',
+  16: 'Q5_K_S', 17: 'Q5_K_M', 18: 'Q6_K', 19: 'IQ2_XXS', 20: 'IQ2_XS', 21: 'Q2_K_S',
+  22: 'IQ3_XS', 23: 'IQ3_XXS', 24: 'IQ1_S', 25: 'IQ4_NL', 26: 'IQ3_S', 27: 'IQ3_M',
+  28: 'IQ2_S', 29: 'IQ2_M', 30: 'IQ4_XS', 31: 'IQ1_M', 32: 'BF16',
+};
+
+/**
+ * keyFacts returns the rows that sum a model up beyond its format: for
+ * language models (GGUF) the architecture and its main hyperparameters, and
+ * for every model the mix of weight data types (the quantisation mix).
+ */
+export function keyFacts(m, s) {
+  const rows = [];
+  const meta = m.metadata || {};
+  const arch = meta['general.architecture'];
+  if (arch) {
+    rows.push(['architecture', arch]);
+    for (const [label, key] of llmKeys) {
+      const v = meta[`${arch}.${key}`];
+      if (v !== undefined && v !== '') rows.push([label, v]);
+    }
+    const ft = meta['general.file_type'];
+    if (ft !== undefined && fileTypes[ft]) rows.push(['file type', `${fileTypes[ft]} (${ft})`]);
+    if (meta['tokenizer.ggml.model']) rows.push(['tokenizer', meta['tokenizer.ggml.model']]);
+  }
+  const hasTypes = (m.properties || []).some((p) => /data ?types|dtypes/i.test(p.name));
+  const tensors = s.tensors || [];
+  if (tensors.length && !hasTypes) {
+    const count = new Map();
+    for (const t of tensors) count.set(t.dtype || '?', (count.get(t.dtype || '?') || 0) + 1);
+    const mix = [...count.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    rows.push([arch ? 'quantisation' : 'weight types', mix.map(([k, v]) => `${k} ×${v}`).join(', ')]);
+  }
+  return rows;
+}
+
 /** showModel fills the sidebar with the model panel. */
 export function showModel(box, info, ctx) {
   claim(box);
@@ -215,8 +307,9 @@ export function showModel(box, info, ctx) {
   const s = info.summary || {};
   if (s.nodes !== undefined) rows.push(['nodes', String(s.nodes)]);
   if (s.tensors) rows.push(['weights', String(s.tensors.length)]);
+  rows.push(...keyFacts(m, s));
   box.append(section('Model', table(rows)));
-  if (m.description) box.append(el('p', 'doc', m.description));
+  if (m.description && m.description !== m.producer) box.append(el('p', 'doc', m.description));
   const watch = el('input');
   watch.type = 'checkbox';
   watch.id = 'watch-model';
