@@ -259,7 +259,10 @@ func globalsProperty(globals []string) model.Property {
 	return model.Property{Name: "pickle references (never called)", Value: strings.Join(g, ", ")}
 }
 
-// pickleGraphOf groups tensors by dotted prefix (hier.Build).
+// pickleGraphOf groups tensors by dotted prefix (hier.Build), in the order
+// the pickle lists them: a state_dict's keys follow the modules'
+// registration order, which is usually the order of the forward pass
+// (name order would put "classifier" before "features").
 func pickleGraphOf(ts []*model.Tensor) *model.Graph {
-	return hier.Build(ts, hier.Options{})
+	return hier.Build(ts, hier.Options{KeepOrder: true, Doc: "modules in the order the file lists their tensors; a state_dict records no dataflow"})
 }
