@@ -218,7 +218,7 @@ func busyClients(t *testing.T, a *app) {
 }
 
 func TestQuitWithBusyClients(t *testing.T) {
-	const runs = 10
+	const runs = 20
 	var lat []time.Duration
 	for i := 0; i < runs; i++ {
 		t.Run("", func(t *testing.T) {
