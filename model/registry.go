@@ -69,27 +69,39 @@ func (r *Registry) Detect(path string) (Format, error) {
 // ReadHead returns the first SniffLen bytes of the regular file at path
 // (fewer for a shorter file) and its size: what Detect functions look at.
 func ReadHead(path string) (head []byte, size int64, err error) {
-	f, err := os.Open(path)
+	f, size, err := OpenFile(path)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, 0, err
-	}
-	if st.IsDir() {
-		return nil, 0, fmt.Errorf("%s is a directory, not a model file", path)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("%s is not a regular file", path)
-	}
-	head = make([]byte, min(st.Size(), SniffLen))
+	head = make([]byte, min(size, SniffLen))
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return nil, 0, fmt.Errorf("read %s: %w", path, err)
 	}
-	return head[:n], st.Size(), nil
+	return head[:n], size, nil
+}
+
+// OpenFile opens the file at path for a decoder and returns it with its
+// size; directories, devices and pipes are refused. The caller closes f.
+func OpenFile(path string) (f *os.File, size int64, err error) {
+	f, err = os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	switch {
+	case err != nil:
+	case st.IsDir():
+		err = fmt.Errorf("%s is a directory, not a model file", path)
+	case !st.Mode().IsRegular():
+		err = fmt.Errorf("%s is not a regular file", path)
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, st.Size(), nil
 }
 
 func (r *Registry) pick(head []byte, size int64, path string) (Format, error) {

@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/modelpeek/modelpeek/model"
 )
@@ -61,16 +60,12 @@ func Open(ctx context.Context, path string) (*model.Model, error) {
 
 // readFile reads the header of one GGUF file.
 func readFile(ctx context.Context, path string, win *window) (*Header, error) {
-	f, err := os.Open(path)
+	f, size, err := model.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	h, err := readHeader(ctx, bufio.NewReaderSize(f, readBufferSize), st.Size(), win)
+	h, err := readHeader(ctx, bufio.NewReaderSize(f, readBufferSize), size, win)
 	if err != nil {
 		return nil, fmt.Errorf("gguf: %w", err)
 	}

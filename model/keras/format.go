@@ -61,15 +61,11 @@ func Open(ctx context.Context, path string) (m *model.Model, err error) {
 			m, err = nil, fmt.Errorf("keras: internal error while reading this file: %v", p)
 		}
 	}()
-	f, err := os.Open(path)
+	f, size, err := model.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	head := make([]byte, 8)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
@@ -77,7 +73,7 @@ func Open(ctx context.Context, path string) (m *model.Model, err error) {
 	case ziputil.IsZip(head):
 		return openKerasZip(ctx, path)
 	case bytes.HasPrefix(head, []byte(hdf5Signature)):
-		return openH5(ctx, f, st.Size(), path)
+		return openH5(ctx, f, size, path)
 	}
 	return nil, errors.New("not a Keras file (neither a .keras zip nor HDF5)")
 }

@@ -10,7 +10,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -63,19 +62,12 @@ func Open(ctx context.Context, path string) (m *model.Model, err error) {
 			m, err = nil, fmt.Errorf("numpy decoder failed on this file (internal error: %v)", p)
 		}
 	}()
-	f, err := os.Open(path)
+	f, size, err := model.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	return decode(ctx, f, st.Size(), path)
+	return decode(ctx, f, size, path)
 }
 
 // decode decodes a .npy or .npz held by r.

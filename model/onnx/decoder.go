@@ -3,7 +3,6 @@ package onnx
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/modelpeek/modelpeek/model"
 )
@@ -129,16 +128,12 @@ func decodeFile(ctx context.Context, path string, asTensor bool) (*model.Model, 
 // decodeFileLimit is decodeFile with a chosen size up to which the file is
 // read whole (tests use 0 to exercise the window on small files).
 func decodeFileLimit(ctx context.Context, path string, asTensor bool, wholeLimit int64) (*model.Model, error) {
-	f, err := os.Open(path)
+	f, size, err := model.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	src, err := newSource(f, st.Size(), wholeLimit)
+	src, err := newSource(f, size, wholeLimit)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/modelpeek/modelpeek/model"
@@ -78,13 +77,8 @@ func Open(ctx context.Context, path string) (m *model.Model, err error) {
 			m, err = nil, fmt.Errorf("pytorch: internal error while reading this file: %v", p)
 		}
 	}()
-	f, err := os.Open(path)
+	f, size, err := model.OpenFile(path)
 	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	head := make([]byte, model.SniffLen)
@@ -100,10 +94,10 @@ func Open(ctx context.Context, path string) (m *model.Model, err error) {
 		return openZip(ctx, path)
 	case bytes.HasPrefix(head, legacyMagic):
 		defer f.Close()
-		return openLegacy(ctx, f, st.Size(), path)
+		return openLegacy(ctx, f, size, path)
 	case len(head) >= 2 && head[0] == 0x80:
 		defer f.Close()
-		return openPlainPickle(ctx, f, st.Size(), path)
+		return openPlainPickle(ctx, f, size, path)
 	}
 	f.Close()
 	return nil, errors.New("not a PyTorch file (neither a zip archive nor a pickle)")

@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"os"
 
 	"github.com/modelpeek/modelpeek/model"
 )
@@ -85,17 +84,10 @@ func Open(ctx context.Context, path string) (m *model.Model, err error) {
 
 // parseFile parses the header of the safetensors file at path.
 func parseFile(path string) (*shard, error) {
-	f, err := os.Open(path)
+	f, size, err := model.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	return parseShard(f, st.Size(), path)
+	return parseShard(f, size, path)
 }

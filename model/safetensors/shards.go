@@ -228,19 +228,15 @@ func crossCheck(s *shard, name string, weightMap map[string]string, listed []str
 
 // readIndex reads and decodes a shard index file.
 func readIndex(path string) (*index, error) {
-	f, err := os.Open(path)
+	f, size, err := model.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
+	if size > maxIndexLen {
+		return nil, fmt.Errorf("shard index is %d bytes, more than the %d-byte limit", size, maxIndexLen)
 	}
-	if st.Size() > maxIndexLen {
-		return nil, fmt.Errorf("shard index is %d bytes, more than the %d-byte limit", st.Size(), maxIndexLen)
-	}
-	b := make([]byte, st.Size())
+	b := make([]byte, size)
 	if _, err := f.ReadAt(b, 0); err != nil {
 		return nil, fmt.Errorf("read shard index: %w", err)
 	}

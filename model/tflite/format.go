@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"os"
 
 	"github.com/modelpeek/modelpeek/model"
 )
@@ -61,21 +60,17 @@ func looksLikeFlatbuffer(head []byte, size int64) bool {
 
 // Open decodes the TFLite file at path.
 func Open(ctx context.Context, path string) (m *model.Model, err error) {
-	f, err := os.Open(path)
+	f, size, err := model.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	defer func() {
 		if p := recover(); p != nil {
 			m, err = nil, fmt.Errorf("tflite: the file is damaged (decoder error: %v)", p)
 		}
 	}()
-	src, err := newSource(f, st.Size())
+	src, err := newSource(f, size)
 	if err != nil {
 		return nil, fmt.Errorf("tflite: %w", err)
 	}

@@ -14,9 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
+
+	"github.com/modelpeek/modelpeek/model"
 )
 
 // Limits bound what an Archive accepts and reads.
@@ -88,16 +89,11 @@ func FirstName(head []byte) string {
 
 // Open opens the zip file at path. The caller must Close the Archive.
 func Open(path string, lim Limits) (*Archive, error) {
-	f, err := os.Open(path)
+	f, size, err := model.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	a, err := newArchive(f, st.Size(), lim, 0)
+	a, err := newArchive(f, size, lim, 0)
 	if err != nil {
 		f.Close()
 		return nil, err
