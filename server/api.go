@@ -221,6 +221,25 @@ func (r *run) handleWatch(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// getGraph resolves the request's model and its ?path= subgraph (see
+// resolveGraph), answering the error itself when either is missing.
+func (r *run) getGraph(w http.ResponseWriter, req *http.Request) (ModelInfo, []*model.Graph, bool) {
+	info, m, ok := r.getModel(w, req)
+	if !ok {
+		return info, nil, false
+	}
+	if m == nil {
+		jsonError(w, http.StatusUnprocessableEntity, info.Error)
+		return info, nil, false
+	}
+	chain, err := resolveGraph(m, req.URL.Query().Get("path"))
+	if err != nil {
+		jsonError(w, http.StatusNotFound, err.Error())
+		return info, nil, false
+	}
+	return info, chain, true
+}
+
 // resolveGraph follows a subgraph path ("" = main graph, else
 // "node.subgraph" segments joined by "/") and returns the chain of graphs
 // from the main one to the selected one.
@@ -285,21 +304,12 @@ func groupList(s string) []string {
 }
 
 func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
-	info, m, ok := r.getModel(w, req)
+	info, chain, ok := r.getGraph(w, req)
 	if !ok {
-		return
-	}
-	if m == nil {
-		jsonError(w, http.StatusUnprocessableEntity, info.Error)
 		return
 	}
 	q := req.URL.Query()
 	path := q.Get("path")
-	chain, err := resolveGraph(m, path)
-	if err != nil {
-		jsonError(w, http.StatusNotFound, err.Error())
-		return
-	}
 	g := chain[len(chain)-1]
 	opts, expand := layoutOptions(q.Get("expand"), q.Get("collapse"))
 	key := graphKey{id: info.ID, version: info.Version, path: path, expand: expand}
@@ -399,20 +409,11 @@ func (s *scope) ref(name string) valueRef {
 }
 
 func (r *run) handleNode(w http.ResponseWriter, req *http.Request) {
-	info, m, ok := r.getModel(w, req)
+	_, chain, ok := r.getGraph(w, req)
 	if !ok {
 		return
 	}
-	if m == nil {
-		jsonError(w, http.StatusUnprocessableEntity, info.Error)
-		return
-	}
 	q := req.URL.Query()
-	chain, err := resolveGraph(m, q.Get("path"))
-	if err != nil {
-		jsonError(w, http.StatusNotFound, err.Error())
-		return
-	}
 	g := chain[len(chain)-1]
 	i, err := strconv.Atoi(q.Get("index"))
 	if err != nil || i < 0 || i >= len(g.Nodes) {
@@ -455,17 +456,8 @@ func findTensor(chain []*model.Graph, name string) *model.Tensor {
 }
 
 func (r *run) handleTensor(w http.ResponseWriter, req *http.Request) {
-	info, m, ok := r.getModel(w, req)
+	_, chain, ok := r.getGraph(w, req)
 	if !ok {
-		return
-	}
-	if m == nil {
-		jsonError(w, http.StatusUnprocessableEntity, info.Error)
-		return
-	}
-	chain, err := resolveGraph(m, req.URL.Query().Get("path"))
-	if err != nil {
-		jsonError(w, http.StatusNotFound, err.Error())
 		return
 	}
 	name := req.PathValue("name")
