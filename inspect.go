@@ -101,13 +101,26 @@ func printSummary(w io.Writer, s model.Summary) {
 		slices.Sort(keys)
 		fmt.Fprintf(w, "metadata (%d):\n", len(keys))
 		for _, k := range keys {
-			v := s.Metadata[k]
+			v := metaString(s.Metadata[k])
 			if len(v) > 80 {
 				v = v[:77] + "..."
 			}
 			fmt.Fprintf(w, "  %s: %s\n", k, strings.ReplaceAll(v, "\n", " "))
 		}
 	}
+}
+
+// metaString spells a metadata value for text output: strings as they
+// are, structured facts as compact JSON.
+func metaString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
 
 func shapeString(s model.Shape) string {

@@ -28,6 +28,14 @@ type Model struct {
 	// Metadata holds free-form string key/values (ONNX metadata_props,
 	// safetensors __metadata__, GGUF key/values rendered as text, ...).
 	Metadata map[string]string `json:"metadata,omitempty"`
+	// Facts are structured metadata for `inspect --json` (lists, numbers,
+	// nested objects), merged into Summary.Metadata; a key here wins over
+	// the same key in Metadata.
+	Facts map[string]any `json:"facts,omitempty"`
+	// FunctionsInNodeCount makes Summary.Nodes count the bodies in
+	// Functions too: formats whose node count is defined over a function
+	// library (TensorFlow, TensorFlow.js graph models) set it.
+	FunctionsInNodeCount bool `json:"-"`
 	// Properties are extra facts for the model panel, in display order
 	// (GGUF architecture and context length, quantisation mix, ...).
 	Properties []Property `json:"properties,omitempty"`

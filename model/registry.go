@@ -35,6 +35,10 @@ type Format struct {
 	// Detect looks at the first bytes of a file (up to SniffLen; fewer for
 	// short files) and its size.
 	Detect func(head []byte, size int64) Confidence
+	// DetectDir, when set, recognises a model stored as a directory (a
+	// SavedModel folder, a Core ML .mlpackage or .mlmodelc); dir is
+	// absolute. Open then receives the directory's path.
+	DetectDir func(dir string) Confidence
 	// Open decodes the file at path (absolute). It must honour ctx for long
 	// work, bound every allocation by the file size, and never execute
 	// anything the file contains.
@@ -57,8 +61,12 @@ func (r *Registry) Register(f Format) { r.formats = append(r.formats, f) }
 // Formats returns the registered formats in registration order.
 func (r *Registry) Formats() []Format { return append([]Format(nil), r.formats...) }
 
-// Detect returns the format a file most likely is, without decoding it.
+// Detect returns the format a file (or a model directory) most likely is,
+// without decoding it.
 func (r *Registry) Detect(path string) (Format, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return r.pickDir(path)
+	}
 	head, size, err := ReadHead(path)
 	if err != nil {
 		return Format{}, err
@@ -124,6 +132,24 @@ func (r *Registry) pick(head []byte, size int64, path string) (Format, error) {
 		return r.formats[best], nil
 	}
 	return Format{}, ErrUnknownFormat
+}
+
+// pickDir asks every format that reads directories about dir; the most
+// confident wins, the first registered on a tie.
+func (r *Registry) pickDir(dir string) (Format, error) {
+	best, bestConf := -1, No
+	for i, f := range r.formats {
+		if f.DetectDir == nil {
+			continue
+		}
+		if c := f.DetectDir(dir); c > bestConf {
+			best, bestConf = i, c
+		}
+	}
+	if best < 0 {
+		return Format{}, fmt.Errorf("%s is a directory, not a model I know: %w", dir, ErrUnknownFormat)
+	}
+	return r.formats[best], nil
 }
 
 func hasExt(name string, exts []string) bool {

@@ -10,7 +10,7 @@ type Summary struct {
 	Inputs   []SummaryValue    `json:"inputs"`
 	Outputs  []SummaryValue    `json:"outputs"`
 	Tensors  []SummaryTensor   `json:"tensors"`
-	Metadata map[string]string `json:"metadata"`
+	Metadata map[string]any `json:"metadata"`
 }
 
 // SummaryValue is a graph input or output in a Summary. Shape is nil (JSON
@@ -40,9 +40,12 @@ func Summarize(m *Model) Summary {
 		Inputs:   []SummaryValue{},
 		Outputs:  []SummaryValue{},
 		Tensors:  []SummaryTensor{},
-		Metadata: map[string]string{},
+		Metadata: map[string]any{},
 	}
 	for k, v := range m.Metadata {
+		s.Metadata[k] = v
+	}
+	for k, v := range m.Facts {
 		s.Metadata[k] = v
 	}
 	g := m.Graph
@@ -50,6 +53,11 @@ func Summarize(m *Model) Summary {
 		return s
 	}
 	s.Nodes = CountNodes(g)
+	if m.FunctionsInNodeCount {
+		for _, f := range m.Functions {
+			s.Nodes += CountNodes(f)
+		}
+	}
 	for _, n := range g.Nodes {
 		s.Ops[OpKey(n)]++
 	}

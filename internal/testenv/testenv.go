@@ -56,15 +56,7 @@ func Root(t testing.TB) string {
 // root, skipping (or failing) when it is absent.
 func Corpus(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join(Root(t), "..", "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.json")); err != nil {
-		Skip(t, "corpus not found at %s", dir)
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
+	return sharedDir(t, "corpus")
 }
 
 // Chromium returns the path of a Chromium binary for chromedp tests.
