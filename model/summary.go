@@ -3,14 +3,14 @@ package model
 // Summary is the stable, script-facing description printed by
 // `modelpeek inspect --json`. Its JSON keys are a contract.
 type Summary struct {
-	Format   string            `json:"format"`
-	Producer string            `json:"producer"`
-	Nodes    int               `json:"nodes"`
-	Ops      map[string]int    `json:"ops"`
-	Inputs   []SummaryValue    `json:"inputs"`
-	Outputs  []SummaryValue    `json:"outputs"`
-	Tensors  []SummaryTensor   `json:"tensors"`
-	Metadata map[string]any `json:"metadata"`
+	Format   string          `json:"format"`
+	Producer string          `json:"producer"`
+	Nodes    int             `json:"nodes"`
+	Ops      map[string]int  `json:"ops"`
+	Inputs   []SummaryValue  `json:"inputs"`
+	Outputs  []SummaryValue  `json:"outputs"`
+	Tensors  []SummaryTensor `json:"tensors"`
+	Metadata map[string]any  `json:"metadata"`
 }
 
 // SummaryValue is a graph input or output in a Summary. Shape is nil (JSON

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelpeek/modelpeek/internal/testenv"
 	"github.com/modelpeek/modelpeek/model"
 )
 
@@ -23,19 +24,13 @@ import (
 // decoder of its MANIFEST format and by no other, by content alone, and
 // that the registry opens it with that decoder.
 func TestDetectCorpus(t *testing.T) {
-	dir, entries := loadManifest(t)
+	entries := loadManifest(t)
 	reg := Registry()
 	seen := map[string]int{}
 	for _, e := range entries {
 		want := registryFormat(e.Format)
-		path := filepath.Join(dir, e.Path)
-		head, size := readHead(t, path)
-		var claims []string
-		for _, f := range reg.Formats() {
-			if f.Detect(head, size) != model.No {
-				claims = append(claims, f.Name)
-			}
-		}
+		path := e.Abs()
+		claims := claimsOf(t, reg, path, isDir(e))
 		switch {
 		case want == "" && len(claims) > 0:
 			t.Errorf("%s (%s) is not a model file, but %v claim it", e.Path, e.Format, claims)
@@ -62,12 +57,37 @@ func TestDetectCorpus(t *testing.T) {
 	}
 }
 
+// claimsOf lists the formats whose Detect (DetectDir for a directory)
+// claims the file at path.
+func claimsOf(t *testing.T, reg *model.Registry, path string, dir bool) []string {
+	t.Helper()
+	var head []byte
+	var size int64
+	if !dir {
+		head, size = readHead(t, path)
+	}
+	var claims []string
+	for _, f := range reg.Formats() {
+		c := model.No
+		switch {
+		case dir && f.DetectDir != nil:
+			c = f.DetectDir(path)
+		case !dir && f.Detect != nil:
+			c = f.Detect(head, size)
+		}
+		if c != model.No {
+			claims = append(claims, f.Name)
+		}
+	}
+	return claims
+}
+
 // TestDetectIgnoresName checks that detection goes by content: each corpus
 // file copied under a misleading name (another format's extension, .bin,
 // no extension) still opens with its own decoder, as the .bin-named TFLite
 // model in the corpus does.
 func TestDetectIgnoresName(t *testing.T) {
-	dir, entries := loadManifest(t)
+	entries := loadManifest(t)
 	reg := Registry()
 	tmp := t.TempDir()
 	names := []string{"model.bin", "model", "model.onnx", "model.gguf", "model.safetensors", "model.npy", "model.pt", "model.keras", "model.tflite"}
@@ -76,14 +96,14 @@ func TestDetectIgnoresName(t *testing.T) {
 		want := registryFormat(e.Format)
 		// One small file per format keeps this quick; sharded and
 		// external-data files depend on their names and are left out.
-		if want == "" || byFormat[want] || e.Bytes > 1<<20 || strings.Contains(e.Path, "sharded") || strings.Contains(e.Path, "external_data") {
+		if want == "" || byFormat[want] || e.Bytes > 1<<20 || isDir(e) || len(e.Files) > 0 || strings.Contains(e.Path, "sharded") || strings.Contains(e.Path, "external_data") {
 			continue
 		}
 		if e.Format == "tflite" && strings.Contains(e.Path, "broken") {
 			continue
 		}
 		byFormat[want] = true
-		data, err := os.ReadFile(filepath.Join(dir, e.Path))
+		data, err := os.ReadFile(e.Abs())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +117,7 @@ func TestDetectIgnoresName(t *testing.T) {
 		}
 	}
 	// The corpus's own .bin-named TFLite model opens as TFLite.
-	m, err := reg.Open(context.Background(), filepath.Join(dir, "tflite/litert/multi_add.bin"))
+	m, err := reg.Open(context.Background(), filepath.Join(testenv.Corpus(t), "tflite/litert/multi_add.bin"))
 	if err != nil {
 		t.Fatalf("multi_add.bin: %v", err)
 	}

@@ -24,9 +24,11 @@ var fuzzNames = []string{
 //
 //	go test ./model/all -run '^$' -fuzz FuzzOpen -fuzztime 60s
 func FuzzOpen(f *testing.F) {
-	dir, entries := loadManifest(f)
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(dir, e.Path))
+	for _, e := range loadManifest(f) {
+		if isDir(e) {
+			continue
+		}
+		data, err := os.ReadFile(e.Abs())
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -49,15 +49,28 @@ func loadManifest(t testing.TB) (string, []manifestEntry) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var all []manifestEntry
+	// Facts are decoded per format: the same key has a different shape in
+	// other formats' entries.
+	var all []struct {
+		Format string `json:"format"`
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		t.Fatalf("MANIFEST.json: %v", err)
+	}
 	if err := json.Unmarshal(b, &all); err != nil {
 		t.Fatalf("MANIFEST.json: %v", err)
 	}
 	var onnx []manifestEntry
-	for _, e := range all {
-		if e.Format == "onnx" {
-			onnx = append(onnx, e)
+	for i, e := range all {
+		if e.Format != "onnx" {
+			continue
 		}
+		var me manifestEntry
+		if err := json.Unmarshal(raws[i], &me); err != nil {
+			t.Fatalf("MANIFEST.json entry %d: %v", i, err)
+		}
+		onnx = append(onnx, me)
 	}
 	return dir, onnx
 }

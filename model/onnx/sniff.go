@@ -56,48 +56,56 @@ func sniff(head []byte, size int64) content {
 	if len(head) == 0 {
 		return kindNone
 	}
-	if ok, seen := scan(head, size, modelFields, true); ok && (seen[1] || seen[7]) {
+	if ok, seen, cut := scan(head, size, modelFields, true); ok && modelLike(seen, cut) {
 		return kindModel
 	}
-	if ok, seen := scan(head, size, tensorFields, false); ok && seen[2] {
+	if ok, seen, _ := scan(head, size, tensorFields, false); ok && seen[2] {
 		return kindTensor
 	}
 	return kindNone
 }
 
+// modelLike reports whether the fields seen make a real ModelProto: an IR
+// version, and a graph, unless the head ends inside the doc string or the
+// graph itself. Other protobuf files (a TensorFlow SavedModel starts with a
+// small varint field 1 too) have no graph at field 7.
+func modelLike(seen [32]bool, cut protowire.Number) bool {
+	return seen[1] && (seen[7] || cut == 6 || cut == 7)
+}
+
 // scan walks the top-level fields in head. It returns false at the first
-// field that does not fit the message.
-func scan(head []byte, size int64, fields map[protowire.Number]wireSet, isModel bool) (bool, [32]bool) {
-	var seen [32]bool
+// field that does not fit the message, and the number of the bytes field
+// that runs past the end of head or of the file (0 when none does).
+func scan(head []byte, size int64, fields map[protowire.Number]wireSet, isModel bool) (ok bool, seen [32]bool, cut protowire.Number) {
 	off := 0
 	for off < len(head) {
 		num, typ, n := protowire.ConsumeTag(head[off:])
 		if n < 0 {
 			// A tag cut by the end of head is fine; a bad one is not.
-			return len(head)-off < 10 && int64(len(head)) < size && seen != [32]bool{}, seen
+			return len(head)-off < 10 && int64(len(head)) < size && seen != [32]bool{}, seen, 0
 		}
 		set, known := fields[num]
 		if !known && isModel && futureModelField(num, typ) {
 			set, known = wires(typ), true
 		}
 		if !known || set&(1<<uint(typ)) == 0 {
-			return false, seen
+			return false, seen, 0
 		}
 		p := head[off+n:]
 		switch typ {
 		case protowire.VarintType:
 			v, vn := protowire.ConsumeVarint(p)
 			if vn < 0 {
-				return int64(len(head)) < size && len(p) < 10, seen
+				return int64(len(head)) < size && len(p) < 10, seen, 0
 			}
 			if isModel && num == 1 && (v == 0 || v > 100) {
-				return false, seen // no such IR version
+				return false, seen, 0 // no such IR version
 			}
 			if !isModel && num == 2 && (v == 0 || v > 64) {
-				return false, seen // no such data type
+				return false, seen, 0 // no such data type
 			}
 			if !isModel && num == 14 && v > 1 {
-				return false, seen
+				return false, seen, 0
 			}
 			n += vn
 		case protowire.Fixed32Type:
@@ -107,27 +115,27 @@ func scan(head []byte, size int64, fields map[protowire.Number]wireSet, isModel 
 		case protowire.BytesType:
 			l, vn := protowire.ConsumeVarint(p)
 			if vn < 0 {
-				return int64(len(head)) < size && len(p) < 10, seen
+				return int64(len(head)) < size && len(p) < 10, seen, 0
 			}
 			start := int64(off + n + vn)
 			if l > uint64(size-start) {
 				// A model cut short (a save in progress, a broken
 				// download) is still ONNX: claim it so the decoder can
 				// say the file is incomplete.
-				return isModel && seen[1], seen
+				return isModel && seen[1], seen, num
 			}
 			if !isModel && num == 3 && !segmentLike(p[vn:], l) {
-				return false, seen
+				return false, seen, 0
 			}
 			if isModel && num == 7 && !graphLike(p[vn:], l) {
-				return false, seen
+				return false, seen, 0
 			}
 			n += vn
 			if l > uint64(len(head)-off-n) {
 				if num < 32 {
 					seen[num] = true
 				}
-				return true, seen // the field runs past head: all good so far
+				return true, seen, num // the field runs past head: all good so far
 			}
 			n += int(l)
 		}
@@ -136,7 +144,7 @@ func scan(head []byte, size int64, fields map[protowire.Number]wireSet, isModel 
 		}
 		off += n
 	}
-	return true, seen
+	return true, seen, 0
 }
 
 // segmentLike checks that a TensorProto.segment field holds only the two

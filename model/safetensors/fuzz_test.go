@@ -14,29 +14,27 @@ import (
 	"github.com/modelpeek/modelpeek/model/internal/hier"
 )
 
-// corpusFiles returns the contents of every safetensors file and index in
-// the corpus, by relative path.
+// corpusFiles returns the contents of every safetensors file and shard
+// index the manifests list (an entry's path and the shards among its
+// files), keyed by path. A model's other files (a Hugging Face config.json)
+// are not safetensors files and are left out.
 func corpusFiles(t testing.TB) map[string][]byte {
 	t.Helper()
-	dir := filepath.Join(testenv.Corpus(t), "safetensors")
 	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	for _, e := range testenv.ManifestEntries(t, "safetensors", "safetensors-index") {
+		paths := []string{e.Path}
+		for _, f := range e.Files {
+			if strings.HasSuffix(f, ".safetensors") {
+				paths = append(paths, f)
+			}
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
+		for _, p := range paths {
+			b, err := os.ReadFile(filepath.Join(e.Root, filepath.FromSlash(p)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[p] = b
 		}
-		rel, _ := filepath.Rel(dir, p)
-		out[rel] = b
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(out) == 0 {
-		t.Fatal("no safetensors corpus files")
 	}
 	return out
 }
