@@ -23,9 +23,9 @@ import (
 	"github.com/pkg/browser"
 
 	"github.com/modelpeek/modelpeek/app"
-	"github.com/modelpeek/modelpeek/autostart"
-	"github.com/modelpeek/modelpeek/instance"
-	"github.com/modelpeek/modelpeek/integrate"
+	"github.com/modelpeek/modelpeek/desktop/autostart"
+	"github.com/modelpeek/modelpeek/desktop/instance"
+	"github.com/modelpeek/modelpeek/desktop/integrate"
 	"github.com/modelpeek/modelpeek/internal/version"
 	"github.com/modelpeek/modelpeek/model/all"
 	"github.com/modelpeek/modelpeek/server"

@@ -8,7 +8,7 @@ import (
 	"sync"
 
 	"github.com/modelpeek/modelpeek/app"
-	"github.com/modelpeek/modelpeek/instance"
+	"github.com/modelpeek/modelpeek/desktop/instance"
 )
 
 // singleInstance connects the instance package to the app: requests from

@@ -19,7 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/modelpeek/modelpeek/assets"
-	"github.com/modelpeek/modelpeek/autostart"
+	"github.com/modelpeek/modelpeek/desktop/autostart"
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/server"
 	"github.com/modelpeek/modelpeek/watch"

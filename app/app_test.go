@@ -13,7 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/modelpeek/modelpeek/autostart"
+	"github.com/modelpeek/modelpeek/desktop/autostart"
 	"github.com/modelpeek/modelpeek/internal/testenv"
 	"github.com/modelpeek/modelpeek/server"
 	"github.com/modelpeek/modelpeek/watch"

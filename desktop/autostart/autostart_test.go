@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelpeek/modelpeek/desktop/internal/winreg"
 	"github.com/modelpeek/modelpeek/internal/testenv"
-	"github.com/modelpeek/modelpeek/internal/winreg"
 )
 
 const exe = "/opt/model peek/bin/modelpeek"

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/modelpeek/modelpeek/internal/winreg"
+	"github.com/modelpeek/modelpeek/desktop/internal/winreg"
 )
 
 // Registry keys under HKEY_CURRENT_USER.

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelpeek/modelpeek/desktop/internal/winreg"
 	"github.com/modelpeek/modelpeek/internal/testenv"
-	"github.com/modelpeek/modelpeek/internal/winreg"
 	"github.com/modelpeek/modelpeek/packaging"
 )
 

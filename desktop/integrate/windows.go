@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/modelpeek/modelpeek/internal/winreg"
+	"github.com/modelpeek/modelpeek/desktop/internal/winreg"
 	"github.com/modelpeek/modelpeek/packaging"
 )
 

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/modelpeek/modelpeek/internal/desktopentry"
+	"github.com/modelpeek/modelpeek/desktop/internal/desktopentry"
 )
 
 // XDG is the freedesktop.org autostart backend: a desktop entry in

@@ -13,7 +13,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/modelpeek/modelpeek/internal/winreg"
+	"github.com/modelpeek/modelpeek/desktop/internal/winreg"
 )
 
 // AppID is the reverse-DNS identifier used for file and value names.

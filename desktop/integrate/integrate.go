@@ -20,8 +20,8 @@ import (
 	"regexp"
 	"runtime"
 
-	"github.com/modelpeek/modelpeek/internal/desktopentry"
-	"github.com/modelpeek/modelpeek/internal/winreg"
+	"github.com/modelpeek/modelpeek/desktop/internal/desktopentry"
+	"github.com/modelpeek/modelpeek/desktop/internal/winreg"
 	"github.com/modelpeek/modelpeek/packaging"
 )
 
