@@ -159,10 +159,11 @@ func TestQuitUnderAttack(t *testing.T) {
 		t.Logf("models still loading before Quit: %d (want the FIFO one)", stuck)
 	}
 
-	d := p.quit(t, time.Second)
+	d := p.quit(t, 10*time.Second)
 	t.Logf("exited %v after SIGTERM (status: %v)", d.Round(time.Millisecond), p.waitErr)
-	if d > time.Second {
-		t.Errorf("Quit took %v, want <= 1s", d)
+	// 10x the 500 ms grace: a hang bound that a busy machine cannot break.
+	if d > 5*time.Second {
+		t.Errorf("Quit took %v, want <= 5s", d)
 	}
 	if dirs := p.uploadDirs(t); len(dirs) != 0 {
 		t.Errorf("upload directory left after Quit: %v", dirs)

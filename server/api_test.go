@@ -340,7 +340,9 @@ func TestWaitingRequestEnds(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	start := time.Now()
 	s.Stop(context.Background())
-	if d := time.Since(start); d > 300*time.Millisecond {
+	// About 1 ms; 3 s (well under the hang it guards against: a Stop
+	// waiting on the model forever) cannot be broken by load.
+	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("Stop with a request waiting for a model took %v", d)
 	}
 	http.DefaultClient.CloseIdleConnections()

@@ -72,7 +72,8 @@ func TestStopWithCancelledContext(t *testing.T) {
 	cancel()
 	start := time.Now()
 	s.Stop(ctx)
-	if d := time.Since(start); d > time.Second {
+	// A hang bound: Stop returns in about 1 ms here.
+	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("Stop with a cancelled context took %v", d)
 	}
 }
@@ -252,8 +253,9 @@ func TestStopUnderLoad(t *testing.T) {
 	}
 	took := time.Since(start)
 	t.Logf("Stop under load took %v", took)
-	if took > time.Second {
-		t.Fatalf("Stop took %v, want < 1s", took)
+	// The grace is 500 ms; 10x it is a hang bound that load cannot break.
+	if took > 5*time.Second {
+		t.Fatalf("Stop took %v, want < 5s (10x the 500 ms grace)", took)
 	}
 	for _, c := range conns {
 		if err := closedSoon(c.c, c.r, 3*time.Second); err != nil {

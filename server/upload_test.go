@@ -188,7 +188,8 @@ func TestUploadIdleDeadline(t *testing.T) {
 	if err := closedSoon(c, c, 2*time.Second); err != nil {
 		t.Fatalf("stalled upload not cut off: %v", err)
 	}
-	if d := time.Since(start); d > time.Second {
+	// A hang bound: the cut comes after the read deadline (under 1 s).
+	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("cut off after %v", d)
 	}
 	waitEmpty(t, dir)
@@ -274,7 +275,8 @@ func TestUploadConcurrencyCapAndStop(t *testing.T) {
 	}
 	start := time.Now()
 	s.Stop(context.Background())
-	if d := time.Since(start); d > time.Second {
+	// A hang bound, 10x the 500 ms grace.
+	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("Stop with an upload in flight took %v", d)
 	}
 	if names := dirNames(t, dir); len(names) != 0 {

@@ -261,10 +261,12 @@ type graphState struct {
 	Nodes int    `json:"nodes"`
 	Edges int    `json:"edges"`
 	Error string `json:"error"`
+	// Model is the id of the model the state is about (#graph data-model).
+	Model string `json:"model"`
 }
 
 const readGraphState = `(() => { const g = document.getElementById('graph'); const e = document.getElementById('error');
-  return {state: g.dataset.state, nodes: +g.dataset.nodes, edges: +g.dataset.edges, error: e.hidden ? '' : e.textContent}; })()`
+  return {state: g.dataset.state, nodes: +g.dataset.nodes, edges: +g.dataset.edges, error: e.hidden ? '' : e.textContent, model: g.dataset.model || ''}; })()`
 
 // waitGraph waits until #graph leaves "loading" and the predicate holds,
 // returning the final state.

@@ -296,10 +296,15 @@ func TestDropOpensAndInvalidFileErrs(t *testing.T) {
 		}
 	}
 	dropFile(t, ctx, name, data)
+	// Wait for the dropped model's own graph: the previous model's graph
+	// is "ready" too until the new one starts loading (the old flake).
 	st := waitGraph(t, ctx, 20*time.Second, func(s graphState) bool {
-		var tabs int
-		evalErr(ctx, 5*time.Second, `document.querySelectorAll('#tabs .tab').length`, &tabs)
-		return s.State == "ready" && tabs == 2
+		var tab struct {
+			N  int    `json:"n"`
+			ID string `json:"id"`
+		}
+		evalErr(ctx, 5*time.Second, `({n: document.querySelectorAll('#tabs .tab').length, id: (document.querySelector('#tabs .tab.active') || {dataset: {}}).dataset.id || ''})`, &tab)
+		return s.State == "ready" && tab.N == 2 && tab.ID != first && s.Model == tab.ID
 	})
 	var expandedWant int
 	eval(t, ctx, `modelpeek.view().stats.totalNodes`, &expandedWant)

