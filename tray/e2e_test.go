@@ -16,7 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modelpeek/modelpeek/internal/dbustest"
+	"github.com/modelpeek/modelpeek/internal/testenv/dbustest"
+	"github.com/modelpeek/modelpeek/internal/testenv/proc"
 	"github.com/modelpeek/modelpeek/tray"
 )
 
@@ -36,7 +37,7 @@ func exitBudget() time.Duration {
 // startChild runs this test binary as the tray app (see childMain) with
 // extra environment entries, on the bus at addr ("" leaves the variable
 // as given in env).
-func startChild(t *testing.T, addr string, env ...string) *dbustest.Proc {
+func startChild(t *testing.T, addr string, env ...string) *proc.Proc {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -50,7 +51,7 @@ func startChild(t *testing.T, addr string, env ...string) *dbustest.Proc {
 	// Under -race, the child reports races on stderr but exits normally;
 	// checkRaces then fails the test for races in our code.
 	cmd.Env = append(append(base, childEnv+"=1", "GORACE=atexit_sleep_ms=0 exitcode=0"), env...)
-	p := dbustest.StartProc(t, cmd)
+	p := proc.Start(t, cmd)
 	t.Cleanup(func() {
 		select {
 		case <-p.Exited():
@@ -91,7 +92,7 @@ func checkRaces(t *testing.T, stderr string) {
 type session struct {
 	t    *testing.T
 	ctx  context.Context
-	proc *dbustest.Proc
+	proc *proc.Proc
 	tr   *dbustest.Tray
 }
 
@@ -240,7 +241,7 @@ func (s *session) quit() time.Duration {
 	return d
 }
 
-func lineArg(p *dbustest.Proc, prefix string) string {
+func lineArg(p *proc.Proc, prefix string) string {
 	for _, l := range p.Lines() {
 		if strings.HasPrefix(l, prefix+" ") {
 			return strings.TrimPrefix(l, prefix+" ")

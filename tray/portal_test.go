@@ -11,7 +11,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/modelpeek/modelpeek/internal/dbustest"
+	"github.com/modelpeek/modelpeek/internal/testenv/dbustest"
 )
 
 // fakePortal answers OpenFile like xdg-desktop-portal: it returns the

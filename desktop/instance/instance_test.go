@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/modelpeek/modelpeek/internal/testenv"
+	"github.com/modelpeek/modelpeek/internal/testenv/dbustest"
 	"go.uber.org/goleak"
 )
 
@@ -180,7 +181,7 @@ func TestOtherUserRefused(t *testing.T) {
 }
 
 func TestBusForward(t *testing.T) {
-	addr := startBus(t)
+	addr := dbustest.StartBus(t)
 	rec := newRecorder()
 	opts := Options{BusAddress: addr, Dir: t.TempDir()}
 	p, err := Acquire(opts, Request{}, rec.handle, nil)
@@ -210,28 +211,6 @@ func TestAbsolute(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("Absolute = %v", got)
 	}
-}
-
-// startBus runs a private dbus-daemon for the test and returns its address.
-func startBus(t *testing.T) string {
-	t.Helper()
-	bin := testenv.LookPath(t, "dbus-daemon", "dbus")
-	dir := t.TempDir()
-	cmd := exec.Command(bin, "--session", "--nofork", "--nopidfile", "--address=unix:path="+filepath.Join(dir, "bus"), "--print-address=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon printed no address: %v", err)
-	}
-	return strings.TrimSpace(line)
 }
 
 // copyExecutable copies the test binary where another user may run it.
