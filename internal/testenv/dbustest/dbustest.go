@@ -426,7 +426,6 @@ func (tr *Tray) WaitFor(ctx context.Context, cond func(root Item) bool) (Item, e
 	}
 }
 
-
 // Env returns os.Environ() with DBUS_SESSION_BUS_ADDRESS set to addr, for
 // starting the app under test.
 func Env(addr string) []string {
