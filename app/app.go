@@ -22,6 +22,7 @@ import (
 	"github.com/modelpeek/modelpeek/desktop/autostart"
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/server"
+	"github.com/modelpeek/modelpeek/tray"
 	"github.com/modelpeek/modelpeek/watch"
 )
 
@@ -89,7 +90,7 @@ type App struct {
 	subs      map[*stateSub]struct{}
 }
 
-var _ Controller = (*App)(nil)
+var _ tray.Controller = (*App)(nil)
 
 // New creates the App under parent (the root context from
 // signal.NotifyContext). The viewer is not started; call StartViewer.
@@ -317,14 +318,14 @@ func (a *App) refreshAutostart() {
 func (a *App) Quit() { a.cancel() }
 
 // State returns a snapshot of the app's state.
-func (a *App) State() State {
+func (a *App) State() tray.State {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.stateLocked()
 }
 
-func (a *App) stateLocked() State {
-	st := State{
+func (a *App) stateLocked() tray.State {
+	st := tray.State{
 		Running:   a.srv.Running(),
 		URL:       a.srv.URL(),
 		Err:       a.viewerErr,
@@ -332,12 +333,10 @@ func (a *App) stateLocked() State {
 		Watching:  a.watching,
 		Autostart: a.autostart,
 		Version:   a.opts.Version,
-		Models:    []ModelInfo{},
+		Models:    []server.ModelInfo{},
 	}
 	for _, e := range a.models {
-		st.Models = append(st.Models, ModelInfo{
-			ID: e.id, Name: e.name, Path: e.path, Format: e.format, Version: e.version, Err: e.err,
-		})
+		st.Models = append(st.Models, e.info())
 	}
 	return st
 }

@@ -1,19 +1,23 @@
 package app
 
-import "context"
+import (
+	"context"
+
+	"github.com/modelpeek/modelpeek/tray"
+)
 
 // stateSub is one Subscribe channel: capacity one, always holding the
 // newest State.
 type stateSub struct {
-	ch     chan State
+	ch     chan tray.State
 	closed bool
 }
 
 // Subscribe returns a channel that receives the current State at once and
 // the latest State after every change (a slow reader sees only the
 // newest). It is closed when ctx is done or the app quits.
-func (a *App) Subscribe(ctx context.Context) <-chan State {
-	s := &stateSub{ch: make(chan State, 1)}
+func (a *App) Subscribe(ctx context.Context) <-chan tray.State {
+	s := &stateSub{ch: make(chan tray.State, 1)}
 	a.mu.Lock()
 	if a.closed {
 		a.mu.Unlock()

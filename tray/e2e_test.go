@@ -291,7 +291,7 @@ func TestMenuEndToEnd(t *testing.T) {
 	}
 	for _, l := range []string{tray.LabelStart, tray.LabelNoModels, tray.LabelNoRecent} {
 		if _, ok := root.Find(l); ok {
-			t.Errorf("menu shows %q, which the State rules out", l)
+			t.Errorf("menu shows %q, which the tray.State rules out", l)
 		}
 	}
 	recent, _ := root.Find(tray.LabelRecent)

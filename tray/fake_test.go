@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/modelpeek/modelpeek/app"
+	"github.com/modelpeek/modelpeek/server"
 	"github.com/modelpeek/modelpeek/tray"
 )
 
@@ -41,9 +41,9 @@ func childMain() int {
 	signal.Notify(usr1, syscall.SIGUSR1)
 	go func() {
 		for range usr1 {
-			f.update(func(st *app.State) {
+			f.update(func(st *tray.State) {
 				st.Running, st.URL, st.Err = false, "", "port 8080 is in use"
-				st.Models = append(st.Models, app.ModelInfo{ID: "bad", Name: "broken.onnx", Path: "/data/broken.onnx", Err: "truncated file"})
+				st.Models = append(st.Models, server.ModelInfo{ID: "bad", Name: "broken.onnx", Path: "/data/broken.onnx", Error: "truncated file"})
 			})
 			fmt.Println("CHANGED")
 		}
@@ -62,21 +62,21 @@ func childMain() int {
 	return exitOK
 }
 
-// fake is an app.Controller that records calls and keeps a plausible
+// fake is an Controller that records calls and keeps a plausible
 // State: Start/Stop toggle Running, Open adds models, and so on.
 type fake struct {
 	quit context.CancelFunc
 
 	mu     sync.Mutex
 	closed bool // the state streams were closed by Quit
-	st     app.State
+	st     tray.State
 	next   int
-	subs   map[chan app.State]bool
+	subs   map[chan tray.State]bool
 }
 
 func newFake(quit context.CancelFunc) *fake {
-	f := &fake{quit: quit, subs: make(map[chan app.State]bool)}
-	f.st = app.State{
+	f := &fake{quit: quit, subs: make(map[chan tray.State]bool)}
+	f.st = tray.State{
 		Running: true,
 		URL:     "http://127.0.0.1:45678/?token=secret",
 		Version: fakeVersion,
@@ -95,13 +95,13 @@ func call(method string, args ...string) {
 func (f *fake) addLocked(p string) string {
 	f.next++
 	id := fmt.Sprintf("m%d", f.next)
-	f.st.Models = append(f.st.Models, app.ModelInfo{ID: id, Name: filepath.Base(p), Path: p, Version: 1})
+	f.st.Models = append(f.st.Models, server.ModelInfo{ID: id, Name: filepath.Base(p), Path: p, Version: 1})
 	return id
 }
 
 // update changes the state and notifies subscribers (coalesced: each
 // subscriber channel holds only the newest state).
-func (f *fake) update(change func(st *app.State)) {
+func (f *fake) update(change func(st *tray.State)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	change(&f.st)
@@ -115,29 +115,29 @@ func (f *fake) update(change func(st *app.State)) {
 	}
 }
 
-func (f *fake) snapshotLocked() app.State {
+func (f *fake) snapshotLocked() tray.State {
 	st := f.st
-	st.Models = append([]app.ModelInfo(nil), f.st.Models...)
+	st.Models = append([]server.ModelInfo(nil), f.st.Models...)
 	st.Recent = append([]string(nil), f.st.Recent...)
 	return st
 }
 
 func (f *fake) StartViewer() error {
 	call("StartViewer")
-	f.update(func(st *app.State) { st.Running, st.URL = true, "http://127.0.0.1:45678/?token=secret" })
+	f.update(func(st *tray.State) { st.Running, st.URL = true, "http://127.0.0.1:45678/?token=secret" })
 	return nil
 }
 
 func (f *fake) StopViewer() error {
 	call("StopViewer")
-	f.update(func(st *app.State) { st.Running, st.URL = false, "" })
+	f.update(func(st *tray.State) { st.Running, st.URL = false, "" })
 	return nil
 }
 
 func (f *fake) Open(paths ...string) ([]string, error) {
 	call("Open", paths...)
 	var ids []string
-	f.update(func(st *app.State) {
+	f.update(func(st *tray.State) {
 		for _, p := range paths {
 			ids = append(ids, f.addLocked(p))
 			st.Recent = append([]string{p}, st.Recent...)
@@ -157,18 +157,18 @@ func (f *fake) Show(id string) error {
 
 func (f *fake) SetWatching(on bool) {
 	call("SetWatching", fmt.Sprint(on))
-	f.update(func(st *app.State) { st.Watching = on })
+	f.update(func(st *tray.State) { st.Watching = on })
 }
 
 func (f *fake) SetAutostart(on bool) error {
 	call("SetAutostart", fmt.Sprint(on))
-	f.update(func(st *app.State) { st.Autostart = on })
+	f.update(func(st *tray.State) { st.Autostart = on })
 	return nil
 }
 
 func (f *fake) ClearRecent() {
 	call("ClearRecent")
-	f.update(func(st *app.State) { st.Recent = nil })
+	f.update(func(st *tray.State) { st.Recent = nil })
 }
 
 func (f *fake) Quit() {
@@ -189,14 +189,14 @@ func (f *fake) Quit() {
 	f.quit()
 }
 
-func (f *fake) State() app.State {
+func (f *fake) State() tray.State {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.snapshotLocked()
 }
 
-func (f *fake) Subscribe(ctx context.Context) <-chan app.State {
-	ch := make(chan app.State, 1)
+func (f *fake) Subscribe(ctx context.Context) <-chan tray.State {
+	ch := make(chan tray.State, 1)
 	f.mu.Lock()
 	f.subs[ch] = true
 	f.mu.Unlock()

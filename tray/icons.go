@@ -1,7 +1,5 @@
 package tray
 
-import "github.com/modelpeek/modelpeek/app"
-
 //go:generate go run gen_icons.go
 
 // iconState is what the tray icon shows.
@@ -14,7 +12,7 @@ const (
 )
 
 // stateIcon picks the icon for a State: error wins, then running.
-func stateIcon(st app.State) iconState {
+func stateIcon(st State) iconState {
 	switch {
 	case st.Err != "":
 		return iconError

@@ -7,8 +7,6 @@ import (
 	"sync"
 
 	"fyne.io/systray"
-
-	"github.com/modelpeek/modelpeek/app"
 )
 
 // Menu labels. Tests find items by these.
@@ -122,7 +120,7 @@ type menu struct {
 
 // build creates every item (hidden where the State will decide) and
 // applies st. Called once, from onReady.
-func (m *menu) build(st app.State, maxModels, maxRecent int) {
+func (m *menu) build(st State, maxModels, maxRecent int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	hidden := func(mi *systray.MenuItem) *item {
@@ -166,7 +164,7 @@ func (m *menu) build(st app.State, maxModels, maxRecent int) {
 }
 
 // applyLocked makes the menu, icon and tooltip show st. m.mu must be held.
-func (m *menu) applyLocked(st app.State) {
+func (m *menu) applyLocked(st State) {
 	for i, it := range m.models {
 		if i < len(st.Models) {
 			mi := st.Models[i]
@@ -174,13 +172,13 @@ func (m *menu) applyLocked(st app.State) {
 			if title == "" {
 				title = mi.Path
 			}
-			if mi.Err != "" {
+			if mi.Error != "" {
 				title += " (error)"
 			}
 			it.setTitle(title)
 			tip := mi.Path
-			if mi.Err != "" {
-				tip += ": " + mi.Err
+			if mi.Error != "" {
+				tip += ": " + mi.Error
 			}
 			it.setTooltip(tip)
 			it.setVisible(true)
@@ -251,7 +249,7 @@ func setIcon(ic iconState) {
 
 // tooltip describes st in one line: address (or why there is none) and
 // how many models are open.
-func tooltip(st app.State) string {
+func tooltip(st State) string {
 	var b strings.Builder
 	b.WriteString("modelpeek")
 	switch {

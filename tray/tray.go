@@ -24,8 +24,6 @@ import (
 	"time"
 
 	"fyne.io/systray"
-
-	"github.com/modelpeek/modelpeek/app"
 )
 
 // ErrNoTray is returned by Run when no tray host can be used (no D-Bus
@@ -69,7 +67,7 @@ type Options struct {
 // Run shows the tray icon and menu and blocks (on the main goroutine) until
 // ctx is done or the user picks Quit (which calls ctrl.Quit). It returns
 // ErrNoTray without blocking when there is no tray host.
-func Run(ctx context.Context, ctrl app.Controller, opts Options) error {
+func Run(ctx context.Context, ctrl Controller, opts Options) error {
 	if ctx.Err() != nil {
 		return nil
 	}
@@ -140,7 +138,7 @@ func Run(ctx context.Context, ctrl app.Controller, opts Options) error {
 
 // runner owns the goroutines of one Run.
 type runner struct {
-	ctrl app.Controller
+	ctrl Controller
 	opts Options
 	log  *slog.Logger
 	m    *menu

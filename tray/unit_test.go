@@ -14,18 +14,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modelpeek/modelpeek/app"
+	"github.com/modelpeek/modelpeek/server"
 )
 
 func TestTooltip(t *testing.T) {
 	cases := []struct {
-		st   app.State
+		st   State
 		want string
 	}{
-		{app.State{Running: true, URL: "http://127.0.0.1:8080/?token=abc#x", Models: make([]app.ModelInfo, 1)},
+		{State{Running: true, URL: "http://127.0.0.1:8080/?token=abc#x", Models: make([]server.ModelInfo, 1)},
 			"modelpeek — http://127.0.0.1:8080/ — 1 model open"},
-		{app.State{}, "modelpeek — viewer stopped — no models open"},
-		{app.State{Err: "port 8080 is in use", Models: make([]app.ModelInfo, 3)},
+		{State{}, "modelpeek — viewer stopped — no models open"},
+		{State{Err: "port 8080 is in use", Models: make([]server.ModelInfo, 3)},
 			"modelpeek — port 8080 is in use — 3 models open"},
 	}
 	for _, c := range cases {
@@ -48,9 +48,9 @@ func TestShortPath(t *testing.T) {
 }
 
 func TestStateIcon(t *testing.T) {
-	if stateIcon(app.State{Running: true, Err: "x"}) != iconError ||
-		stateIcon(app.State{Running: true}) != iconRunning ||
-		stateIcon(app.State{}) != iconStopped {
+	if stateIcon(State{Running: true, Err: "x"}) != iconError ||
+		stateIcon(State{Running: true}) != iconRunning ||
+		stateIcon(State{}) != iconStopped {
 		t.Error("wrong icon precedence")
 	}
 	seen := map[string]bool{}

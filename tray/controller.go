@@ -1,9 +1,13 @@
-package app
+package tray
 
-import "context"
+import (
+	"context"
 
-// Controller is what the tray, the CLI and the HTTP API call to drive the
-// app. *App implements it. Every method is safe for concurrent use and
+	"github.com/modelpeek/modelpeek/server"
+)
+
+// Controller is what the tray calls to drive the app; *app.App implements
+// it. Every method is safe for concurrent use and
 // returns promptly (long work runs in the App's own goroutines).
 type Controller interface {
 	// StartViewer starts the viewer server if it is stopped.
@@ -44,8 +48,9 @@ type State struct {
 	URL string
 	// Err is the last viewer error in words ("port 8080 is in use"), or "".
 	Err string
-	// Models are the open models, in opening order.
-	Models []ModelInfo
+	// Models are the open models, in opening order, as the viewer's API
+	// describes them.
+	Models []server.ModelInfo
 	// Recent lists recently opened paths, newest first.
 	Recent []string
 	// Watching is the global "watch for changes" switch.
@@ -54,16 +59,4 @@ type State struct {
 	Autostart bool
 	// Version is the app's version string.
 	Version string
-}
-
-// ModelInfo describes one open model.
-type ModelInfo struct {
-	ID     string
-	Name   string // file base name
-	Path   string
-	Format string
-	// Version counts successful (re)loads.
-	Version int
-	// Err is the last load error, "" when the last load succeeded.
-	Err string
 }
