@@ -1,6 +1,6 @@
 package tray
 
-//go:generate go run gen_icons.go
+//go:generate go run ../internal/cmd/genicons
 
 // iconState is what the tray icon shows.
 type iconState int

@@ -4,7 +4,7 @@ package tray
 
 import _ "embed"
 
-// PNG icons for Linux, the BSDs and macOS (see gen_icons.go).
+// PNG icons for Linux, the BSDs and macOS (drawn by internal/cmd/genicons).
 var (
 	//go:embed icons/running.png
 	iconRunningData []byte

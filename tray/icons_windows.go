@@ -4,7 +4,7 @@ package tray
 
 import _ "embed"
 
-// ICO icons: the Windows tray cannot load PNG (see gen_icons.go).
+// ICO icons: the Windows tray cannot load PNG (drawn by internal/cmd/genicons).
 var (
 	//go:embed icons/running.ico
 	iconRunningData []byte

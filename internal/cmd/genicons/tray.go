@@ -1,49 +1,40 @@
-//go:build ignore
-
-// gen_icons draws the tray icons (a small graph: three nodes and two
-// edges) in one color per state and writes them to icons/ as PNG (Linux,
-// macOS), ICO with PNG payloads (Windows) and a black template PNG for the
-// macOS menu bar. Run it from this directory: go run gen_icons.go
 package main
 
 import (
-	"bytes"
-	"encoding/binary"
-	"fmt"
 	"image"
 	"image/color"
-	"image/png"
-	"log"
 	"math"
-	"os"
-	"path/filepath"
 )
 
-var states = map[string]color.NRGBA{
+// trayStates are the tray icon colours, one per viewer state.
+var trayStates = map[string]color.NRGBA{
 	"running": {0x1e, 0x88, 0xe5, 0xff}, // blue
 	"stopped": {0x8a, 0x8a, 0x8a, 0xff}, // grey
 	"error":   {0xe5, 0x39, 0x35, 0xff}, // red
 }
 
-func main() {
-	for name, c := range states {
-		p32 := encode(draw(32, c, name == "error"))
+// writeTrayIcons writes the tray icons into tray/icons: PNG (Linux,
+// macOS), ICO with PNG payloads (Windows) and black template PNGs for the
+// macOS menu bar.
+func writeTrayIcons() {
+	for name, c := range trayStates {
+		p32 := encode(drawTray(32, c, name == "error"))
 		write(name+".png", p32)
-		write(name+".ico", ico(map[int][]byte{
-			16: encode(draw(16, c, name == "error")),
-			32: p32,
-			48: encode(draw(48, c, name == "error")),
-		}))
+		write(name+".ico", ico([][]byte{
+			encode(drawTray(16, c, name == "error")),
+			p32,
+			encode(drawTray(48, c, name == "error")),
+		}, []int{16, 32, 48}))
 	}
 	// macOS templates: black with alpha; the system tints them. Stopped
 	// is drawn faint so the two states stay apart in the menu bar.
-	write("template.png", encode(draw(32, color.NRGBA{0, 0, 0, 0xff}, false)))
-	write("template-stopped.png", encode(draw(32, color.NRGBA{0, 0, 0, 0x70}, false)))
+	write("template.png", encode(drawTray(32, color.NRGBA{0, 0, 0, 0xff}, false)))
+	write("template-stopped.png", encode(drawTray(32, color.NRGBA{0, 0, 0, 0x70}, false)))
 }
 
-// draw renders the glyph at size px: a node on top linked to two nodes
+// drawTray renders the tray glyph at size px: a node on top linked to two nodes
 // below; with bad set, a cross replaces the lower-right node.
-func draw(size int, c color.NRGBA, bad bool) *image.NRGBA {
+func drawTray(size int, c color.NRGBA, bad bool) *image.NRGBA {
 	img := image.NewNRGBA(image.Rect(0, 0, size, size))
 	s := float64(size)
 	top := [2]float64{0.5 * s, 0.22 * s}
@@ -100,43 +91,4 @@ func segDist(px, py float64, a, b [2]float64) float64 {
 	t := ((px-a[0])*dx + (py-a[1])*dy) / (dx*dx + dy*dy)
 	t = math.Max(0, math.Min(1, t))
 	return math.Hypot(px-(a[0]+t*dx), py-(a[1]+t*dy))
-}
-
-func encode(img image.Image) []byte {
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		log.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// ico packs PNG images into an ICO container (ICONDIR + ICONDIRENTRY
-// records, PNG payloads, supported since Windows Vista).
-func ico(imgs map[int][]byte) []byte {
-	sizes := []int{16, 32, 48}
-	var b bytes.Buffer
-	le := binary.LittleEndian
-	binary.Write(&b, le, [3]uint16{0, 1, uint16(len(sizes))})
-	offset := 6 + 16*len(sizes)
-	for _, sz := range sizes {
-		data := imgs[sz]
-		binary.Write(&b, le, struct {
-			W, H, Colors, Reserved uint8
-			Planes, BPP            uint16
-			Size, Offset           uint32
-		}{uint8(sz), uint8(sz), 0, 0, 1, 32, uint32(len(data)), uint32(offset)})
-		offset += len(data)
-	}
-	for _, sz := range sizes {
-		b.Write(imgs[sz])
-	}
-	return b.Bytes()
-}
-
-func write(name string, data []byte) {
-	path := filepath.Join("icons", name)
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("wrote", path, len(data), "bytes")
 }

@@ -1,15 +1,7 @@
-//go:build ignore
-
-// gen draws the modelpeek application icon (a small layered graph: three
-// nodes feeding one, on a rounded tile) at every size the packages need,
-// and writes the PNGs plus a multi-size Windows .ico.
-//
-//	go run ./packaging/icons/gen.go
 package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
@@ -20,15 +12,18 @@ import (
 	"path/filepath"
 )
 
-var sizes = []int{16, 22, 24, 32, 48, 64, 128, 256, 512}
+// appSizes are the sizes of the application icon the packages need.
+var appSizes = []int{16, 22, 24, 32, 48, 64, 128, 256, 512}
 
-func main() {
+// writeAppIcons writes the application icon: PNGs at every size, a
+// multi-size Windows .ico and a macOS .icns, into packaging/icons.
+func writeAppIcons() {
 	dir := filepath.Join("packaging", "icons")
 	var icoImages [][]byte
 	var icoSizes []int
-	for _, s := range sizes {
+	for _, s := range appSizes {
 		var buf bytes.Buffer
-		if err := png.Encode(&buf, draw(s)); err != nil {
+		if err := png.Encode(&buf, drawApp(s)); err != nil {
 			log.Fatal(err)
 		}
 		name := filepath.Join(dir, fmt.Sprintf("modelpeek-%d.png", s))
@@ -52,52 +47,9 @@ func main() {
 	}
 }
 
-// icns packs PNG renderings into an Apple icon family: the "icns" header,
-// then one (type, length, PNG) entry per size, big-endian lengths that
-// include the 8-byte entry header.
-func icns(types map[string]int) ([]byte, error) {
-	var body bytes.Buffer
-	for _, typ := range []string{"ic07", "ic08", "ic09"} {
-		var img bytes.Buffer
-		if err := png.Encode(&img, draw(types[typ])); err != nil {
-			return nil, err
-		}
-		body.WriteString(typ)
-		binary.Write(&body, binary.BigEndian, uint32(8+img.Len()))
-		body.Write(img.Bytes())
-	}
-	var out bytes.Buffer
-	out.WriteString("icns")
-	binary.Write(&out, binary.BigEndian, uint32(8+body.Len()))
-	out.Write(body.Bytes())
-	return out.Bytes(), nil
-}
-
-// ico packs PNG images into an ICO container (PNG-compressed entries are
-// valid since Windows Vista).
-func ico(images [][]byte, sizes []int) []byte {
-	var b bytes.Buffer
-	binary.Write(&b, binary.LittleEndian, [3]uint16{0, 1, uint16(len(images))})
-	offset := 6 + 16*len(images)
-	for i, img := range images {
-		dim := byte(sizes[i])
-		if sizes[i] >= 256 {
-			dim = 0
-		}
-		b.Write([]byte{dim, dim, 0, 0})
-		binary.Write(&b, binary.LittleEndian, [2]uint16{1, 32})
-		binary.Write(&b, binary.LittleEndian, [2]uint32{uint32(len(img)), uint32(offset)})
-		offset += len(img)
-	}
-	for _, img := range images {
-		b.Write(img)
-	}
-	return b.Bytes()
-}
-
-// draw renders the icon at size s with simple anti-aliasing by
+// drawApp renders the application icon at size s with simple anti-aliasing by
 // supersampling.
-func draw(s int) image.Image {
+func drawApp(s int) image.Image {
 	img := image.NewNRGBA(image.Rect(0, 0, s, s))
 	const ss = 4
 	tile := color.NRGBA{0x25, 0x63, 0xeb, 0xff}
