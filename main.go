@@ -28,6 +28,7 @@ import (
 	"github.com/modelpeek/modelpeek/desktop/integrate"
 	"github.com/modelpeek/modelpeek/internal/version"
 	"github.com/modelpeek/modelpeek/model/all"
+	"github.com/modelpeek/modelpeek/packaging"
 	"github.com/modelpeek/modelpeek/server"
 	"github.com/modelpeek/modelpeek/tray"
 )
@@ -349,7 +350,7 @@ func cmdIntegrate(args []string, stdout, stderr io.Writer) int {
 	if *uninstall {
 		do = integrate.Uninstall
 	}
-	did, err := do(integrate.Config{})
+	did, err := do(integrate.Config{Extensions: packaging.DesktopExtensions(all.Registry().Extensions())})
 	for _, line := range did {
 		fmt.Fprintln(stdout, line)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 )
 
@@ -57,6 +58,17 @@ type Registry struct {
 
 // Register adds a format.
 func (r *Registry) Register(f Format) { r.formats = append(r.formats, f) }
+
+// Extensions returns every file extension the registered formats claim,
+// sorted and without repeats.
+func (r *Registry) Extensions() []string {
+	var exts []string
+	for _, f := range r.formats {
+		exts = append(exts, f.Extensions...)
+	}
+	slices.Sort(exts)
+	return slices.Compact(exts)
+}
 
 // Formats returns the registered formats in registration order.
 func (r *Registry) Formats() []Format { return append([]Format(nil), r.formats...) }

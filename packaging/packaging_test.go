@@ -19,6 +19,8 @@ import (
 	"testing"
 
 	"github.com/modelpeek/modelpeek/internal/testenv"
+	"github.com/modelpeek/modelpeek/model/all"
+	"github.com/modelpeek/modelpeek/packaging"
 )
 
 const id = "io.github.modelpeek.modelpeek"
@@ -64,9 +66,20 @@ func TestMimeTypesAgree(t *testing.T) {
 			globs = append(globs, g.Pattern)
 		}
 	}
-	for _, want := range []string{"*.onnx", "*.tflite", "*.gguf", "*.safetensors", "*.pt", "*.pth", "*.keras", "*.npy", "*.npz"} {
-		if !slices.Contains(globs, want) {
-			t.Errorf("mime XML lacks glob %s", want)
+	// Every extension the format registry claims for the desktop has a
+	// glob: a new decoder's extension is declared here too, or this fails.
+	// HDF5 files have the system's own type (shared-mime-info).
+	for _, ext := range packaging.DesktopExtensions(all.Registry().Extensions()) {
+		if ext == ".h5" || ext == ".hdf5" {
+			continue
+		}
+		if !slices.Contains(globs, "*"+ext) {
+			t.Errorf("mime XML lacks glob *%s (the %s decoder claims it)", ext, ext)
+		}
+	}
+	for _, g := range globs {
+		if !slices.Contains(all.Registry().Extensions(), strings.TrimPrefix(g, "*")) {
+			t.Errorf("mime XML glob %s is no registered decoder's extension", g)
 		}
 	}
 	desktop, _ := os.ReadFile(filepath.Join("linux", id+".desktop"))

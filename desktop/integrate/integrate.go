@@ -35,6 +35,10 @@ type Config struct {
 	Registry winreg.Registry
 	// GOOS overrides runtime.GOOS (tests).
 	GOOS string
+	// Extensions are the model file extensions to associate with
+	// modelpeek where the system keeps a per-extension list (Windows):
+	// packaging.DesktopExtensions of the format registry's.
+	Extensions []string
 }
 
 // ErrNothingToDo is returned on macOS, where the bundle declares the types.

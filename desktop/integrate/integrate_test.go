@@ -60,7 +60,8 @@ func TestXDGInstallUninstall(t *testing.T) {
 
 func TestWindowsAssociations(t *testing.T) {
 	reg := winreg.Fake{}
-	c := Config{Executable: `C:\Users\u\modelpeek.exe`, Registry: reg, GOOS: "windows"}
+	exts := []string{".onnx", ".gguf", ".safetensors.index.json"}
+	c := Config{Executable: `C:\Users\u\modelpeek.exe`, Registry: reg, GOOS: "windows", Extensions: exts}
 	if _, err := Install(c); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestWindowsAssociations(t *testing.T) {
 	if err != nil || cmd != `"C:\Users\u\modelpeek.exe" "%1"` {
 		t.Fatalf("open command = %q, %v", cmd, err)
 	}
-	for _, ext := range packaging.Extensions {
+	for _, ext := range exts {
 		if _, err := reg.GetString(`Software\Classes\`+ext+`\OpenWithProgids`, "modelpeek.model"); err != nil {
 			t.Errorf("%s not associated: %v", ext, err)
 		}

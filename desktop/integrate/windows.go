@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/modelpeek/modelpeek/desktop/internal/winreg"
-	"github.com/modelpeek/modelpeek/packaging"
 )
 
 // Registry keys under HKEY_CURRENT_USER.
@@ -38,7 +37,7 @@ func installWindows(c Config, exe string) ([]string, error) {
 		{appKey, "FriendlyAppName", "modelpeek"},
 		{appKey + `\shell\open\command`, "", open},
 	}
-	for _, ext := range packaging.Extensions {
+	for _, ext := range c.Extensions {
 		set = append(set,
 			struct{ key, name, value string }{classes + `\` + ext + `\OpenWithProgids`, progID, ""},
 			struct{ key, name, value string }{appKey + `\SupportedTypes`, ext, ""})
@@ -49,7 +48,7 @@ func installWindows(c Config, exe string) ([]string, error) {
 			return did, fmt.Errorf(`write HKCU\%s: %w`, s.key, err)
 		}
 	}
-	did = append(did, fmt.Sprintf(`registered %s for %d file types under HKCU\%s`, progID, len(packaging.Extensions), classes))
+	did = append(did, fmt.Sprintf(`registered %s for %d file types under HKCU\%s`, progID, len(c.Extensions), classes))
 	return did, nil
 }
 
@@ -63,7 +62,7 @@ func uninstallWindows(c Config) ([]string, error) {
 			return nil, fmt.Errorf(`remove HKCU\%s: %w`, k, err)
 		}
 	}
-	for _, ext := range packaging.Extensions {
+	for _, ext := range c.Extensions {
 		if err := r.DeleteValue(classes+`\`+ext+`\OpenWithProgids`, progID); err != nil && !errors.Is(err, winreg.ErrNoValue) {
 			return nil, err
 		}
