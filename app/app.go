@@ -1,7 +1,9 @@
 // Package app is modelpeek's application core: it owns the root context
 // and an errgroup of every goroutine the app starts, the library of open
 // models, the viewer server and the file watcher. *App implements
-// Controller, which the tray, the command line and the HTTP API drive.
+// tray.Controller (the tray drives it) and, as library (api.go),
+// server.Library for the HTTP API. library.go loads models, watching.go
+// follows their files.
 package app
 
 import (

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -15,7 +14,6 @@ import (
 	"github.com/modelpeek/modelpeek/assets"
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/server"
-	"github.com/modelpeek/modelpeek/watch"
 )
 
 // entry is one open model.
@@ -214,70 +212,6 @@ func (a *App) publishModels() {
 	a.srv.Hub().Publish("models", (*library)(a).List())
 }
 
-// applyWatchLocked makes the watcher match e's watching state.
-func (a *App) applyWatchLocked(e *entry) {
-	if a.watching && e.watching && !e.removed {
-		files := e.files
-		if len(files) == 0 {
-			files = []string{e.path}
-		}
-		if err := a.watcher.Add(e.id, files); err != nil {
-			a.log.Warn("cannot watch a model", "path", e.path, "err", err)
-		}
-		return
-	}
-	a.watcher.Remove(e.id)
-}
-
-// SetWatching turns the global "watch for changes" switch on or off.
-func (a *App) SetWatching(on bool) {
-	a.mu.Lock()
-	a.watching = on
-	for _, e := range a.models {
-		a.applyWatchLocked(e)
-	}
-	a.notifyLocked()
-	a.mu.Unlock()
-	a.publishModels()
-}
-
-// watchLoop reloads models when their files change.
-func (a *App) watchLoop() error {
-	for {
-		select {
-		case <-a.ctx.Done():
-			return nil
-		case ev := <-a.watcher.Events():
-			a.onFileEvent(ev)
-		case err := <-a.watcher.Errors():
-			a.log.Warn("file watcher", "err", err)
-		}
-	}
-}
-
-func (a *App) onFileEvent(ev watch.Event) {
-	a.mu.Lock()
-	e := a.byID[ev.Key]
-	if e == nil || !e.watching || !a.watching {
-		a.mu.Unlock()
-		return
-	}
-	if ev.Gone {
-		e.err = "the file was deleted or moved away; showing the last version"
-		e.changes = append(e.changes, ev.Files...)
-		ev := modelEvent{ID: e.id, Version: e.version, Error: e.err, Changes: orEmpty(e.changes)}
-		e.changes = nil
-		a.notifyLocked()
-		a.mu.Unlock()
-		a.srv.Hub().Publish("model", ev)
-		a.publishModels()
-		return
-	}
-	a.loadLocked(e, ev.Files)
-	a.mu.Unlock()
-	a.publishModels()
-}
-
 // Reload loads a model's file again (as a file change would).
 func (a *App) Reload(id string) error {
 	a.mu.Lock()
@@ -319,106 +253,4 @@ func (a *App) OpenSample() (string, error) {
 		return "", err
 	}
 	return ids[0], nil
-}
-
-// library is the App seen by the HTTP API (server.Library).
-type library App
-
-var _ server.Library = (*library)(nil)
-
-func (l *library) List() []server.ModelInfo {
-	a := (*App)(l)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	list := make([]server.ModelInfo, 0, len(a.models))
-	for _, e := range a.models {
-		list = append(list, e.info())
-	}
-	return list
-}
-
-func (l *library) Get(ctx context.Context, id string) (server.ModelInfo, *model.Model, error) {
-	a := (*App)(l)
-	a.mu.Lock()
-	e := a.byID[id]
-	a.mu.Unlock()
-	if e == nil {
-		return server.ModelInfo{}, nil, server.ErrNotFound
-	}
-	select {
-	case <-e.ready:
-	case <-ctx.Done():
-		return server.ModelInfo{}, nil, ctx.Err()
-	case <-a.ctx.Done():
-		return server.ModelInfo{}, nil, errors.New("modelpeek is quitting")
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return e.info(), e.model, nil
-}
-
-func (l *library) Close(id string) error {
-	a := (*App)(l)
-	a.mu.Lock()
-	e := a.byID[id]
-	if e == nil {
-		a.mu.Unlock()
-		return server.ErrNotFound
-	}
-	e.removed = true
-	select {
-	case <-e.ready:
-	default:
-		close(e.ready) // requests waiting for its load get its last state
-	}
-	delete(a.byID, id)
-	for i, m := range a.models {
-		if m == e {
-			a.models = append(a.models[:i], a.models[i+1:]...)
-			break
-		}
-	}
-	a.watcher.Remove(id)
-	if e.uploaded {
-		os.Remove(e.path)
-	}
-	a.notifyLocked()
-	a.mu.Unlock()
-	a.publishModels()
-	return nil
-}
-
-func (l *library) SetModelWatching(id string, on bool) error {
-	a := (*App)(l)
-	a.mu.Lock()
-	e := a.byID[id]
-	if e == nil {
-		a.mu.Unlock()
-		return server.ErrNotFound
-	}
-	e.watching = on
-	a.applyWatchLocked(e)
-	a.notifyLocked()
-	a.mu.Unlock()
-	a.publishModels()
-	return nil
-}
-
-func (l *library) SetWatching(on bool) { (*App)(l).SetWatching(on) }
-
-func (l *library) AddUploads(files []server.Upload) ([]string, error) {
-	a := (*App)(l)
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return nil, errors.New("modelpeek is quitting")
-	}
-	var ids []string
-	for _, f := range files {
-		ids = append(ids, a.addLocked(f.Path, f.Name, true).id)
-	}
-	a.notifyLocked()
-	a.mu.Unlock()
-	a.publishModels()
-	return ids, nil
 }
