@@ -39,7 +39,7 @@ Usage:
   modelpeek [--no-browser] [--new-instance] [FILE...]
         tray app; without a system tray it runs like "serve"; a second
         launch hands its files to the running one (unless --new-instance)
-  modelpeek serve [--addr 127.0.0.1:0] [--no-browser] [FILE...]
+  modelpeek serve [--addr 127.0.0.1:0] [--no-browser] [--watch-stdin] [FILE...]
         serve the viewer until interrupted; the first output line is
         "modelpeek: serving http://HOST:PORT/..."
   modelpeek inspect [--json] FILE
@@ -58,6 +58,8 @@ Environment:
 Flags:
   --addr ADDR      loopback address to listen on (port 0: a free port)
   --no-browser     do not open the browser
+  --watch-stdin    (serve) quit when standard input closes: a program that
+                   starts modelpeek keeps the pipe open while it lives
   --json           (inspect) print the summary as JSON
   -h, --help       show this help
 `
@@ -143,6 +145,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "")
 	noBrowser := fs.Bool("no-browser", false, "")
+	watchStdin := fs.Bool("watch-stdin", false, "")
 	newInstance := new(bool)
 	if withTray {
 		// The tray app has no --addr: it always picks a free port.
@@ -160,6 +163,9 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 	// After the first signal, a second one kills the process the default
 	// way, whatever is still running.
 	context.AfterFunc(ctx, stop)
+	if *watchStdin {
+		go quitOnEOF(os.Stdin, stop)
+	}
 
 	log := newLogger(stderr)
 	maxUpload, err := uploadLimit()
