@@ -11,6 +11,7 @@ import (
 	"fmt"
 
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/flatbuf"
 )
 
 // Format returns the registry entry for TFLite files.
@@ -70,7 +71,7 @@ func Open(ctx context.Context, path string) (m *model.Model, err error) {
 			m, err = nil, fmt.Errorf("tflite: the file is damaged (decoder error: %v)", p)
 		}
 	}()
-	src, err := newSource(f, size)
+	src, err := flatbuf.NewSource(f, size)
 	if err != nil {
 		return nil, fmt.Errorf("tflite: %w", err)
 	}
