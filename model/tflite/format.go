@@ -25,9 +25,10 @@ func Format() model.Format {
 }
 
 // Detect recognises the "TFL3" file identifier at bytes 4 to 8. A
-// flatbuffer without it whose root table looks sound is Plausible, so a
-// damaged or pre-identifier .tflite file reaches Open and gets a clear
-// error instead of "unknown format".
+// flatbuffer without it is Plausible only when its root table really looks
+// like a TFLite Model (schema version 3 in field 0), so a pre-identifier
+// .tflite file reaches Open while other flatbuffer formats (ExecuTorch,
+// MNN), whose root tables differ, are left alone.
 func Detect(head []byte, size int64) model.Confidence {
 	if len(head) < 8 {
 		return model.No
@@ -35,28 +36,37 @@ func Detect(head []byte, size int64) model.Confidence {
 	if string(head[4:8]) == "TFL3" {
 		return model.Strong
 	}
-	if looksLikeFlatbuffer(head, size) {
+	if looksLikeModel(head, size) {
 		return model.Plausible
 	}
 	return model.No
 }
 
-func looksLikeFlatbuffer(head []byte, size int64) bool {
+// looksLikeModel checks the root table of an identifier-less flatbuffer:
+// a sound vtable with at most a dozen or so fields, and field 0 (Model.version)
+// stored inline as the uint32 3, the only schema version TFLite writes.
+func looksLikeModel(head []byte, size int64) bool {
 	if size < 24 {
 		return false
 	}
 	root := int64(binary.LittleEndian.Uint32(head))
-	if root%4 != 0 || root < 8 || root+4 > int64(len(head)) {
+	if root%4 != 0 || root < 8 || root+8 > int64(len(head)) {
 		return false
 	}
 	vt := root - int64(int32(binary.LittleEndian.Uint32(head[root:])))
-	if vt < 4 || vt+4 > int64(len(head)) {
+	if vt < 4 || vt+6 > int64(len(head)) {
 		return false
 	}
 	vtLen := int64(binary.LittleEndian.Uint16(head[vt:]))
 	tbLen := int64(binary.LittleEndian.Uint16(head[vt+2:]))
-	// A Model table has at most a dozen fields.
-	return vtLen >= 4 && vtLen%2 == 0 && vtLen <= 4+2*16 && tbLen >= 4 && root+tbLen <= size
+	if vtLen < 6 || vtLen%2 != 0 || vtLen > 4+2*16 || tbLen < 8 || root+tbLen > size {
+		return false
+	}
+	vo := int64(binary.LittleEndian.Uint16(head[vt+4:]))
+	if vo < 4 || vo+4 > tbLen || root+vo+4 > int64(len(head)) {
+		return false
+	}
+	return binary.LittleEndian.Uint32(head[root+vo:]) == 3
 }
 
 // Open decodes the TFLite file at path.
