@@ -3,6 +3,7 @@ package all
 
 import (
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/executorch"
 	"github.com/modelpeek/modelpeek/model/gguf"
 	"github.com/modelpeek/modelpeek/model/keras"
 	"github.com/modelpeek/modelpeek/model/numpy"
@@ -18,6 +19,7 @@ func Registry() *model.Registry {
 	r := &model.Registry{}
 	for _, f := range []model.Format{
 		gguf.Format(),
+		executorch.Format(),
 		tflite.Format(),
 		safetensors.Format(),
 		numpy.Format(),
