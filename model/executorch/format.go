@@ -41,9 +41,13 @@ func Detect(head []byte, size int64) model.Confidence {
 	return model.Strong
 }
 
-func isProgramID(id []byte) bool { return len(id) == 4 && id[0] == 'E' && id[1] == 'T' && digits(id[2:]) }
+func isProgramID(id []byte) bool {
+	return len(id) == 4 && id[0] == 'E' && id[1] == 'T' && digits(id[2:])
+}
 
-func isBundledID(id []byte) bool { return len(id) == 4 && id[0] == 'B' && id[1] == 'P' && digits(id[2:]) }
+func isBundledID(id []byte) bool {
+	return len(id) == 4 && id[0] == 'B' && id[1] == 'P' && digits(id[2:])
+}
 
 func digits(b []byte) bool {
 	for _, c := range b {
