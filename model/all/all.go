@@ -6,6 +6,7 @@ import (
 	"github.com/modelpeek/modelpeek/model/executorch"
 	"github.com/modelpeek/modelpeek/model/gguf"
 	"github.com/modelpeek/modelpeek/model/keras"
+	"github.com/modelpeek/modelpeek/model/mnn"
 	"github.com/modelpeek/modelpeek/model/numpy"
 	"github.com/modelpeek/modelpeek/model/onnx"
 	"github.com/modelpeek/modelpeek/model/pytorch"
@@ -21,6 +22,7 @@ func Registry() *model.Registry {
 		gguf.Format(),
 		executorch.Format(),
 		tflite.Format(),
+		mnn.Format(),
 		safetensors.Format(),
 		numpy.Format(),
 		pytorch.Format(),
