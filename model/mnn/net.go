@@ -165,11 +165,13 @@ func (d *decoder) indexValues(t flatbuf.Table, slot int, names []string) []*mode
 
 // typed gives the subgraph inputs the types their Input ops declare.
 func typed(vs, inputs []*model.Value) []*model.Value {
+	byName := make(map[string]*model.Value, len(inputs))
+	for _, in := range inputs {
+		byName[in.Name] = in
+	}
 	for i, v := range vs {
-		for _, in := range inputs {
-			if in.Name == v.Name {
-				vs[i] = in
-			}
+		if in, ok := byName[v.Name]; ok {
+			vs[i] = in
 		}
 	}
 	return vs
