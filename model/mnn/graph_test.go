@@ -2,6 +2,7 @@ package mnn
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -88,4 +89,32 @@ func product(s []int64) int64 {
 		n *= d
 	}
 	return n
+}
+
+// TestExternalWeights: weights kept outside the .mnn are located in
+// "<model>.mnn.weight" (or the op's externalPath), checked against its
+// size, and marked missing when the file is absent.
+func TestExternalWeights(t *testing.T) {
+	dir := t.TempDir()
+	d := &decoder{path: filepath.Join(dir, "m.mnn")}
+	file := d.externalFile("")
+	if file != d.path+".weight" || d.externalFile("w.bin") != filepath.Join(dir, "w.bin") {
+		t.Fatalf("external files %q, %q", file, d.externalFile("w.bin"))
+	}
+	if loc := d.externalLocation(file, 8, 16, model.EncRaw); loc == nil || !loc.Missing {
+		t.Errorf("missing file: %+v", loc)
+	}
+	d.externals = nil
+	if err := os.WriteFile(file, make([]byte, 64), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if loc := d.externalLocation(file, 8, 16, model.EncRaw); loc == nil || loc.Missing || loc.Offset != 8 || loc.Length != 16 {
+		t.Errorf("present file: %+v", loc)
+	}
+	if loc := d.externalLocation(file, 60, 16, model.EncRaw); loc != nil {
+		t.Errorf("past the end: %+v", loc)
+	}
+	if files := d.externalFiles(); len(files) != 1 || files[0] != file {
+		t.Errorf("files %v", files)
+	}
 }

@@ -3,6 +3,7 @@ package mnn
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/modelpeek/modelpeek/model"
@@ -25,6 +26,8 @@ type decoder struct {
 	ctx      context.Context
 	path     string
 	warnings []string
+	// externals caches the sizes of external weight files (-1: missing).
+	externals map[string]int64
 }
 
 // graphRef is a node's reference to a subgraph by name (While cond/body,
@@ -71,6 +74,10 @@ func decode(ctx context.Context, src *flatbuf.Source, path string) (*model.Model
 		return nil, d.wrap("net")
 	}
 	m.Warnings = d.warnings
+	if ext := d.externalFiles(); len(ext) > 0 {
+		slices.Sort(ext)
+		m.Files = append([]string{path}, ext...)
+	}
 	return m, nil
 }
 

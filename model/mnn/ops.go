@@ -58,12 +58,13 @@ func (d *decoder) decodeOp(ot flatbuf.Table, names []string, g *model.Graph) (*m
 		n.Attrs = append(n.Attrs, model.Attribute{Name: "param", Type: model.AttrString, String: paramNames[ptype]})
 	}
 	n.Attrs = append(n.Attrs, d.paramAttrs(ptype, pt)...)
-	n.Attrs = append(n.Attrs, d.paramWeights(ptype, pt, n)...)
+	ext := d.externalFile(d.Str(ot, opExternalPath))
+	n.Attrs = append(n.Attrs, d.paramWeights(ptype, pt, n, ext)...)
 	switch {
 	case typ == opTypeInput && ptype == paramInput && len(n.Outputs) > 0:
 		g.Inputs = append(g.Inputs, d.inputValue(pt, n.Outputs[0]))
 	case (typ == opTypeConst || typ == opTypeTrainable) && ptype == paramBlob && len(n.Outputs) > 0:
-		g.Initializers = append(g.Initializers, d.blobTensor(pt, n.Outputs[0]))
+		g.Initializers = append(g.Initializers, d.blobTensor(pt, n.Outputs[0], ext))
 	}
 	return n, d.graphRefs(ptype, pt, n)
 }

@@ -1,6 +1,7 @@
 package mnn
 
 import (
+	"path/filepath"
 	"strconv"
 
 	"github.com/modelpeek/modelpeek/model"
@@ -32,7 +33,7 @@ var paramWeightFields = map[uint8][]weightField{
 // tensor attributes located in the file; a convolution's weight gets its
 // [out, in/group, kH, kW] shape when the counts agree, and quantised
 // weights (IDSTQuan.buffer) appear as an opaque int8 blob.
-func (d *decoder) paramWeights(ptype uint8, pt flatbuf.Table, n *model.Node) []model.Attribute {
+func (d *decoder) paramWeights(ptype uint8, pt flatbuf.Table, n *model.Node, ext string) []model.Attribute {
 	var attrs []model.Attribute
 	for _, w := range paramWeightFields[ptype] {
 		start, count := d.Vector(pt, w.slot, w.size)
@@ -54,9 +55,33 @@ func (d *decoder) paramWeights(ptype uint8, pt flatbuf.Table, n *model.Node) []m
 				attrs = append(attrs, model.Attribute{Name: "quantized_weight", Type: model.AttrTensor, Tensors: []*model.Tensor{t}})
 			}
 		}
-		if ext, _, ok := d.Int64s(pt, convExternal, 8); ok {
-			attrs = append(attrs, model.Attribute{Name: "external", Type: model.AttrInts, Ints: ext, Doc: "[offset, weight bytes, bias bytes] in the external weight file"})
+		attrs = append(attrs, d.convExternal(pt, n, ext)...)
+	}
+	return attrs
+}
+
+// convExternal locates a convolution's weight and bias kept in an
+// external file: Convolution2D.external is [offset, weight bytes, bias
+// bytes], the bias right after the weight.
+func (d *decoder) convExternal(pt flatbuf.Table, n *model.Node, file string) []model.Attribute {
+	ext, _, ok := d.Int64s(pt, convExternal, 8)
+	if !ok || len(ext) < 2 || ext[0] < 0 || ext[1] <= 0 {
+		return nil
+	}
+	attrs := []model.Attribute{{Name: "external", Type: model.AttrInts, Ints: ext, Doc: "[offset, weight bytes, bias bytes] in " + filepath.Base(file)}}
+	w := &model.Tensor{Name: n.Name + "/weight", DType: "float32", Shape: d.convShape(pt, ext[1]/4),
+		Location: d.externalLocation(file, ext[0], ext[1], model.EncRaw)}
+	if _, quant := d.Sub(pt, convQuan); quant || ext[1]%4 != 0 {
+		w.DType, w.Shape = "int8", []int64{ext[1]}
+		if w.Location != nil {
+			w.Location.Encoding = model.EncOpaque
 		}
+	}
+	attrs = append(attrs, model.Attribute{Name: "weight", Type: model.AttrTensor, Tensors: []*model.Tensor{w}})
+	if len(ext) >= 3 && ext[2] > 0 && ext[1] <= 1<<62-ext[0] {
+		b := &model.Tensor{Name: n.Name + "/bias", DType: "float32", Shape: []int64{ext[2] / 4},
+			Location: d.externalLocation(file, ext[0]+ext[1], ext[2], model.EncRaw)}
+		attrs = append(attrs, model.Attribute{Name: "bias", Type: model.AttrTensor, Tensors: []*model.Tensor{b}})
 	}
 	return attrs
 }
@@ -84,7 +109,7 @@ var blobData = []struct {
 
 // blobTensor is the constant a Const or TrainableParam op's Blob holds,
 // located at whichever data vector it uses.
-func (d *decoder) blobTensor(bt flatbuf.Table, name string) *model.Tensor {
+func (d *decoder) blobTensor(bt flatbuf.Table, name, ext string) *model.Tensor {
 	dims, n, _ := d.Int32s(bt, blobDims, maxRank)
 	if int64(len(dims)) < n {
 		d.Fail("a blob has rank %d (limit %d)", n, maxRank)
@@ -103,8 +128,13 @@ func (d *decoder) blobTensor(bt flatbuf.Table, name string) *model.Tensor {
 			return t
 		}
 	}
-	if ext, _, ok := d.Int64s(bt, blobExternal, 8); ok && len(ext) >= 2 {
-		t.Extra = append(t.Extra, model.Property{Name: "external", Value: "offset " + itoa(ext[0]) + ", " + itoa(ext[1]) + " bytes in the external weight file"})
+	if off, _, ok := d.Int64s(bt, blobExternal, 8); ok && len(off) >= 2 {
+		enc := model.EncRaw
+		if _, fixed := model.DTypeSize(t.DType); !fixed {
+			enc = model.EncOpaque
+		}
+		t.Location = d.externalLocation(ext, off[0], off[1], enc)
+		t.Extra = append(t.Extra, model.Property{Name: "external", Value: filepath.Base(ext)})
 	}
 	return t
 }
