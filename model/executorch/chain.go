@@ -34,6 +34,7 @@ func (d *decoder) decodeChains(p *plan) error {
 			if err != nil {
 				return fmt.Errorf("chain %d instruction %d: %w", c, i, err)
 			}
+			node.Doc = d.frame(ct, i)
 			node.Name = fmt.Sprintf("%d", i)
 			if n > 1 {
 				node.Name = fmt.Sprintf("chain %d #%d", c, i)
@@ -130,4 +131,30 @@ func (d *decoder) delegateCall(p *plan, at flatbuf.Table, n *model.Node) error {
 	n.Attrs = append(n.Attrs, d.delegateBlob(dt)...)
 	n.Attrs = append(n.Attrs, d.compileSpecs(dt)...)
 	return d.args(p, at, n, false)
+}
+
+// frame describes where instruction i of a chain came from, from the
+// innermost frame of Chain.stacktrace: "file:line in function: source".
+func (d *decoder) frame(ct flatbuf.Table, i int64) string {
+	start, n := d.TableVector(ct, chainStacktrace)
+	if i >= n {
+		return ""
+	}
+	fl, ok := d.Elem(start, i)
+	if !ok {
+		return ""
+	}
+	fs, nf := d.TableVector(fl, 0)
+	if nf == 0 {
+		return ""
+	}
+	f, ok := d.Elem(fs, nf-1)
+	if !ok {
+		return ""
+	}
+	s := fmt.Sprintf("%s:%d in %s", d.Str(f, frameFile), d.Int32(f, frameLine, 0), d.Str(f, frameName))
+	if c := d.Str(f, frameContext); c != "" {
+		s += ": " + c
+	}
+	return s
 }

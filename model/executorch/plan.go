@@ -33,6 +33,9 @@ type evalue struct {
 func (d *decoder) decodePlan(pt flatbuf.Table) (*plan, error) {
 	p := &plan{name: d.Str(pt, planName), t: pt, defined: map[int64]bool{}, typed: map[int64]bool{}}
 	p.g = &model.Graph{Name: p.name, Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
+	if ct, ok := d.Sub(pt, planContainer); ok {
+		p.g.Doc = fmt.Sprintf("input pytree: %s\noutput pytree: %s", d.Str(ct, containerIn), d.Str(ct, containerOut))
+	}
 	if err := d.decodeValues(p); err != nil {
 		return p, err
 	}

@@ -58,6 +58,16 @@ const (
 	chainInputs       = 0
 	chainOutputs      = 1
 	chainInstructions = 2
+	chainStacktrace   = 3
+
+	frameFile    = 0
+	frameLine    = 1
+	frameName    = 2
+	frameContext = 3
+
+	planContainer = 1
+	containerIn   = 0
+	containerOut  = 1
 
 	delegateID          = 0
 	delegateProcessed   = 1
