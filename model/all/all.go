@@ -3,8 +3,10 @@ package all
 
 import (
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/executorch"
 	"github.com/modelpeek/modelpeek/model/gguf"
 	"github.com/modelpeek/modelpeek/model/keras"
+	"github.com/modelpeek/modelpeek/model/mnn"
 	"github.com/modelpeek/modelpeek/model/numpy"
 	"github.com/modelpeek/modelpeek/model/onnx"
 	"github.com/modelpeek/modelpeek/model/pytorch"
@@ -18,7 +20,9 @@ func Registry() *model.Registry {
 	r := &model.Registry{}
 	for _, f := range []model.Format{
 		gguf.Format(),
+		executorch.Format(),
 		tflite.Format(),
+		mnn.Format(),
 		safetensors.Format(),
 		numpy.Format(),
 		pytorch.Format(),

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	flatbuffers "github.com/google/flatbuffers/go"
+	"github.com/modelpeek/modelpeek/model/internal/flatbuf"
 )
 
 // The types below describe a TFLite model to build with the flatbuffers
@@ -175,7 +176,7 @@ func (m bModel) build() []byte {
 
 // decodeBytes decodes an in-memory model.
 func decodeBytes(data []byte, path string) (*decoded, error) {
-	src := &source{size: int64(len(data)), whole: data}
+	src := flatbuf.FromBytes(data)
 	return decode(context.Background(), src, path)
 }
 

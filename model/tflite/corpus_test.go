@@ -12,6 +12,7 @@ import (
 
 	"github.com/modelpeek/modelpeek/internal/testenv"
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/flatbuf"
 )
 
 type tfliteFacts struct {
@@ -96,7 +97,7 @@ func decodeFile(t *testing.T, path string) (*decoded, error) {
 	}
 	defer f.Close()
 	st, _ := f.Stat()
-	src, err := newSource(f, st.Size())
+	src, err := flatbuf.NewSource(f, st.Size())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +240,7 @@ func checkModel(t *testing.T, out *decoded, f *tfliteFacts) {
 		if loc == nil {
 			continue
 		}
-		if d.fU64(mustTable(t, d, i), bufferOffset) <= 1 {
+		if d.Uint64(mustTable(t, d, i), bufferOffset) <= 1 {
 			inline++
 		} else {
 			offset++
@@ -277,10 +278,10 @@ func checkModel(t *testing.T, out *decoded, f *tfliteFacts) {
 	}
 }
 
-func mustTable(t *testing.T, d *decoder, i int64) table {
-	tb, ok := d.elemTable(d.bufStart, i)
+func mustTable(t *testing.T, d *decoder, i int64) flatbuf.Table {
+	tb, ok := d.Elem(d.bufStart, i)
 	if !ok {
-		t.Fatal(d.err)
+		t.Fatal(d.Err)
 	}
 	return tb
 }

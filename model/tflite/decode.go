@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/flatbuf"
 )
 
 // Limits on what one file may declare.
@@ -21,7 +22,7 @@ const (
 
 // decoder turns a TFLite flatbuffer into the model IR.
 type decoder struct {
-	fb
+	flatbuf.Reader
 	ctx     context.Context
 	path    string
 	opcodes []opcode
@@ -59,34 +60,34 @@ type decoded struct {
 	dec *decoder
 }
 
-func decode(ctx context.Context, src *source, path string) (*decoded, error) {
+func decode(ctx context.Context, src *flatbuf.Source, path string) (*decoded, error) {
 	// The work budget follows the file size, capped: weight bytes are
 	// never charged, and the structure of even the largest models is
 	// small next to their weights.
-	d := &decoder{fb: fb{src: src, budget: 16*min(src.size, 256<<20) + 1<<20}, ctx: ctx, path: path}
-	if src.size < 8 {
-		return nil, fmt.Errorf("the file is only %d bytes, too short for a TFLite model", src.size)
+	d := &decoder{Reader: flatbuf.Reader{Src: src, Budget: 16*min(src.Size(), 256<<20) + 1<<20}, ctx: ctx, path: path}
+	if src.Size() < 8 {
+		return nil, fmt.Errorf("the file is only %d bytes, too short for a TFLite model", src.Size())
 	}
-	id := d.bytes(4, 4)
+	id := d.Bytes(4, 4)
 	if string(id) != "TFL3" {
 		return nil, fmt.Errorf("not a TFLite model: the file identifier at bytes 4–8 is %q, expected \"TFL3\"", id)
 	}
-	root := int64(d.u32(0))
-	if root < 8 || root+4 > src.size {
-		return nil, fmt.Errorf("damaged TFLite file: root offset %d is out of range (file size %d)", root, src.size)
+	root := int64(d.U32At(0))
+	if root < 8 || root+4 > src.Size() {
+		return nil, fmt.Errorf("damaged TFLite file: root offset %d is out of range (file size %d)", root, src.Size())
 	}
-	mt, ok := d.tableAt(root)
+	mt, ok := d.TableAt(root)
 	if !ok {
 		return nil, d.wrap("model")
 	}
-	version := d.fU32(mt, modelVersion, 0)
-	desc := d.str(mt, modelDescription)
+	version := d.Uint32(mt, modelVersion, 0)
+	desc := d.Str(mt, modelDescription)
 	d.decodeOpcodes(mt)
-	d.bufStart, d.nBuffers = d.tableVector(mt, modelBuffers)
-	if d.err != nil {
+	d.bufStart, d.nBuffers = d.TableVector(mt, modelBuffers)
+	if d.Err != nil {
 		return nil, d.wrap("model header")
 	}
-	sgStart, nsg := d.tableVector(mt, modelSubgraphs)
+	sgStart, nsg := d.TableVector(mt, modelSubgraphs)
 	if nsg > maxSubgraphs {
 		return nil, fmt.Errorf("the model declares %d subgraphs (limit %d)", nsg, maxSubgraphs)
 	}
@@ -102,7 +103,7 @@ func decode(ctx context.Context, src *source, path string) (*decoded, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		st, ok := d.elemTable(sgStart, i)
+		st, ok := d.Elem(sgStart, i)
 		if !ok {
 			return nil, d.wrap(fmt.Sprintf("subgraph %d", i))
 		}
@@ -127,38 +128,38 @@ func decode(ctx context.Context, src *source, path string) (*decoded, error) {
 	)
 	d.decodeMetadata(mt, out.m)
 	d.decodeSignatures(mt, out)
-	if d.err != nil {
+	if d.Err != nil {
 		return nil, d.wrap("model metadata")
 	}
 	return out, nil
 }
 
 func (d *decoder) wrap(what string) error {
-	if d.err == errBudget {
-		return d.err
+	if d.Err == flatbuf.ErrBudget {
+		return d.Err
 	}
-	return fmt.Errorf("%s: %w", what, d.err)
+	return fmt.Errorf("%s: %w", what, d.Err)
 }
 
-func (d *decoder) decodeOpcodes(mt table) {
-	start, n := d.tableVector(mt, modelOperatorCodes)
-	if !d.charge(n) {
+func (d *decoder) decodeOpcodes(mt flatbuf.Table) {
+	start, n := d.TableVector(mt, modelOperatorCodes)
+	if !d.Charge(n) {
 		return
 	}
 	d.opcodes = make([]opcode, 0, n)
 	for i := int64(0); i < n; i++ {
-		t, ok := d.elemTable(start, i)
+		t, ok := d.Elem(start, i)
 		if !ok {
 			return
 		}
 		// The builtin code is the larger of the deprecated byte field and
 		// the int32 one: old files set only the byte, new ones only the
 		// int32 for codes above 127.
-		code := max(int32(int8(d.fU8(t, opcodeDeprecated, 0))), d.fI32(t, opcodeBuiltin, 0))
-		oc := opcode{builtin: builtinName(code), version: d.fI32(t, opcodeVersion, 1)}
+		code := max(int32(int8(d.Uint8(t, opcodeDeprecated, 0))), d.Int32(t, opcodeBuiltin, 0))
+		oc := opcode{builtin: builtinName(code), version: d.Int32(t, opcodeVersion, 1)}
 		oc.name = oc.builtin
 		if code == builtinCustom {
-			oc.name = "CUSTOM:" + d.str(t, opcodeCustom)
+			oc.name = "CUSTOM:" + d.Str(t, opcodeCustom)
 		}
 		d.opcodes = append(d.opcodes, oc)
 	}
@@ -172,7 +173,7 @@ func (d *decoder) buffer(i int64, dtype model.DType) (*model.Location, error) {
 	if i < 0 || i >= d.nBuffers {
 		return nil, fmt.Errorf("refers to buffer %d but the model has %d buffers", i, d.nBuffers)
 	}
-	t, ok := d.elemTable(d.bufStart, i)
+	t, ok := d.Elem(d.bufStart, i)
 	if !ok {
 		return nil, d.wrap(fmt.Sprintf("buffer %d", i))
 	}
@@ -182,16 +183,16 @@ func (d *decoder) buffer(i int64, dtype model.DType) (*model.Location, error) {
 	}
 	// Models over 2 GB keep buffers outside the flatbuffer: an absolute
 	// offset (valid when above 1) and a size.
-	if off := d.fU64(t, bufferOffset); off > 1 {
-		size := d.fU64(t, bufferSize)
-		if off > uint64(d.src.size) || size > uint64(d.src.size)-off {
-			return nil, fmt.Errorf("buffer %d (%d bytes at offset %d) lies outside the file (%d bytes)", i, size, off, d.src.size)
+	if off := d.Uint64(t, bufferOffset); off > 1 {
+		size := d.Uint64(t, bufferSize)
+		if off > uint64(d.Src.Size()) || size > uint64(d.Src.Size())-off {
+			return nil, fmt.Errorf("buffer %d (%d bytes at offset %d) lies outside the file (%d bytes)", i, size, off, d.Src.Size())
 		}
 		loc.Offset, loc.Length = int64(off), int64(size)
-		return loc, d.err
+		return loc, d.Err
 	}
-	start, n := d.vector(t, bufferData, 1)
-	if d.err != nil {
+	start, n := d.Vector(t, bufferData, 1)
+	if d.Err != nil {
 		return nil, d.wrap(fmt.Sprintf("buffer %d", i))
 	}
 	if n == 0 {
@@ -201,18 +202,18 @@ func (d *decoder) buffer(i int64, dtype model.DType) (*model.Location, error) {
 	return loc, nil
 }
 
-func (d *decoder) decodeMetadata(mt table, m *model.Model) {
-	start, n := d.tableVector(mt, modelMetadata)
-	if !d.charge(n) {
+func (d *decoder) decodeMetadata(mt flatbuf.Table, m *model.Model) {
+	start, n := d.TableVector(mt, modelMetadata)
+	if !d.Charge(n) {
 		return
 	}
 	for i := int64(0); i < n; i++ {
-		t, ok := d.elemTable(start, i)
+		t, ok := d.Elem(start, i)
 		if !ok {
 			return
 		}
-		name := d.str(t, metadataName)
-		bi := int64(d.fU32(t, metadataBuffer, 0))
+		name := d.Str(t, metadataName)
+		bi := int64(d.Uint32(t, metadataBuffer, 0))
 		loc, err := d.buffer(bi, "uint8")
 		if err != nil {
 			m.Warnings = append(m.Warnings, fmt.Sprintf("metadata %q: %v", name, err))
@@ -229,7 +230,7 @@ func (d *decoder) renderBlob(loc *model.Location) string {
 		return ""
 	}
 	if loc.Length <= 256 {
-		b := d.bytes(loc.Offset, loc.Length)
+		b := d.Bytes(loc.Offset, loc.Length)
 		for len(b) > 0 && b[len(b)-1] == 0 {
 			b = b[:len(b)-1]
 		}
@@ -247,27 +248,27 @@ func (d *decoder) renderBlob(loc *model.Location) string {
 	return fmt.Sprintf("<%d bytes at offset %d>", loc.Length, loc.Offset)
 }
 
-func (d *decoder) decodeSignatures(mt table, out *decoded) {
-	start, n := d.tableVector(mt, modelSignatureDefs)
-	if !d.charge(n) {
+func (d *decoder) decodeSignatures(mt flatbuf.Table, out *decoded) {
+	start, n := d.TableVector(mt, modelSignatureDefs)
+	if !d.Charge(n) {
 		return
 	}
 	for i := int64(0); i < n; i++ {
-		t, ok := d.elemTable(start, i)
+		t, ok := d.Elem(start, i)
 		if !ok {
 			return
 		}
-		key := d.str(t, signatureKey)
-		sgi := int64(d.fU32(t, signatureSubgraph, 0))
+		key := d.Str(t, signatureKey)
+		sgi := int64(d.Uint32(t, signatureSubgraph, 0))
 		names := func(slot int) string {
-			vs, vn := d.tableVector(t, slot)
+			vs, vn := d.TableVector(t, slot)
 			s := ""
-			for j := int64(0); j < vn && d.charge(1); j++ {
-				tm, ok := d.elemTable(vs, j)
+			for j := int64(0); j < vn && d.Charge(1); j++ {
+				tm, ok := d.Elem(vs, j)
 				if !ok {
 					return s
 				}
-				alias, ti := d.str(tm, tensorMapName), int(d.fU32(tm, tensorMapIndex, 0))
+				alias, ti := d.Str(tm, tensorMapName), int(d.Uint32(tm, tensorMapIndex, 0))
 				if j > 0 {
 					s += ", "
 				}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/modelpeek/modelpeek/internal/testenv"
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/flatbuf"
 )
 
 // controlModel has a WHILE in subgraph 0 using subgraphs 1 (cond) and 2
@@ -131,19 +132,19 @@ func patch(data []byte, off int64, v uint32) []byte {
 // flatbuffers runtime panic, and expects clear errors.
 func TestHostileFlatbuffers(t *testing.T) {
 	good := simpleModel().build()
-	d := &fb{src: &source{size: int64(len(good)), whole: good}, budget: 1 << 20}
-	root := int64(d.u32(0))
-	mt, _ := d.tableAt(root)
-	sgVec := d.ref(mt, modelSubgraphs)
-	sg0, _ := d.elemTable(sgVec+4, 0)
-	tVec := d.ref(sg0, subgraphTensors)
-	t0, _ := d.elemTable(tVec+4, 0)
-	nameRef := d.ref(t0, tensorName)
-	opVec := d.ref(sg0, subgraphOperators)
-	op0, _ := d.elemTable(opVec+4, 0)
-	opInVec := d.ref(op0, opInputs)
-	if d.err != nil || opInVec == 0 || nameRef == 0 {
-		t.Fatalf("locating fields: %v", d.err)
+	d := flatbuf.NewReader(flatbuf.FromBytes(good), 1<<20)
+	root := int64(d.U32At(0))
+	mt, _ := d.TableAt(root)
+	sgVec := d.Ref(mt, modelSubgraphs)
+	sg0, _ := d.Elem(sgVec+4, 0)
+	tVec := d.Ref(sg0, subgraphTensors)
+	t0, _ := d.Elem(tVec+4, 0)
+	nameRef := d.Ref(t0, tensorName)
+	opVec := d.Ref(sg0, subgraphOperators)
+	op0, _ := d.Elem(opVec+4, 0)
+	opInVec := d.Ref(op0, opInputs)
+	if d.Err != nil || opInVec == 0 || nameRef == 0 {
+		t.Fatalf("locating fields: %v", d.Err)
 	}
 	badBuffer := simpleModel()
 	badBuffer.subgraphs[0].tensors[1].buffer = 99
@@ -187,11 +188,11 @@ func TestHostileFlatbuffers(t *testing.T) {
 // per entry.
 func TestSharedTables(t *testing.T) {
 	good := simpleModel().build()
-	d := &fb{src: &source{size: int64(len(good)), whole: good}, budget: 1 << 20}
-	mt, _ := d.tableAt(int64(d.u32(0)))
-	sg0, _ := d.elemTable(d.ref(mt, modelSubgraphs)+4, 0)
-	tVec := d.ref(sg0, subgraphTensors)
-	target := tVec + 4 + int64(d.u32(tVec+4))
+	d := flatbuf.NewReader(flatbuf.FromBytes(good), 1<<20)
+	mt, _ := d.TableAt(int64(d.U32At(0)))
+	sg0, _ := d.Elem(d.Ref(mt, modelSubgraphs)+4, 0)
+	tVec := d.Ref(sg0, subgraphTensors)
+	target := tVec + 4 + int64(d.U32At(tVec+4))
 	// Append a vector of n offsets, all to tensor 0, and point the
 	// subgraph's tensors field at it.
 	const n = 500_000
@@ -205,7 +206,7 @@ func TestSharedTables(t *testing.T) {
 		p := vec + 4 + 4*i
 		data = binary.LittleEndian.AppendUint32(data, uint32(target-p))
 	}
-	field := d.field(sg0, subgraphTensors, 4)
+	field := d.Field(sg0, subgraphTensors, 4)
 	binary.LittleEndian.PutUint32(data[field:], uint32(vec-field))
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -242,7 +243,7 @@ func TestCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	data := controlModel().build()
-	if _, err := decode(ctx, &source{size: int64(len(data)), whole: data}, "/c.tflite"); !errors.Is(err, context.Canceled) {
+	if _, err := decode(ctx, flatbuf.FromBytes(data), "/c.tflite"); !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v, want context.Canceled", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/flatbuf"
 )
 
 // optKind says how to read and show one options field.
@@ -159,34 +160,34 @@ const maxAttrInts = 1024
 
 // options decodes an options table into attributes and the subgraphs it
 // refers to.
-func (f *fb) options(t table, fields []optField) ([]model.Attribute, []subgraphRef) {
+func options(f *flatbuf.Reader, t flatbuf.Table, fields []optField) ([]model.Attribute, []subgraphRef) {
 	var attrs []model.Attribute
 	var refs []subgraphRef
 	for _, fd := range fields {
 		a := model.Attribute{Name: fd.name}
 		switch fd.kind {
 		case kI32:
-			a.Type, a.Int = model.AttrInt, int64(f.fI32(t, fd.slot, int32(fd.def)))
+			a.Type, a.Int = model.AttrInt, int64(f.Int32(t, fd.slot, int32(fd.def)))
 		case kU32:
-			a.Type, a.Int = model.AttrInt, int64(f.fU32(t, fd.slot, uint32(fd.def)))
+			a.Type, a.Int = model.AttrInt, int64(f.Uint32(t, fd.slot, uint32(fd.def)))
 		case kI64:
-			a.Type, a.Int = model.AttrInt, f.fI64(t, fd.slot)
+			a.Type, a.Int = model.AttrInt, f.Int64(t, fd.slot)
 		case kF32:
-			a.Type, a.Float = model.AttrFloat, float64(f.fF32(t, fd.slot, 0))
+			a.Type, a.Float = model.AttrFloat, float64(f.Float32(t, fd.slot, 0))
 		case kBool:
-			a.Type, a.Int = model.AttrBool, int64(f.fU8(t, fd.slot, uint8(fd.def)))
+			a.Type, a.Int = model.AttrBool, int64(f.Uint8(t, fd.slot, uint8(fd.def)))
 		case kPadding:
-			a.Type, a.String = model.AttrString, enumName(paddingNames, int64(f.fU8(t, fd.slot, 0)))
+			a.Type, a.String = model.AttrString, enumName(paddingNames, int64(f.Uint8(t, fd.slot, 0)))
 		case kAct:
-			a.Type, a.String = model.AttrString, enumName(actNames, int64(int8(f.fU8(t, fd.slot, 0))))
+			a.Type, a.String = model.AttrString, enumName(actNames, int64(int8(f.Uint8(t, fd.slot, 0))))
 		case kEnum:
-			a.Type, a.String = model.AttrString, enumName(fd.enums, int64(f.fU8(t, fd.slot, uint8(fd.def))))
+			a.Type, a.String = model.AttrString, enumName(fd.enums, int64(f.Uint8(t, fd.slot, uint8(fd.def))))
 		case kTType:
-			a.Type, a.String = model.AttrString, tensorTypeName(int64(int8(f.fU8(t, fd.slot, uint8(fd.def)))))
+			a.Type, a.String = model.AttrString, tensorTypeName(int64(int8(f.Uint8(t, fd.slot, uint8(fd.def)))))
 		case kStr:
-			a.Type, a.String = model.AttrString, f.str(t, fd.slot)
+			a.Type, a.String = model.AttrString, f.Str(t, fd.slot)
 		case kInts, kSubgraphs:
-			v, n, ok := f.ints(t, fd.slot, maxAttrInts)
+			v, n, ok := f.Int32s(t, fd.slot, maxAttrInts)
 			if !ok {
 				continue
 			}
@@ -201,7 +202,7 @@ func (f *fb) options(t table, fields []optField) ([]model.Attribute, []subgraphR
 				}
 			}
 		case kSubgraph:
-			i := int64(f.fI32(t, fd.slot, 0))
+			i := int64(f.Int32(t, fd.slot, 0))
 			a.Type, a.Int = model.AttrInt, i
 			refs = append(refs, subgraphRef{attr: strings.TrimSuffix(strings.TrimSuffix(fd.name, "_index"), "_subgraph"), index: i})
 		}

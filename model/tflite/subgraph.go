@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/flatbuf"
 )
 
 // tensorInfo is one decoded tensor of a subgraph.
@@ -15,16 +16,16 @@ type tensorInfo struct {
 	init *model.Tensor // set when the tensor has data
 }
 
-func (d *decoder) decodeSubgraph(index int, st table) (subgraph, map[string]int, []string, error) {
+func (d *decoder) decodeSubgraph(index int, st flatbuf.Table) (subgraph, map[string]int, []string, error) {
 	fail := func(what string) (subgraph, map[string]int, []string, error) {
 		return subgraph{}, nil, nil, d.wrap(fmt.Sprintf("subgraph %d %s", index, what))
 	}
-	g := &model.Graph{Name: d.str(st, subgraphName), Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
+	g := &model.Graph{Name: d.Str(st, subgraphName), Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
 	if g.Name == "" {
 		g.Name = "subgraph " + strconv.Itoa(index)
 	}
-	tStart, nt := d.tableVector(st, subgraphTensors)
-	if d.err != nil {
+	tStart, nt := d.TableVector(st, subgraphTensors)
+	if d.Err != nil {
 		return fail("tensors")
 	}
 	if d.tensors += int(nt); d.tensors > maxTensors {
@@ -33,14 +34,14 @@ func (d *decoder) decodeSubgraph(index int, st table) (subgraph, map[string]int,
 	// Every tensor and operator is charged for what it allocates, so a file
 	// whose vectors all point at one shared table cannot make us build
 	// millions of them from a few kilobytes.
-	if !d.charge(costPerObject * nt) {
+	if !d.Charge(costPerObject * nt) {
 		return fail("tensors")
 	}
 	tensors := make([]tensorInfo, nt)
 	names := make([]string, nt)
 	used := make(map[string]bool, nt)
 	for i := range tensors {
-		tt, ok := d.elemTable(tStart, int64(i))
+		tt, ok := d.Elem(tStart, int64(i))
 		if !ok {
 			return fail(fmt.Sprintf("tensor %d", i))
 		}
@@ -69,8 +70,8 @@ func (d *decoder) decodeSubgraph(index int, st table) (subgraph, map[string]int,
 		list *[]*model.Value
 	}{{subgraphInputs, &g.Inputs}, {subgraphOutputs, &g.Outputs}} {
 		slot, list := io.slot, io.list
-		idx, n, _ := d.ints(st, slot, maxTensors)
-		if d.err != nil {
+		idx, n, _ := d.Int32s(st, slot, maxTensors)
+		if d.Err != nil {
 			return fail("inputs and outputs")
 		}
 		if int64(len(idx)) < n {
@@ -86,14 +87,14 @@ func (d *decoder) decodeSubgraph(index int, st table) (subgraph, map[string]int,
 			}
 		}
 	}
-	oStart, no := d.tableVector(st, subgraphOperators)
-	if d.err != nil {
+	oStart, no := d.TableVector(st, subgraphOperators)
+	if d.Err != nil {
 		return fail("operators")
 	}
 	if d.operators += int(no); d.operators > maxOperators {
 		return subgraph{}, nil, nil, fmt.Errorf("the model declares more than %d operators", maxOperators)
 	}
-	if !d.charge(costPerObject * no) {
+	if !d.Charge(costPerObject * no) {
 		return fail("operators")
 	}
 	sg := subgraph{g: g}
@@ -103,7 +104,7 @@ func (d *decoder) decodeSubgraph(index int, st table) (subgraph, map[string]int,
 		if i%4096 == 0 && d.ctx.Err() != nil {
 			return subgraph{}, nil, nil, d.ctx.Err()
 		}
-		ot, ok := d.elemTable(oStart, i)
+		ot, ok := d.Elem(oStart, i)
 		if !ok {
 			return fail(fmt.Sprintf("operator %d", i))
 		}
@@ -123,10 +124,10 @@ func (d *decoder) decodeSubgraph(index int, st table) (subgraph, map[string]int,
 }
 
 // decodeOperator decodes one operator into a node.
-func (d *decoder) decodeOperator(ot table, value func(string, int64) (string, error)) (*model.Node, []subgraphRef, error) {
-	oi := int64(d.fU32(ot, opOpcodeIndex, 0))
-	if d.err != nil {
-		return nil, nil, d.err
+func (d *decoder) decodeOperator(ot flatbuf.Table, value func(string, int64) (string, error)) (*model.Node, []subgraphRef, error) {
+	oi := int64(d.Uint32(ot, opOpcodeIndex, 0))
+	if d.Err != nil {
+		return nil, nil, d.Err
 	}
 	if oi >= int64(len(d.opcodes)) {
 		return nil, nil, fmt.Errorf("opcode index %d is out of range (%d operator codes)", oi, len(d.opcodes))
@@ -138,9 +139,9 @@ func (d *decoder) decodeOperator(ot table, value func(string, int64) (string, er
 		what string
 		list *[]string
 	}{{opInputs, "input", &n.Inputs}, {opOutputs, "output", &n.Outputs}} {
-		idx, cnt, _ := d.ints(ot, io.slot, maxTensors)
-		if d.err != nil {
-			return nil, nil, d.err
+		idx, cnt, _ := d.Int32s(ot, io.slot, maxTensors)
+		if d.Err != nil {
+			return nil, nil, d.Err
 		}
 		if int64(len(idx)) < cnt {
 			return nil, nil, fmt.Errorf("more than %d %ss", maxTensors, io.what)
@@ -157,32 +158,32 @@ func (d *decoder) decodeOperator(ot table, value func(string, int64) (string, er
 		n.Name = n.Outputs[0]
 	}
 	var refs []subgraphRef
-	if d.fU8(ot, opBuiltinType, 0) != 0 {
-		if t, ok := d.sub(ot, opBuiltinOptions); ok {
-			attrs, r := d.options(t, builtinOptions[oc.builtin])
+	if d.Uint8(ot, opBuiltinType, 0) != 0 {
+		if t, ok := d.Sub(ot, opBuiltinOptions); ok {
+			attrs, r := options(&d.Reader, t, builtinOptions[oc.builtin])
 			n.Attrs, refs = append(n.Attrs, attrs...), append(refs, r...)
 		}
 	}
-	if d.fU8(ot, opBuiltin2Type, 0) != 0 {
-		if t, ok := d.sub(ot, opBuiltin2Options); ok {
-			attrs, r := d.options(t, builtinOptions2[oc.builtin])
+	if d.Uint8(ot, opBuiltin2Type, 0) != 0 {
+		if t, ok := d.Sub(ot, opBuiltin2Options); ok {
+			attrs, r := options(&d.Reader, t, builtinOptions2[oc.builtin])
 			n.Attrs, refs = append(n.Attrs, attrs...), append(refs, r...)
 		}
 	}
-	if _, cn := d.vector(ot, opCustomOptions, 1); cn > 0 {
+	if _, cn := d.Vector(ot, opCustomOptions, 1); cn > 0 {
 		n.Attrs = append(n.Attrs, model.Attribute{Name: "custom_options", Type: model.AttrString, String: fmt.Sprintf("<%d bytes>", cn)})
-	} else if size := d.fU64(ot, opLargeCustomSize); size > 0 && d.fU64(ot, opLargeCustomOffset) > 1 {
+	} else if size := d.Uint64(ot, opLargeCustomSize); size > 0 && d.Uint64(ot, opLargeCustomOffset) > 1 {
 		n.Attrs = append(n.Attrs, model.Attribute{Name: "custom_options", Type: model.AttrString,
-			String: fmt.Sprintf("<%d bytes at offset %d>", size, d.fU64(ot, opLargeCustomOffset))})
+			String: fmt.Sprintf("<%d bytes at offset %d>", size, d.Uint64(ot, opLargeCustomOffset))})
 	}
-	if v, cnt, ok := d.ints(ot, opIntermediates, maxAttrInts); ok && cnt > 0 {
+	if v, cnt, ok := d.Int32s(ot, opIntermediates, maxAttrInts); ok && cnt > 0 {
 		n.Attrs = append(n.Attrs, model.Attribute{Name: "intermediates", Type: model.AttrInts, Ints: v, Truncated: int64(len(v)) < cnt, Count: cnt})
 	}
 	if oc.version > 1 {
 		n.Attrs = append(n.Attrs, model.Attribute{Name: "op_version", Type: model.AttrInt, Int: int64(oc.version)})
 	}
-	if d.err != nil {
-		return nil, nil, d.err
+	if d.Err != nil {
+		return nil, nil, d.Err
 	}
 	return n, refs, nil
 }

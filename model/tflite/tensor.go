@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/flatbuf"
 )
 
 // maxQuantValues bounds the per-channel scales and zero points kept.
@@ -13,23 +14,23 @@ const maxQuantValues = 4096
 
 // decodeTensor decodes tensor i of a subgraph; used holds the value names
 // taken so far (TFLite does not require unique tensor names).
-func (d *decoder) decodeTensor(t table, i int, used map[string]bool) (tensorInfo, error) {
-	name := d.str(t, tensorName)
+func (d *decoder) decodeTensor(t flatbuf.Table, i int, used map[string]bool) (tensorInfo, error) {
+	name := d.Str(t, tensorName)
 	if name == "" || used[name] {
 		name = fmt.Sprintf("%s#%d", name, i)
 	}
 	used[name] = true
-	dtype := dtypeOf(int8(d.fU8(t, tensorType, 0)))
-	shape, rank, _ := d.ints(t, tensorShape, maxRank)
+	dtype := dtypeOf(int8(d.Uint8(t, tensorType, 0)))
+	shape, rank, _ := d.Int32s(t, tensorShape, maxRank)
 	if int64(len(shape)) < rank {
 		return tensorInfo{}, fmt.Errorf("tensor %q has rank %d (limit %d)", name, rank, maxRank)
 	}
-	sig, sigRank, hasSig := d.ints(t, tensorShapeSignature, maxRank)
+	sig, sigRank, hasSig := d.Int32s(t, tensorShapeSignature, maxRank)
 	if int64(len(sig)) < sigRank {
 		return tensorInfo{}, fmt.Errorf("tensor %q has a shape signature of rank %d (limit %d)", name, sigRank, maxRank)
 	}
-	if d.err != nil {
-		return tensorInfo{}, d.err
+	if d.Err != nil {
+		return tensorInfo{}, d.Err
 	}
 	typ := &model.Type{Kind: model.KindTensor, DType: dtype, Shape: model.ShapeOf(shape)}
 	if shape == nil {
@@ -47,20 +48,20 @@ func (d *decoder) decodeTensor(t table, i int, used map[string]bool) (tensorInfo
 	if hasSig {
 		extra = append(extra, model.Property{Name: "shape_signature", Value: intsText(sig)})
 	}
-	if d.fBool(t, tensorIsVariable, false) {
+	if d.Bool(t, tensorIsVariable, false) {
 		extra = append(extra, model.Property{Name: "variable", Value: "true"})
 	}
 	quant := d.quantization(t)
 	ti.doc = quantText(quant)
 	sparse := false
-	if st, ok := d.sub(t, tensorSparsity); ok {
+	if st, ok := d.Sub(t, tensorSparsity); ok {
 		sparse = true
 		typ.Kind = model.KindSparseTensor
 		extra = append(extra, model.Property{Name: "sparsity", Value: d.sparsity(st)})
 	}
-	bi := int64(d.fU32(t, tensorBuffer, 0))
-	if d.err != nil {
-		return tensorInfo{}, d.err
+	bi := int64(d.Uint32(t, tensorBuffer, 0))
+	if d.Err != nil {
+		return tensorInfo{}, d.Err
 	}
 	loc, err := d.buffer(bi, dtype)
 	if err != nil {
@@ -78,8 +79,8 @@ func (d *decoder) decodeTensor(t table, i int, used map[string]bool) (tensorInfo
 }
 
 // quantization decodes a tensor's quantisation parameters.
-func (d *decoder) quantization(t table) *model.Quantization {
-	qt, ok := d.sub(t, tensorQuantization)
+func (d *decoder) quantization(t flatbuf.Table) *model.Quantization {
+	qt, ok := d.Sub(t, tensorQuantization)
 	if !ok {
 		return nil
 	}
@@ -88,15 +89,15 @@ func (d *decoder) quantization(t table) *model.Quantization {
 	q.Max, _ = d.floats(qt, quantMax)
 	var nScale int64
 	q.Scale, nScale = d.floats(qt, quantScale)
-	start, n := d.vector(qt, quantZeroPoint, 8)
+	start, n := d.Vector(qt, quantZeroPoint, 8)
 	k := min(n, maxQuantValues)
-	if d.charge(8 * k) {
+	if d.Charge(8 * k) {
 		for j := int64(0); j < k; j++ {
-			q.ZeroPoint = append(q.ZeroPoint, int64(d.u64(start+8*j)))
+			q.ZeroPoint = append(q.ZeroPoint, int64(d.U64At(start+8*j)))
 		}
 	}
-	q.Axis = int64(d.fI32(qt, quantDimension, 0))
-	switch d.fU8(qt, quantDetailsType, 0) {
+	q.Axis = int64(d.Int32(qt, quantDimension, 0))
+	switch d.Uint8(qt, quantDetailsType, 0) {
 	case 0:
 		if nScale > 1 {
 			q.Scheme = fmt.Sprintf("per-channel affine, axis %d, %d channels", q.Axis, nScale)
@@ -104,9 +105,9 @@ func (d *decoder) quantization(t table) *model.Quantization {
 	case 1:
 		q.Scheme = "custom quantization"
 	case 2:
-		if bt, ok := d.sub(qt, quantDetails); ok {
+		if bt, ok := d.Sub(qt, quantDetails); ok {
 			q.Scheme = fmt.Sprintf("blockwise, block size %d, scales in tensor %d, zero points in tensor %d",
-				d.fI32(bt, 2, 0), d.fI32(bt, 0, 0), d.fI32(bt, 1, 0))
+				d.Int32(bt, 2, 0), d.Int32(bt, 0, 0), d.Int32(bt, 1, 0))
 		}
 	case 3:
 		q.Scheme = "multi-axis quantization"
@@ -122,35 +123,35 @@ func (d *decoder) quantization(t table) *model.Quantization {
 	return q
 }
 
-func (d *decoder) floats(t table, slot int) ([]float64, int64) {
-	start, n := d.vector(t, slot, 4)
+func (d *decoder) floats(t flatbuf.Table, slot int) ([]float64, int64) {
+	start, n := d.Vector(t, slot, 4)
 	if start == 0 {
 		return nil, 0
 	}
 	k := min(n, maxQuantValues)
-	if !d.charge(8 * k) {
+	if !d.Charge(8 * k) {
 		return nil, 0
 	}
 	out := make([]float64, k)
 	for j := range out {
-		out[j] = float64(d.f32at(start + 4*int64(j)))
+		out[j] = float64(d.F32At(start + 4*int64(j)))
 	}
 	return out, n
 }
 
 // sparsity describes a tensor's sparse encoding in one line.
-func (d *decoder) sparsity(st table) string {
-	order, _, _ := d.ints(st, sparsityTraversal, maxRank)
-	blockMap, _, hasBlocks := d.ints(st, sparsityBlockMap, maxRank)
-	start, n := d.tableVector(st, sparsityDimMeta)
+func (d *decoder) sparsity(st flatbuf.Table) string {
+	order, _, _ := d.Int32s(st, sparsityTraversal, maxRank)
+	blockMap, _, hasBlocks := d.Int32s(st, sparsityBlockMap, maxRank)
+	start, n := d.TableVector(st, sparsityDimMeta)
 	var dims []string
-	for j := int64(0); j < min(n, maxRank) && d.err == nil; j++ {
-		dt, ok := d.elemTable(start, j)
+	for j := int64(0); j < min(n, maxRank) && d.Err == nil; j++ {
+		dt, ok := d.Elem(start, j)
 		if !ok {
 			break
 		}
-		if d.fU8(dt, dimFormat, 0) == 0 {
-			dims = append(dims, fmt.Sprintf("dense(%d)", d.fI32(dt, dimDenseSize, 0)))
+		if d.Uint8(dt, dimFormat, 0) == 0 {
+			dims = append(dims, fmt.Sprintf("dense(%d)", d.Int32(dt, dimDenseSize, 0)))
 		} else {
 			dims = append(dims, "csr")
 		}
