@@ -9,6 +9,7 @@ import (
 	"github.com/modelpeek/modelpeek/model/onnx"
 	"github.com/modelpeek/modelpeek/model/pytorch"
 	"github.com/modelpeek/modelpeek/model/safetensors"
+	"github.com/modelpeek/modelpeek/model/tfjs"
 	"github.com/modelpeek/modelpeek/model/tflite"
 )
 
@@ -23,6 +24,7 @@ func Registry() *model.Registry {
 		numpy.Format(),
 		pytorch.Format(),
 		keras.Format(),
+		tfjs.Format(),
 		onnx.Format(),
 	} {
 		r.Register(f)
