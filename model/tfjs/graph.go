@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,7 +13,8 @@ import (
 
 // Bounds of the graph decoder.
 const (
-	maxPorts     = 4096 // outputs per node
+	maxPorts     = 1 << 20 // highest output port referenced
+	denseOutputs = 16      // below this, every port up to the highest is listed
 	maxFuncDepth = 32   // function bodies nested as subgraphs
 )
 
@@ -81,18 +83,10 @@ func decodeGraphModel(ctx context.Context, m *model.Model, mf *file, w *weights)
 // "<function>/<node>" in the weights manifest.
 func (gb *graphBuilder) build(nodes []nodeDef, fn string, args map[string]bool) *model.Graph {
 	g := &model.Graph{Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: make([]*model.Node, 0, len(nodes))}
-	ports := map[string]int{}
-	for _, n := range nodes {
-		for _, in := range n.Input {
-			if v, ok := normalizeRef(in, args); ok {
-				node, port := splitPort(v)
-				ports[node] = max(ports[node], port)
-			}
-		}
-	}
+	ports := referencedPorts(nodes, args)
 	for _, n := range nodes {
 		node := gb.node(g, n, args)
-		for p := 0; p <= min(ports[n.Name], maxPorts); p++ {
+		for _, p := range ports.outputs(n.Name) {
 			node.Outputs = append(node.Outputs, n.Name+":"+strconv.Itoa(p))
 		}
 		switch n.Op {
@@ -206,6 +200,54 @@ func (gb *graphBuilder) attachFunctions(main *model.Graph, funcs map[string]*mod
 		}
 	}
 	return rest
+}
+
+// portSet records the output ports of each node that inputs refer to.
+type portSet map[string]map[int]bool
+
+func referencedPorts(nodes []nodeDef, args map[string]bool) portSet {
+	ps := portSet{}
+	for _, n := range nodes {
+		for _, in := range n.Input {
+			if v, ok := normalizeRef(in, args); ok {
+				node, port := splitPort(v)
+				if port > maxPorts {
+					continue
+				}
+				if ps[node] == nil {
+					ps[node] = map[int]bool{}
+				}
+				ps[node][port] = true
+			}
+		}
+	}
+	return ps
+}
+
+// outputs lists a node's outputs: ports 0 to the highest one used, or
+// only the ports used when that is high (so a few references cannot
+// make thousands of outputs).
+func (ps portSet) outputs(node string) []int {
+	used := ps[node]
+	top := 0
+	for p := range used {
+		top = max(top, p)
+	}
+	if top < denseOutputs {
+		out := make([]int, top+1)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	out := []int{0}
+	for p := range used {
+		if p != 0 {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // normalizeRef turns a NodeDef input into a value name "node:port";

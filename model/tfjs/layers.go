@@ -36,6 +36,7 @@ func decodeLayersModel(m *model.Model, raw json.RawMessage, w *weights) error {
 		return fmt.Errorf("layers model: %w", err)
 	}
 	addInputLayers(g, inputLayerNames(topo, 0, map[string]bool{}), 0)
+	g.Initializers = w.tensors // in manifest order
 	m.Graph = g
 	m.Warnings = append(m.Warnings, warnings...)
 	m.Metadata["class_name"] = class
