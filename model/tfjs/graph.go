@@ -15,7 +15,7 @@ import (
 const (
 	maxPorts     = 1 << 20 // highest output port referenced
 	denseOutputs = 16      // below this, every port up to the highest is listed
-	maxFuncDepth = 32   // function bodies nested as subgraphs
+	maxFuncDepth = 32      // function bodies nested as subgraphs
 )
 
 // graphTopology is modelTopology of a graph model: a GraphDef.
