@@ -7,6 +7,7 @@ import (
 	"github.com/modelpeek/modelpeek/model/keras"
 	"github.com/modelpeek/modelpeek/model/numpy"
 	"github.com/modelpeek/modelpeek/model/onnx"
+	"github.com/modelpeek/modelpeek/model/openvino"
 	"github.com/modelpeek/modelpeek/model/pytorch"
 	"github.com/modelpeek/modelpeek/model/safetensors"
 	"github.com/modelpeek/modelpeek/model/tfjs"
@@ -25,6 +26,7 @@ func Registry() *model.Registry {
 		pytorch.Format(),
 		keras.Format(),
 		tfjs.Format(),
+		openvino.Format(),
 		onnx.Format(),
 	} {
 		r.Register(f)
