@@ -1,6 +1,7 @@
 package openvino_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/modelpeek/modelpeek/internal/testenv"
@@ -24,6 +25,7 @@ func TestWiring(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", e.Name(), err)
 		}
+		checkWeights(t, e.Name(), m)
 		graphs := []*model.Graph{m.Graph}
 		for len(graphs) > 0 {
 			g := graphs[0]
@@ -48,6 +50,31 @@ func TestWiring(t *testing.T) {
 				}
 				graphs = append(graphs, n.Subgraphs()...)
 			}
+		}
+	}
+}
+
+// checkWeights checks that each weight is located inside the .bin (or
+// marked missing with it), raw when its size says so.
+func checkWeights(t *testing.T, name string, m *model.Model) {
+	for _, x := range m.Graph.Initializers {
+		l := x.Location
+		if l == nil {
+			t.Errorf("%s: weight %s has no location", name, x.Name)
+			continue
+		}
+		st, err := os.Stat(l.File)
+		if l.Missing != (err != nil) {
+			t.Errorf("%s: weight %s: missing %v, stat error %v", name, x.Name, l.Missing, err)
+			continue
+		}
+		if !l.Missing && (l.Offset < 0 || l.Offset+l.Length > st.Size()) {
+			t.Errorf("%s: weight %s at %d+%d outside the %d-byte .bin", name, x.Name, l.Offset, l.Length, st.Size())
+		}
+		es, ok := model.DTypeSize(x.DType)
+		n, _ := model.NumElements(x.Shape)
+		if ok && l.Encoding == model.EncRaw && n*int64(es) != l.Length {
+			t.Errorf("%s: raw weight %s holds %d bytes for %d elements of %s", name, x.Name, l.Length, n, x.DType)
 		}
 	}
 }

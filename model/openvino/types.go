@@ -97,8 +97,12 @@ func portShape(port *elem) model.Shape {
 // staticShape converts a Const's data@shape into sizes; false when a dim
 // is not a non-negative integer.
 func staticShape(s string) ([]int64, bool) {
+	ps := partialShape(s)
+	if ps == nil {
+		return nil, false
+	}
 	out := []int64{}
-	for _, d := range partialShape(s) {
+	for _, d := range ps {
 		if !d.Known {
 			return nil, false
 		}

@@ -13,9 +13,9 @@ import (
 const (
 	maxDepth     = 256     // element nesting
 	maxAttrs     = 4096    // attributes of one element
-	maxElements  = 8 << 20 // elements in a file
+	maxElements  = 4 << 20 // elements in a file
 	maxText      = 4096    // text kept per element (dims, names)
-	maxXMLSize   = 256 << 20
+	maxXMLSize   = 128 << 20
 	textElements = "dim"
 )
 
