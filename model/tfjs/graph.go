@@ -102,6 +102,11 @@ func (gb *graphBuilder) build(nodes []nodeDef, fn string, args map[string]bool) 
 			}
 			if t, ok := gb.w.byName[wname]; ok {
 				node.Inputs = append(node.Inputs, t.Name)
+				for i := range node.Attrs {
+					if node.Attrs[i].Name == "value" && node.Attrs[i].Type == model.AttrTensor {
+						node.Attrs[i].Tensors = []*model.Tensor{t}
+					}
+				}
 				if fn != "" {
 					g.Initializers = append(g.Initializers, t)
 				}

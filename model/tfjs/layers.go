@@ -36,6 +36,7 @@ func decodeLayersModel(m *model.Model, raw json.RawMessage, w *weights) error {
 		return fmt.Errorf("layers model: %w", err)
 	}
 	addInputLayers(g, inputLayerNames(topo, 0, map[string]bool{}), 0)
+	attachNested(g, w.tensors, 0)
 	g.Initializers = w.tensors // in manifest order
 	m.Graph = g
 	m.Warnings = append(m.Warnings, warnings...)
@@ -64,7 +65,14 @@ func addInputLayers(g *model.Graph, inputLayers map[string]bool, depth int) {
 		}
 		out := in.Name + ":out"
 		rename[in.Name] = out
-		front = append(front, &model.Node{Name: in.Name, OpType: "InputLayer", Inputs: []string{in.Name}, Outputs: []string{out}, Category: "data"})
+		n := &model.Node{Name: in.Name, OpType: "InputLayer", Inputs: []string{in.Name}, Outputs: []string{out}, Category: "data"}
+		if in.Type != nil {
+			n.Attrs = []model.Attribute{
+				{Name: "dtype", Type: model.AttrString, String: string(in.Type.DType)},
+				{Name: "batch_input_shape", Type: model.AttrString, String: in.Type.Shape.String()},
+			}
+		}
+		front = append(front, n)
 	}
 	produced := map[string]bool{}
 	for _, n := range g.Nodes {
@@ -137,4 +145,40 @@ func relink(v string, produced map[string]bool) string {
 		return c
 	}
 	return v
+}
+
+// attachNested gives the layers of nested models their weights (keras
+// attaches only the top level's): a weight "<layer>/..." feeds the node of
+// that layer and is listed among its subgraph's initializers.
+func attachNested(g *model.Graph, weights []*model.Tensor, depth int) {
+	byLayer := map[string][]*model.Tensor{}
+	for _, t := range weights {
+		first, _, _ := strings.Cut(t.Name, "/")
+		byLayer[first] = append(byLayer[first], t)
+	}
+	attachIn(g, byLayer, depth)
+}
+
+func attachIn(g *model.Graph, byLayer map[string][]*model.Tensor, depth int) {
+	if depth > maxNest {
+		return
+	}
+	for _, n := range g.Nodes {
+		for _, sg := range n.Subgraphs() {
+			for _, sn := range sg.Nodes {
+				have := map[string]bool{}
+				for _, in := range sn.Inputs {
+					have[in] = true
+				}
+				for _, t := range byLayer[sn.Name] {
+					if !have[t.Name] {
+						have[t.Name] = true
+						sn.Inputs = append(sn.Inputs, t.Name)
+						sg.Initializers = append(sg.Initializers, t)
+					}
+				}
+			}
+			attachIn(sg, byLayer, depth+1)
+		}
+	}
 }
