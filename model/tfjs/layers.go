@@ -156,11 +156,12 @@ func attachNested(g *model.Graph, weights []*model.Tensor, depth int) {
 		first, _, _ := strings.Cut(t.Name, "/")
 		byLayer[first] = append(byLayer[first], t)
 	}
-	attachIn(g, byLayer, depth)
+	budget := 4*len(weights) + 1024 // attachments: a weight usually feeds one layer
+	attachIn(g, byLayer, depth, &budget)
 }
 
-func attachIn(g *model.Graph, byLayer map[string][]*model.Tensor, depth int) {
-	if depth > maxNest {
+func attachIn(g *model.Graph, byLayer map[string][]*model.Tensor, depth int, budget *int) {
+	if depth > maxNest || *budget <= 0 {
 		return
 	}
 	for _, n := range g.Nodes {
@@ -171,14 +172,15 @@ func attachIn(g *model.Graph, byLayer map[string][]*model.Tensor, depth int) {
 					have[in] = true
 				}
 				for _, t := range byLayer[sn.Name] {
-					if !have[t.Name] {
+					if !have[t.Name] && *budget > 0 {
+						*budget--
 						have[t.Name] = true
 						sn.Inputs = append(sn.Inputs, t.Name)
 						sg.Initializers = append(sg.Initializers, t)
 					}
 				}
 			}
-			attachIn(sg, byLayer, depth+1)
+			attachIn(sg, byLayer, depth+1, budget)
 		}
 	}
 }
