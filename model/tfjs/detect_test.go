@@ -20,6 +20,7 @@ func TestDetect(t *testing.T) {
 		{"safetensors index", `{"metadata": {"total_size": 4}, "weight_map": {"a": "model-00001-of-00002.safetensors"}}`, model.No},
 		{"hf config", `{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4096}`, model.No},
 		{"keras config", `{"class_name": "Sequential", "config": {"layers": []}}`, model.No},
+		{"long signature first", `{"format": "graph-model", "generatedBy": "2.1.0", "signature": {"inputs": {`, model.Plausible},
 		{"array", `[{"modelTopology": 1}]`, model.No},
 		{"text", `modelTopology`, model.No},
 	}

@@ -33,7 +33,8 @@ func Format() model.Format {
 }
 
 // Detect recognises a JSON object whose head names the "modelTopology" or
-// "weightsManifest" key of a TensorFlow.js model (Strong). Other JSON files
+// "weightsManifest" key of a TensorFlow.js model (Strong), or only its
+// "graph-model"/"layers-model" format tag (Plausible). Other JSON files
 // (configs, safetensors indexes) are not claimed.
 func Detect(head []byte, size int64) model.Confidence {
 	trimmed := bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf")
@@ -42,6 +43,11 @@ func Detect(head []byte, size int64) model.Confidence {
 	}
 	if bytes.Contains(head, []byte(`"modelTopology"`)) || bytes.Contains(head, []byte(`"weightsManifest"`)) {
 		return model.Strong
+	}
+	// A long signature can push the topology past the head; the format
+	// tag the converter writes first still shows.
+	if bytes.Contains(head, []byte(`"graph-model"`)) || bytes.Contains(head, []byte(`"layers-model"`)) {
+		return model.Plausible
 	}
 	return model.No
 }
