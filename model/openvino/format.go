@@ -103,14 +103,47 @@ func setMetadata(m *model.Model, root *elem, missing []string) {
 	m.Metadata["ir_version"] = root.attr("version")
 	m.Metadata["name"] = root.attr("name")
 	m.Facts["missing_files"] = missing
-	if rt := root.child("rt_info"); rt != nil {
-		if v := rt.child("Runtime_version"); v != nil && v.attr("value") != "" {
-			m.Metadata["runtime_version"] = v.attr("value")
-			m.Producer = "OpenVINO " + v.attr("value")
+	for _, section := range []string{"meta_data", "rt_info"} {
+		if e := root.child(section); e != nil {
+			runtimeInfo(m, e)
 		}
 	}
 	if b := root.attr("batch"); b != "" {
 		m.Metadata["batch"] = b
 	}
 	m.Properties = append(m.Properties, model.Property{Name: "IR version", Value: root.attr("version")})
+}
+
+// maxInfo bounds the runtime-info entries copied into the metadata.
+const maxInfo = 64
+
+// runtimeInfo copies the simple entries of <rt_info> / <meta_data>
+// (<MO_version value=...>, <info name=... value=...>) into the metadata,
+// and names the producer from the converter or runtime version.
+func runtimeInfo(m *model.Model, e *elem) {
+	n := 0
+	for _, k := range e.kids {
+		v, ok := k.lookup("value")
+		if !ok || n >= maxInfo {
+			continue
+		}
+		key := k.name
+		if key == "info" && k.attr("name") != "" {
+			key = k.attr("name")
+		}
+		if _, taken := m.Metadata[key]; taken {
+			continue
+		}
+		n++
+		if len(v) > 256 {
+			v = v[:256] + "…"
+		}
+		m.Metadata[key] = v
+		switch key {
+		case "MO_version":
+			m.Producer = "OpenVINO Model Optimizer " + v
+		case "Runtime_version", "OpenVINO Runtime":
+			m.Producer = "OpenVINO " + v
+		}
+	}
 }

@@ -128,7 +128,11 @@ func (b *netBuilder) node(g *model.Graph, ln *layerNet, l *elem, depth int) *mod
 		for _, p := range out.children("port") {
 			v := ln.value(portKey{id, p.attr("id")})
 			n.Outputs = append(n.Outputs, v)
-			g.ValueInfo = append(g.ValueInfo, &model.Value{Name: v, Type: portType(p, "")})
+			vi := &model.Value{Name: v, Type: portType(p, "")}
+			if names := p.attr("names"); names != "" {
+				vi.Doc = "tensor names: " + names
+			}
+			g.ValueInfo = append(g.ValueInfo, vi)
 		}
 	}
 	b.special(g, n, l)
