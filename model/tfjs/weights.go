@@ -44,6 +44,8 @@ type weights struct {
 	// present are the absolute paths of the shards found.
 	present  []string
 	warnings []string
+	// stringBudget is how many more string length prefixes may be read.
+	stringBudget int64
 }
 
 // shard is one shard file of a group.
@@ -57,7 +59,7 @@ type shard struct {
 // layoutWeights lists every weight of the manifest with its location in
 // the shards of its group.
 func layoutWeights(dir string, groups []group) *weights {
-	w := &weights{byName: map[string]*model.Tensor{}, paths: []string{}, missing: []string{}}
+	w := &weights{byName: map[string]*model.Tensor{}, paths: []string{}, missing: []string{}, stringBudget: maxStrings}
 	for _, g := range groups {
 		shards := w.statShards(dir, g.Paths)
 		w.placeGroup(g, shards)
@@ -117,6 +119,10 @@ func (w *weights) placeGroup(g group, shards []shard) {
 			t.Shape = []int64{}
 		}
 		n, encoding, ok := storedSize(e)
+		if !ok && e.DType == "string" && e.Quantization == nil && known {
+			n, ok = stringsSize(shards, off, e.Shape, &w.stringBudget)
+			encoding = model.EncOpaque
+		}
 		if q := e.Quantization; q != nil {
 			t.Quant = quantOf(q)
 		}

@@ -45,3 +45,23 @@ func TestShardLayout(t *testing.T) {
 		t.Errorf("quantisation %+v", q)
 	}
 }
+
+// TestStringWeight checks that a string weight's size is found from its
+// length prefixes, so the weights after it are located.
+func TestStringWeight(t *testing.T) {
+	dir := t.TempDir()
+	// "ab" and "xyz": 4+2 + 4+3 bytes, then a float32.
+	data := []byte{2, 0, 0, 0, 'a', 'b', 3, 0, 0, 0, 'x', 'y', 'z', 0, 0, 0, 0}
+	if err := os.WriteFile(filepath.Join(dir, "s.bin"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := openBytes(t, dir, []byte(`{"format":"graph-model","modelTopology":{"node":[]},"weightsManifest":[{"paths":["s.bin"],"weights":[
+		{"name":"s","dtype":"string","shape":[2]},{"name":"f","dtype":"float32","shape":[]}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, f := m.Graph.Initializers[0].Location, m.Graph.Initializers[1].Location
+	if s == nil || s.Length != 13 || s.Encoding != model.EncOpaque || f == nil || f.Offset != 13 || f.Length != 4 {
+		t.Errorf("string at %+v, float at %+v", s, f)
+	}
+}
