@@ -9,8 +9,10 @@ import (
 	"github.com/modelpeek/modelpeek/model/mnn"
 	"github.com/modelpeek/modelpeek/model/numpy"
 	"github.com/modelpeek/modelpeek/model/onnx"
+	"github.com/modelpeek/modelpeek/model/openvino"
 	"github.com/modelpeek/modelpeek/model/pytorch"
 	"github.com/modelpeek/modelpeek/model/safetensors"
+	"github.com/modelpeek/modelpeek/model/tfjs"
 	"github.com/modelpeek/modelpeek/model/tflite"
 )
 
@@ -27,6 +29,8 @@ func Registry() *model.Registry {
 		numpy.Format(),
 		pytorch.Format(),
 		keras.Format(),
+		tfjs.Format(),
+		openvino.Format(),
 		onnx.Format(),
 	} {
 		r.Register(f)

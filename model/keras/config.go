@@ -57,6 +57,19 @@ func parseConfig(b []byte) (*configModel, error) {
 	return parseModel(top, 0, &count)
 }
 
+// ConfigGraph draws a Keras model config (the decoded JSON object holding
+// class_name and config) as a graph, for formats that embed Keras configs
+// (TensorFlow.js layers models). owner maps a weight name to its layer
+// ("" for none). It also returns the model class and decoding warnings.
+func ConfigGraph(obj map[string]any, weights []*model.Tensor, owner func(string) string) (g *model.Graph, class string, warnings []string, err error) {
+	count := 0
+	cm, err := parseModel(obj, 0, &count)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return cm.graph(weights, owner), cm.class, cm.warnings, nil
+}
+
 func parseModel(obj map[string]any, depth int, count *int) (*configModel, error) {
 	if depth > maxModelDepth {
 		return nil, fmt.Errorf("models nested more than %d deep", maxModelDepth)
