@@ -1,16 +1,28 @@
-"""A platform wheel carries the modelpeek binary in modelpeek/bin/; the
-wheel is then tagged for that platform (MODELPEEK_PLAT_NAME, set by
-packaging/python-wheel.sh) instead of py3-none-any."""
-
-import os
+"""A platform wheel carries the modelpeek binary in modelpeek/bin/ and is
+tagged py3-none-<platform> (packaging/python-wheel.sh passes --plat-name);
+without a binary it is a plain py3-none-any wheel that uses modelpeek on
+PATH."""
 
 from setuptools import setup
-from setuptools.dist import Distribution
 
+try:
+    from wheel.bdist_wheel import bdist_wheel
 
-class BinaryDistribution(Distribution):
-    def has_ext_modules(self):
-        return bool(os.environ.get("MODELPEEK_PLAT_NAME"))
+    class PlatformWheel(bdist_wheel):
+        """A wheel for one platform that holds no Python extension."""
 
+        def finalize_options(self):
+            super().finalize_options()
+            if self.plat_name_supplied:
+                self.root_is_pure = False
 
-setup(distclass=BinaryDistribution)
+        def get_tag(self):
+            if self.plat_name_supplied:
+                return "py3", "none", self.plat_name
+            return super().get_tag()
+
+    cmdclass = {"bdist_wheel": PlatformWheel}
+except ImportError:
+    cmdclass = {}
+
+setup(cmdclass=cmdclass)
