@@ -1,0 +1,110 @@
+// Package pt2 decodes torch.export archives into the model IR: the PT2
+// archive (archive_format "pt2", models/<name>.json, weights under
+// data/weights/ and data/constants/), the earlier torch.export.save zip
+// (serialized_exported_program.json with an embedded torch.save state
+// dict), and AOTInductor packages (data/aotinductor/). The program is the
+// ExportedProgram JSON of torch/_export/serde/schema.py; its graph nodes
+// become model nodes named by their targets, higher-order operators'
+// graph arguments become subgraphs, and parameters, buffers and tensor
+// constants become initializers whose bytes are located in the archive,
+// never read.
+package pt2
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/ziputil"
+)
+
+// Format returns the registry entry for torch.export archives.
+func Format() model.Format {
+	return model.Format{
+		Name:       "pt2",
+		Extensions: []string{".pt2"},
+		Detect:     Detect,
+		Open:       Open,
+	}
+}
+
+// Detect recognises a torch.export archive by the entry names visible in
+// the first bytes of the zip.
+func Detect(head []byte, size int64) model.Confidence {
+	if IsExportArchive(head) {
+		return model.Strong
+	}
+	return model.No
+}
+
+// IsExportArchive reports whether head (the start of a file) is a zip
+// whose leading entries are those of a torch.export archive: an
+// archive_format entry, serialized_exported_program.json, or entries under
+// models/ or data/aotinductor/ of a PT2 archive. model/pytorch uses it to
+// leave these archives alone.
+func IsExportArchive(head []byte) bool {
+	for _, name := range headNames(head, 16) {
+		dir, base := path.Split(name)
+		if strings.Count(dir, "/") > 1 && !strings.Contains(dir, "/data/aotinductor/") {
+			continue
+		}
+		switch {
+		case base == "archive_format", base == oldProgram:
+			return true
+		case strings.Count(dir, "/") == 2 && strings.HasSuffix(dir, "/models/") && strings.HasSuffix(base, ".json"):
+			return true
+		case strings.HasPrefix(dir, "data/aotinductor/"), strings.Contains(dir, "/data/aotinductor/"):
+			return true
+		}
+	}
+	return false
+}
+
+// headNames returns the names of the first local entries whose headers lie
+// within head (at most max), following stored sizes from one to the next.
+func headNames(head []byte, max int) []string {
+	var names []string
+	off := 0
+	for len(names) < max && off+30 <= len(head) && string(head[off:off+4]) == "PK\x03\x04" {
+		h := head[off:]
+		flags := binary.LittleEndian.Uint16(h[6:])
+		csize := int(binary.LittleEndian.Uint32(h[18:]))
+		nlen := int(binary.LittleEndian.Uint16(h[26:]))
+		elen := int(binary.LittleEndian.Uint16(h[28:]))
+		if 30+nlen > len(h) {
+			break
+		}
+		names = append(names, string(h[30:30+nlen]))
+		if flags&8 != 0 || csize < 0 || csize > len(head) {
+			break // sizes follow the data: the next header cannot be found
+		}
+		off += 30 + nlen + elen + csize
+	}
+	return names
+}
+
+// Open decodes the archive at path.
+func Open(ctx context.Context, file string) (*model.Model, error) {
+	f, size, err := model.OpenFile(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	a, err := ziputil.NewReader(f, size, ziputil.DefaultLimits())
+	if err != nil {
+		return nil, fmt.Errorf("pt2: %w", err)
+	}
+	l, err := findLayout(a)
+	if err != nil {
+		return nil, fmt.Errorf("pt2: %w", err)
+	}
+	d := &decoder{ctx: ctx, file: file, f: f, a: a, l: l}
+	m, err := d.decode()
+	if err != nil {
+		return nil, fmt.Errorf("pt2: %w", err)
+	}
+	return m, nil
+}
