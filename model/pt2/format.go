@@ -14,7 +14,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/modelpeek/modelpeek/model"
@@ -43,20 +42,34 @@ func Detect(head []byte, size int64) model.Confidence {
 // IsExportArchive reports whether head (the start of a file) is a zip
 // whose leading entries are those of a torch.export archive: an
 // archive_format entry, serialized_exported_program.json, or entries under
-// models/ or data/aotinductor/ of a PT2 archive. model/pytorch uses it to
-// leave these archives alone.
+// models/ or data/{weights,constants,aotinductor,sample_inputs}/ of a PT2
+// archive (torch.save writes no folders under data/). model/pytorch uses
+// it to leave these archives alone.
 func IsExportArchive(head []byte) bool {
 	for _, name := range headNames(head, 16) {
-		dir, base := path.Split(name)
-		if strings.Count(dir, "/") > 1 && !strings.Contains(dir, "/data/aotinductor/") {
-			continue
+		if isExportEntry(name) {
+			return true
 		}
-		switch {
-		case base == "archive_format", base == oldProgram:
-			return true
-		case strings.Count(dir, "/") == 2 && strings.HasSuffix(dir, "/models/") && strings.HasSuffix(base, ".json"):
-			return true
-		case strings.HasPrefix(dir, "data/aotinductor/"), strings.Contains(dir, "/data/aotinductor/"):
+	}
+	return false
+}
+
+// pt2Dirs are folders only a PT2 archive has, below its root.
+var pt2Dirs = []string{"models/", "data/weights/", "data/constants/", "data/aotinductor/", "data/sample_inputs/"}
+
+func isExportEntry(name string) bool {
+	root, rest, ok := strings.Cut(name, "/")
+	if !ok {
+		return name == oldProgram || name == "archive_format"
+	}
+	if root == "" {
+		return false
+	}
+	if rest == oldProgram || rest == "archive_format" {
+		return true
+	}
+	for _, d := range pt2Dirs {
+		if strings.HasPrefix(rest, d) && len(rest) > len(d) {
 			return true
 		}
 	}
