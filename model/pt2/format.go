@@ -11,6 +11,7 @@
 package pt2
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -76,25 +77,26 @@ func isExportEntry(name string) bool {
 	return false
 }
 
-// headNames returns the names of the first local entries whose headers lie
-// within head (at most max), following stored sizes from one to the next.
+// headNames returns the names of the local entry headers found in head
+// (at most max). Headers are found by their signature rather than by
+// following sizes, because torch's zip writer puts the sizes in data
+// descriptors after the data.
 func headNames(head []byte, max int) []string {
 	var names []string
-	off := 0
-	for len(names) < max && off+30 <= len(head) && string(head[off:off+4]) == "PK\x03\x04" {
-		h := head[off:]
-		flags := binary.LittleEndian.Uint16(h[6:])
-		csize := int(binary.LittleEndian.Uint32(h[18:]))
-		nlen := int(binary.LittleEndian.Uint16(h[26:]))
-		elen := int(binary.LittleEndian.Uint16(h[28:]))
-		if 30+nlen > len(h) {
+	for off := 0; len(names) < max; {
+		i := bytes.Index(head[off:], []byte("PK\x03\x04"))
+		if i < 0 {
 			break
 		}
-		names = append(names, string(h[30:30+nlen]))
-		if flags&8 != 0 || csize < 0 || csize > len(head) {
-			break // sizes follow the data: the next header cannot be found
+		h := head[off+i:]
+		off += i + 4
+		if len(h) < 30 {
+			break
 		}
-		off += 30 + nlen + elen + csize
+		n := int(binary.LittleEndian.Uint16(h[26:]))
+		if 30+n <= len(h) && n > 0 {
+			names = append(names, string(h[30:30+n]))
+		}
 	}
 	return names
 }
