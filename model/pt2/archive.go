@@ -23,6 +23,9 @@ const (
 	maxProgram = 512 << 20
 	maxConfig  = 64 << 20
 	maxSmall   = 256
+	// maxJSONRatio is the highest compression ratio accepted for a
+	// program: JSON deflates about tenfold.
+	maxJSONRatio = 100
 )
 
 // oldProgram is the program entry of the earlier torch.export.save zip.
@@ -106,6 +109,9 @@ func readSmall(a *ziputil.Archive, name string) string {
 
 // readProgram decodes a program entry.
 func readProgram(a *ziputil.Archive, f *zip.File) (*exportedProgram, error) {
+	if f.Method != zip.Store && f.UncompressedSize64/max(f.CompressedSize64, 1) > maxJSONRatio {
+		return nil, fmt.Errorf("%s claims to compress %d bytes into %d, more than JSON does (zip bomb?)", f.Name, f.UncompressedSize64, f.CompressedSize64)
+	}
 	data, err := a.ReadFile(f, maxProgram)
 	if err != nil {
 		return nil, err

@@ -37,8 +37,11 @@ func (c *converter) graph(g *graph, name string, depth int) (*model.Graph, error
 	out := &model.Graph{Name: name, Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: make([]*model.Node, 0, len(g.Nodes))}
 	for i := range g.Nodes {
 		n, err := c.node(&g.Nodes[i], depth)
-		if err != nil {
+		if err != nil && depth == 0 {
 			return nil, fmt.Errorf("node %d (%s): %w", i, g.Nodes[i].Target, err)
+		}
+		if err != nil {
+			return nil, err // named once, at the top level
 		}
 		out.Nodes = append(out.Nodes, n)
 	}
@@ -65,8 +68,10 @@ func (c *converter) node(n *node, depth int) (*model.Node, error) {
 	op := n.Target
 	m := &model.Node{OpType: op, Inputs: []string{}, Outputs: []string{}, Category: category(op)}
 	for _, a := range n.Inputs {
-		if err := c.input(m, a, depth); err != nil {
+		if err := c.input(m, a, depth); err != nil && depth == 0 {
 			return nil, fmt.Errorf("argument %q: %w", a.Name, err)
+		} else if err != nil {
+			return nil, err
 		}
 	}
 	for _, o := range n.Outputs {

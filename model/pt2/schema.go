@@ -75,7 +75,7 @@ type union struct {
 
 // UnmarshalJSON picks the single member that is not null.
 func (u *union) UnmarshalJSON(b []byte) error {
-	var m map[string]json.RawMessage
+	var m map[string]rawRef
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err
 	}
@@ -85,15 +85,27 @@ func (u *union) UnmarshalJSON(b []byte) error {
 			continue
 		}
 		if u.Kind != "" {
-			return fmt.Errorf("union with two members set (%s and %s)", u.Kind, k)
+			return fmt.Errorf("union with two members set (%s and %s)", min(u.Kind, k), max(u.Kind, k))
 		}
-		u.Kind, u.Value = k, v
+		u.Kind, u.Value = k, json.RawMessage(v)
 	}
 	// as_none is stored as {"as_none": true} in new files and may be the
 	// only key, null-valued, in old ones.
 	if _, ok := m["as_none"]; ok && u.Kind == "" && len(m) == 1 {
 		u.Kind = "as_none"
 	}
+	return nil
+}
+
+// rawRef keeps a JSON value as a sub-slice of the program's bytes instead
+// of a copy (json.RawMessage copies): nested unions then cost no memory
+// per level, however deeply a hostile file nests them. The program bytes
+// are never modified.
+type rawRef []byte
+
+// UnmarshalJSON keeps b.
+func (r *rawRef) UnmarshalJSON(b []byte) error {
+	*r = b
 	return nil
 }
 
