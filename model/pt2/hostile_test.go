@@ -3,6 +3,7 @@ package pt2
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -121,4 +122,28 @@ func FuzzOpen(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestUnionKeepsSubslice guards the assumption rawRef rests on: that
+// encoding/json hands UnmarshalJSON a sub-slice of the input, which stays
+// valid (a JSON implementation that reused a buffer would corrupt the
+// kept values: then rawRef must copy).
+func TestUnionKeepsSubslice(t *testing.T) {
+	buf := []byte(`[{"as_tensor": {"name": "x"}, "as_int": null}, {"as_int": 7}]`)
+	var us []union
+	if err := json.Unmarshal(buf, &us); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range us {
+		i := bytes.Index(buf, u.Value)
+		if i < 0 || len(u.Value) == 0 {
+			t.Fatalf("member %s = %q", u.Kind, u.Value)
+		}
+		was := buf[i]
+		buf[i] = '#'
+		if u.Value[0] != '#' {
+			t.Errorf("member %s is a copy, not a sub-slice of the input", u.Kind)
+		}
+		buf[i] = was
+	}
 }
