@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/modelpeek/modelpeek/model"
@@ -108,7 +109,13 @@ func Open(ctx context.Context, file string) (*model.Model, error) {
 		return nil, err
 	}
 	defer f.Close()
-	a, err := ziputil.NewReader(f, size, ziputil.DefaultLimits())
+	return decodeReader(ctx, f, size, file)
+}
+
+// decodeReader decodes the archive held by ra (size bytes); file names it
+// in weight locations.
+func decodeReader(ctx context.Context, ra io.ReaderAt, size int64, file string) (*model.Model, error) {
+	a, err := ziputil.NewReader(ra, size, ziputil.DefaultLimits())
 	if err != nil {
 		return nil, fmt.Errorf("pt2: %w", err)
 	}
@@ -116,7 +123,7 @@ func Open(ctx context.Context, file string) (*model.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pt2: %w", err)
 	}
-	d := &decoder{ctx: ctx, file: file, f: f, a: a, l: l}
+	d := &decoder{ctx: ctx, file: file, f: ra, a: a, l: l}
 	m, err := d.decode()
 	if err != nil {
 		return nil, fmt.Errorf("pt2: %w", err)
