@@ -37,7 +37,7 @@ func TestHostile(t *testing.T) {
 		"union with two members":   pt2(strings.Replace(programJSON(), `{"as_tensor": {"name": "x"}}}]`, `{"as_tensor": {"name": "x"}, "as_int": 3}}]`, 1)),
 		"cond nested 100 deep":     pt2(nestedCond(100)),
 		"JSON nested 10^5 deep":    pt2(strings.Repeat("[", 100000) + strings.Repeat("]", 100000)),
-		"program deflated 8 MiB":  bomb,
+		"program deflated 8 MiB":   bomb,
 		"truncated zip":            pt2Archive(t)[:200],
 		"not a zip":                []byte("PK\x03\x04 but nothing else follows"),
 		"node inputs not a list":   pt2(strings.Replace(programJSON(), `"inputs": [{"name": "self", "arg": {"as_tensor": {"name": "x"}}}]`, `"inputs": 7`, 1)),
