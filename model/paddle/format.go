@@ -76,7 +76,7 @@ func decode(ctx context.Context, data []byte, path string) (*model.Model, error)
 	}
 	prog, err := parseProgram(data)
 	if err != nil {
-		return nil, fmt.Errorf("paddle: %w", err)
+		return nil, fmt.Errorf("paddle: damaged or truncated program: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
