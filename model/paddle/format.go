@@ -28,7 +28,7 @@ var blockZeroHead = []byte{0x08, 0x00, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 func Format() model.Format {
 	return model.Format{
 		Name:       "paddle",
-		Extensions: []string{".pdmodel", "__model__"},
+		Extensions: []string{".pdmodel"},
 		Detect:     Detect,
 		Open:       Open,
 	}
