@@ -49,6 +49,7 @@ func (d *decoder) decode() (*model.Model, error) {
 		m.Opsets = append(m.Opsets, model.Opset{Domain: ns, Version: v})
 	}
 	d.locate(g.Initializers, i)
+	m.Functions = d.otherPrograms(i)
 	m.Properties = d.properties(ep, s)
 	m.Warnings = d.warnings
 	return m, nil
@@ -77,7 +78,11 @@ func (d *decoder) facts(ep *exportedProgram) map[string]any {
 		versionEntry = "archive_version"
 		f["models"] = d.l.models
 	}
-	if v := readSmall(d.a, d.l.root+versionEntry); v != "" {
+	v := readSmall(d.a, d.l.root+versionEntry)
+	if v == "" && d.l.kind == kindPT2 {
+		v = readSmall(d.a, d.l.root+".data/version")
+	}
+	if v != "" {
 		f["archive_version"] = v
 	}
 	if v, ok := schemaVersion(ep.SchemaVersion); ok {
@@ -128,4 +133,36 @@ func (d *decoder) aotiModel() *model.Model {
 	}
 	m.Warnings = []string{"this AOTInductor package holds compiled code only (no models/*.json program): there is no graph to show"}
 	return m
+}
+
+// maxOtherPrograms bounds how many further programs of a multi-model
+// archive are decoded (as functions beside the main graph).
+const maxOtherPrograms = 16
+
+// otherPrograms decodes the programs of a multi-model archive other than
+// main, each as a graph named after its model; one that does not decode
+// becomes a warning.
+func (d *decoder) otherPrograms(main int) []*model.Graph {
+	var gs []*model.Graph
+	for i, f := range d.l.entries {
+		if i == main {
+			continue
+		}
+		if len(gs) == maxOtherPrograms {
+			d.warnings = append(d.warnings, fmt.Sprintf("only %d of the other programs are shown", maxOtherPrograms))
+			break
+		}
+		ep, err := readProgram(d.a, f)
+		var g *model.Graph
+		if err == nil {
+			g, _, err = mainGraph(ep)
+		}
+		if err != nil {
+			d.warnings = append(d.warnings, fmt.Sprintf("program %s: %v", d.l.models[i], err))
+			continue
+		}
+		g.Name = d.l.models[i]
+		gs = append(gs, g)
+	}
+	return gs
 }

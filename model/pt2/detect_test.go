@@ -22,6 +22,9 @@ func TestDetectAgreement(t *testing.T) {
 		{"pt2 archive, weights first", pt2.ZipBytes(t, pt2.Stored("package/data/weights/weight_0", "x"), pt2.Stored("package/archive_format", "pt2")), true},
 		{"old layout with a state dict inside the head", small, true},
 		{"torch.save", pt2.TorchSaveZip(t), false},
+		{"pt2 archive without a root folder", pt2.ZipBytes(t, pt2.Stored("byteorder", "little"), pt2.Stored("models/m.json", "{}")), true},
+		{"torch.save saved as models.pt", pt2.ZipBytes(t, pt2.Stored("models/data.pkl", "\x80\x02}."), pt2.Stored("models/data/0", "x")), false},
+		{"TorchScript saved as data.pt", pt2.ZipBytes(t, pt2.Stored("data/data.pkl", "\x80\x02}."), pt2.Stored("data/constants/0", "x"), pt2.Stored("data/code/__torch__.py", "")), false},
 		{"torch.save rooted at package/", pt2.ZipBytes(t, pt2.Stored("package/data.pkl", "\x80\x02}."), pt2.Stored("package/data/0", "x")), false},
 	}
 	for _, c := range cases {

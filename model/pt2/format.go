@@ -60,16 +60,33 @@ func IsExportArchive(head []byte) bool {
 var pt2Dirs = []string{"models/", "data/weights/", "data/constants/", "data/aotinductor/", "data/sample_inputs/"}
 
 func isExportEntry(name string) bool {
+	if rootless(name) {
+		return true
+	}
 	root, rest, ok := strings.Cut(name, "/")
 	if !ok {
 		return name == oldProgram || name == "archive_format"
 	}
-	if root == "" {
-		return false
+	return root != "" && (rest == oldProgram || rest == "archive_format" || underPT2Dir(rest))
+}
+
+// rootless recognises entries of a PT2 archive written without a root
+// folder. It is stricter than underPT2Dir: a torch.save or TorchScript
+// archive whose root folder is named "data" or "models" (saved as data.pt)
+// holds "data/constants/0", "models/data.pkl", ...
+func rootless(name string) bool {
+	if m, ok := strings.CutPrefix(name, "models/"); ok {
+		return strings.HasSuffix(m, ".json") && !strings.Contains(m, "/")
 	}
-	if rest == oldProgram || rest == "archive_format" {
-		return true
+	for _, d := range []string{"data/weights/", "data/aotinductor/", "data/sample_inputs/"} {
+		if strings.HasPrefix(name, d) && len(name) > len(d) {
+			return true
+		}
 	}
+	return false
+}
+
+func underPT2Dir(rest string) bool {
 	for _, d := range pt2Dirs {
 		if strings.HasPrefix(rest, d) && len(rest) > len(d) {
 			return true

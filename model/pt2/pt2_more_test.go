@@ -146,3 +146,30 @@ func TestAOTInductorPackage(t *testing.T) {
 		t.Errorf("AOTInductor package: %d nodes, warnings %v", len(m.Graph.Nodes), m.Warnings)
 	}
 }
+
+// TestMultiModel: an archive with two programs shows "model" as the main
+// graph and the other as a function; weights are found through the
+// <name>_model_param_config.json spelling of the archive spec.
+func TestMultiModel(t *testing.T) {
+	cfg := `{"config": {"w": {"path_name": "weight_0", "is_param": true, "use_pickle": false, "tensor_meta": ` + tensorMetaJSON(4) + `}}}`
+	data := zipBytes(t, stored("a/archive_format", "pt2"), stored("a/models/second.json", programJSON()), stored("a/models/model.json", programJSON()),
+		stored("a/data/weights/weight_0", "0123456789abcdef"), stored("a/data/weights/model_model_param_config.json", cfg))
+	m, err := Open(t.Context(), writeTemp(t, "multi.pt2", data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Functions) != 1 || m.Functions[0].Name != "second" || len(m.Functions[0].Nodes) != 2 {
+		t.Errorf("functions %+v", m.Functions)
+	}
+	if models := model.Summarize(m).Metadata["models"]; !slicesEqual(models, []string{"second", "model"}) {
+		t.Errorf("models %v", models)
+	}
+	if m.Graph.Initializers[0].Location == nil {
+		t.Errorf("weight not located through model_model_param_config.json")
+	}
+}
+
+func slicesEqual(v any, want []string) bool {
+	s, ok := v.([]string)
+	return ok && strings.Join(s, ",") == strings.Join(want, ",")
+}

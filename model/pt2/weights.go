@@ -51,15 +51,28 @@ func newLocator(ctx context.Context, file string, ra io.ReaderAt, a *ziputil.Arc
 // through the payload configs, or an embedded torch.save file
 // (data/weights/<name>.pt) in archives that write one.
 func (l *locator) pt2(root, name string) {
-	for _, d := range []struct{ dir, config string }{
-		{"data/weights/", name + "_weights_config.json"},
-		{"data/constants/", name + "_constants_config.json"},
+	for _, d := range []struct {
+		dir     string
+		configs []string
+	}{
+		{"data/weights/", []string{name + "_weights_config.json", name + "_model_param_config.json"}},
+		{"data/constants/", []string{name + "_constants_config.json", name + "_model_constants_config.json"}},
 	} {
-		if f := l.a.Lookup(root + d.dir + d.config); f != nil {
-			l.config(f, root+d.dir)
-		} else if f := l.a.Lookup(root + d.dir + name + ".pt"); f != nil {
-			l.torchSave(f)
+		l.dir(root+d.dir, d.configs, root+d.dir+name+".pt")
+	}
+}
+
+// dir locates the tensors of one folder through the first payload config
+// present, else through an embedded torch.save file.
+func (l *locator) dir(dir string, configs []string, saved string) {
+	for _, c := range configs {
+		if f := l.a.Lookup(dir + c); f != nil {
+			l.config(f, dir)
+			return
 		}
+	}
+	if f := l.a.Lookup(saved); f != nil {
+		l.torchSave(f)
 	}
 }
 
