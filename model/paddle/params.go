@@ -42,6 +42,9 @@ func locateParams(path string, ts []*model.Tensor) (string, []string) {
 		return "", nil
 	}
 	f, size, err := model.OpenFile(pp)
+	if errors.Is(err, os.ErrNotExist) && filepath.Base(path) == "__model__" {
+		return "", locateSeparate(filepath.Dir(path), ts)
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		return "", []string{fmt.Sprintf("the weights file %s is not beside the program: weights are shown without data", filepath.Base(pp))}
 	}
@@ -164,4 +167,35 @@ func (r *recordReader) data(t *model.Tensor, desc []byte) (*model.Location, erro
 	loc := &model.Location{Offset: r.off, Length: n * int64(size), Encoding: model.EncRaw}
 	r.off += loc.Length
 	return loc, nil
+}
+
+// locateSeparate locates weights saved one file per variable beside a
+// __model__ program (the layout of save_inference_model without a params
+// file name): each file holds one LoDTensor record.
+func locateSeparate(dir string, ts []*model.Tensor) []string {
+	missing := 0
+	for _, t := range ts {
+		if t.Name == "" || strings.ContainsAny(t.Name, `/\`) || t.Name == "." || t.Name == ".." {
+			missing++
+			continue
+		}
+		p := filepath.Join(dir, t.Name)
+		f, size, err := model.OpenFile(p)
+		if err != nil {
+			missing++
+			continue
+		}
+		loc, err := (&recordReader{r: f, size: size}).next(t)
+		f.Close()
+		if err != nil {
+			missing++
+			continue
+		}
+		loc.File = p
+		t.Location = loc
+	}
+	if missing > 0 {
+		return []string{fmt.Sprintf("%d of %d weights have no readable file beside __model__: they are shown without data", missing, len(ts))}
+	}
+	return nil
 }

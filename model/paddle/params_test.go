@@ -159,3 +159,41 @@ func TestParamsHostile(t *testing.T) {
 		}
 	}
 }
+
+// TestSeparateParams: beside a __model__ program, each weight may live in
+// its own file named after the variable.
+func TestSeparateParams(t *testing.T) {
+	prog, err := os.ReadFile(filepath.Join(testenv.Corpus(t), "paddle/cnn/conv_classifier.pdmodel"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "__model__")
+	if err := os.WriteFile(path, prog, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range m.Graph.Initializers[1:] {
+		n, _ := model.NumElements(w.Shape)
+		rec := paramRecord(5, w.Shape, nil, bytes.Repeat([]byte{7}, int(4*n)))
+		if err := os.WriteFile(filepath.Join(dir, w.Name), rec, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err = Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := m.Graph.Initializers
+	if ws[0].Location != nil || len(m.Warnings) != 1 {
+		t.Errorf("weight without a file: %+v, warnings %v", ws[0].Location, m.Warnings)
+	}
+	for _, w := range ws[1:] {
+		if l := w.Location; l == nil || l.File != filepath.Join(dir, w.Name) || l.Encoding != model.EncRaw {
+			t.Errorf("%s at %+v", w.Name, l)
+		}
+	}
+}
