@@ -89,7 +89,10 @@ func (b *builder) graph(blk *block, depth int) (*model.Graph, error) {
 // node converts one op; BLOCK attributes become subgraphs.
 func (b *builder) node(op *opDesc, depth int) (*model.Node, error) {
 	n := &model.Node{OpType: op.typ, Inputs: args(op.inputs), Outputs: args(op.outputs), Category: category(op.typ)}
-	if len(n.Outputs) > 0 {
+	switch {
+	case op.typ == "fetch" && len(n.Inputs) > 0:
+		n.Name = n.Inputs[0] // every fetch writes the same "fetch" list
+	case len(n.Outputs) > 0:
 		n.Name = n.Outputs[0]
 	}
 	n.Attrs = op.attrs
@@ -108,6 +111,7 @@ func (b *builder) node(op *opDesc, depth int) (*model.Node, error) {
 			if err != nil {
 				return nil, err
 			}
+			boundary(g, blk, n.Outputs)
 			a.Graphs = append(a.Graphs, g)
 		}
 		if len(a.Graphs) == 0 {
@@ -266,4 +270,40 @@ func category(op string) string {
 		return "shape"
 	}
 	return ""
+}
+
+// boundary gives a sub-block graph its implicit interface: the values it
+// reads but does not produce are its inputs (from the enclosing blocks),
+// and the values it produces that the control-flow op outputs are its
+// outputs.
+func boundary(g *model.Graph, blk *block, opOutputs []string) {
+	produced := map[string]bool{}
+	seen := map[string]bool{}
+	types := map[string]*varDesc{}
+	for _, v := range blk.vars {
+		types[v.name] = v
+	}
+	value := func(name string) *model.Value {
+		v := &model.Value{Name: name}
+		if d := types[name]; d != nil {
+			v.Type = tensorType(d)
+		}
+		return v
+	}
+	for _, n := range g.Nodes {
+		for _, in := range n.Inputs {
+			if !produced[in] && !seen[in] && in != "" {
+				seen[in] = true
+				g.Inputs = append(g.Inputs, value(in))
+			}
+		}
+		for _, out := range n.Outputs {
+			produced[out] = true
+		}
+	}
+	for _, out := range opOutputs {
+		if produced[out] {
+			g.Outputs = append(g.Outputs, value(out))
+		}
+	}
 }
