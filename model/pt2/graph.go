@@ -140,6 +140,17 @@ func (c *converter) refs(u union) []string {
 		if names == nil {
 			names = []string{}
 		}
+	case "as_nested_tensors":
+		var lists [][]json.RawMessage
+		if json.Unmarshal(u.Value, &lists) != nil {
+			return nil
+		}
+		names = []string{}
+		for _, l := range lists {
+			for _, it := range l {
+				names = append(names, c.ref(it))
+			}
+		}
 	default:
 		return nil
 	}
