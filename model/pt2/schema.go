@@ -161,17 +161,20 @@ func (t *tensorMeta) tensorType() *model.Type {
 	return ty
 }
 
-// ints returns the sizes when all are known integers.
+// ints returns the sizes as integers, -1 for a symbolic or unknown one,
+// and whether all were known.
 func ints(dims []json.RawMessage) ([]int64, bool) {
 	out := make([]int64, 0, len(dims))
+	known := true
 	for _, s := range dims {
 		d := symInt(s)
 		if !d.Known {
-			return out, false
+			out, known = append(out, -1), false
+			continue
 		}
 		out = append(out, d.Size)
 	}
-	return out, true
+	return out, known
 }
 
 // schemaVersion spells SchemaVersion as "major.minor", or the stored
