@@ -88,7 +88,7 @@ func decode(ctx context.Context, data []byte, path string) (*model.Model, error)
 	}
 	m := &model.Model{
 		Format:               "paddle",
-		Producer:             "PaddlePaddle",
+		Producer:             producer(prog.version),
 		Version:              fmt.Sprint(prog.version),
 		Graph:                main,
 		Functions:            orphans,
@@ -113,4 +113,13 @@ func programFacts(p *program) map[string]any {
 		ops[i] = len(b.ops)
 	}
 	return map[string]any{"version": p.version, "blocks": len(p.blocks), "block_ops": ops}
+}
+
+// producer names the writer: ProgramDesc.version is the Paddle release as
+// major*10^6 + minor*10^3 + patch (2005000 is 2.5.0); 0 is a develop build.
+func producer(v int64) string {
+	if v <= 0 || v >= 1e9 {
+		return "PaddlePaddle"
+	}
+	return fmt.Sprintf("PaddlePaddle %d.%d.%d", v/1e6, v/1e3%1e3, v%1e3)
 }
