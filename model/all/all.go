@@ -10,6 +10,8 @@ import (
 	"github.com/modelpeek/modelpeek/model/numpy"
 	"github.com/modelpeek/modelpeek/model/onnx"
 	"github.com/modelpeek/modelpeek/model/openvino"
+	"github.com/modelpeek/modelpeek/model/paddle"
+	"github.com/modelpeek/modelpeek/model/pt2"
 	"github.com/modelpeek/modelpeek/model/pytorch"
 	"github.com/modelpeek/modelpeek/model/safetensors"
 	"github.com/modelpeek/modelpeek/model/tfjs"
@@ -27,7 +29,9 @@ func Registry() *model.Registry {
 		mnn.Format(),
 		safetensors.Format(),
 		numpy.Format(),
+		pt2.Format(),
 		pytorch.Format(),
+		paddle.Format(),
 		keras.Format(),
 		tfjs.Format(),
 		openvino.Format(),

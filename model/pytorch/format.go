@@ -16,6 +16,7 @@ import (
 
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/internal/ziputil"
+	"github.com/modelpeek/modelpeek/model/pt2"
 )
 
 // legacyMagic is the first pickle of a legacy torch.save file: protocol 2,
@@ -38,6 +39,9 @@ func Format() model.Format {
 func Detect(head []byte, size int64) model.Confidence {
 	switch {
 	case ziputil.IsZip(head):
+		if pt2.IsExportArchive(head) {
+			return model.No // a torch.export archive: model/pt2 reads it
+		}
 		if isTorchEntry(ziputil.FirstName(head)) || bytes.Contains(head, []byte("/data.pkl")) {
 			return model.Strong
 		}
