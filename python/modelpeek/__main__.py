@@ -11,9 +11,12 @@ def main(argv):
     if any(a.startswith("-") for a in files):
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    host, port = modelpeek.start(files or None, browse=browse)
-    print("modelpeek: serving %s" % modelpeek.url((host, port)), flush=True)
-    modelpeek.wait()
+    try:
+        host, port = modelpeek.start(files or None, browse=browse)
+        print("modelpeek: serving %s" % modelpeek.url((host, port)), flush=True)
+        modelpeek.wait()
+    except KeyboardInterrupt:
+        modelpeek.stop()
     return 0
 
 
