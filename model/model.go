@@ -6,6 +6,8 @@
 // ReadPreview reads a bounded number of values on demand.
 package model
 
+import "strconv"
+
 // DType is an element type in numpy spelling: "float32", "float16", "bfloat16",
 // "int8", "uint64", "bool", "complex64", "string", "float8_e4m3fn", "int4",
 // and so on. Formats with their own block-quantised types (GGUF "q4_k",
@@ -42,8 +44,14 @@ type Model struct {
 	// Graph is the main graph. Weight-only formats (safetensors, numpy, GGUF)
 	// still provide one: nodes grouped by name hierarchy.
 	Graph *Graph `json:"graph"`
-	// Functions are model-local functions (ONNX) with their bodies.
+	// Functions are model-local functions (ONNX) with their bodies, and
+	// other entry graphs (TFLite signatures, ExecuTorch methods, TensorFlow
+	// function libraries).
 	Functions []*Graph `json:"functions,omitempty"`
+	// Signatures are named entry points (TFLite and TensorFlow
+	// SignatureDefs): which graph each runs, with its inputs and outputs
+	// by signature name.
+	Signatures []Signature `json:"signatures,omitempty"`
 	// Files lists every file the model is made of, absolute paths, the
 	// opened file first: external data, shards, index files, splits.
 	// The watcher watches all of them.
@@ -52,6 +60,31 @@ type Model struct {
 	// external data file, an unknown field), in words a user understands.
 	Warnings []string `json:"warnings,omitempty"`
 }
+
+// Signature is a named entry point of a model.
+type Signature struct {
+	Key string `json:"key"`
+	// Subgraph is the format's own index of the graph the signature runs
+	// (the TFLite subgraph index), -1 when the format has none.
+	Subgraph int `json:"subgraph"`
+	// Graph locates that graph in the Model: "" for the main graph, "f3"
+	// for Functions[3] (the viewer's graph path syntax).
+	Graph   string           `json:"graph"`
+	Inputs  []SignatureValue `json:"inputs"`
+	Outputs []SignatureValue `json:"outputs"`
+}
+
+// SignatureValue maps a signature's name for an input or output to the
+// graph value it stands for.
+type SignatureValue struct {
+	Name   string `json:"name"`
+	Tensor string `json:"tensor"`
+	DType  DType  `json:"dtype"`
+	Shape  Shape  `json:"shape"`
+}
+
+// FunctionPath is the graph path of Functions[i] ("f3").
+func FunctionPath(i int) string { return "f" + strconv.Itoa(i) }
 
 // Opset is one operator-set import.
 type Opset struct {

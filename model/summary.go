@@ -11,6 +11,8 @@ type Summary struct {
 	Outputs  []SummaryValue  `json:"outputs"`
 	Tensors  []SummaryTensor `json:"tensors"`
 	Metadata map[string]any  `json:"metadata"`
+	// Signatures lists the model's named entry points, when it has any.
+	Signatures []Signature `json:"signatures,omitempty"`
 }
 
 // SummaryValue is a graph input or output in a Summary. Shape is nil (JSON
@@ -48,6 +50,7 @@ func Summarize(m *Model) Summary {
 	for k, v := range m.Facts {
 		s.Metadata[k] = v
 	}
+	s.Signatures = m.Signatures
 	g := m.Graph
 	if g == nil {
 		return s
