@@ -77,7 +77,7 @@ func (d *decoder) member(f field, g *model.Graph, depth pbwire.Depth, facts map[
 		OpType:  ms.typeName,
 		Inputs:  names(ms.desc.inputs),
 		Outputs: names(ms.desc.outputs),
-		Attrs: []model.Attribute{{Name: "specificationVersion", Type: model.AttrInt, Int: ms.version}},
+		Attrs:   []model.Attribute{{Name: "specificationVersion", Type: model.AttrInt, Int: ms.version}},
 	}
 	switch ms.typeNum {
 	case typeNN, typeNNRegressor, typeNNClassifier, typePipeline, typePipelineClassifier, typePipelineRegressor, typeMLProgram:

@@ -25,7 +25,7 @@ type decoder struct {
 	functions  []*model.Graph
 	// memberGraphs are the graphs of pipeline members, by their node.
 	memberGraphs map[*model.Node]*model.Graph
-	nodes      int // nodes made so far, bounded by the file size
+	nodes        int // nodes made so far, bounded by the file size
 }
 
 // spec is a decoded Model message.

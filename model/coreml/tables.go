@@ -10,17 +10,17 @@ type layerKind struct {
 type fieldKind uint8
 
 const (
-	kSkip     fieldKind = iota // not shown
-	kFloat                     // float (fixed32)
-	kDouble                    // double (fixed64)
-	kInt                       // any varint integer
-	kBool                      // bool
-	kString                    // string
-	kBytes                     // bytes (not shown)
-	kEnum                      // enum value, shown as its number
-	kWeights                   // a WeightParams: a tensor
-	kNetwork                   // a NeuralNetwork: a subgraph
-	kMessage                   // another params message, decoded by its own fields
+	kSkip    fieldKind = iota // not shown
+	kFloat                    // float (fixed32)
+	kDouble                   // double (fixed64)
+	kInt                      // any varint integer
+	kBool                     // bool
+	kString                   // string
+	kBytes                    // bytes (not shown)
+	kEnum                     // enum value, shown as its number
+	kWeights                  // a WeightParams: a tensor
+	kNetwork                  // a NeuralNetwork: a subgraph
+	kMessage                  // another params message, decoded by its own fields
 )
 
 // paramField describes one field of a NeuralNetwork.proto message.
