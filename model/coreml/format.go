@@ -140,7 +140,7 @@ func Open(ctx context.Context, path string) (*model.Model, error) {
 	var m *model.Model
 	switch {
 	case !st.IsDir():
-		m, err = openSpecFile(ctx, path, "")
+		m, err = openSpecFile(ctx, path, wholeFileLimit)
 	case isFile(filepath.Join(path, "Manifest.json")):
 		m, err = openPackage(ctx, path)
 	case isFile(filepath.Join(path, "model.mil")) || isFile(filepath.Join(path, "metadata.json")):

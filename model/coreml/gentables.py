@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate nntables.go from Core ML's NeuralNetwork.proto (field numbers only).
 
-usage: gentables.py path/to/NeuralNetwork.proto > nntables.go
+usage: gentables.py path/to/NeuralNetwork.proto | gofmt > nntables.go
 The .proto is apple/coremltools mlmodel/format/NeuralNetwork.proto."""
 import re, sys
 

@@ -75,7 +75,7 @@ func openPackage(ctx context.Context, dir string) (*model.Model, error) {
 		return nil, fmt.Errorf("Manifest.json: the root model %q is not a file in the package", item.Path)
 	}
 	spec := filepath.Join(dir, rel)
-	m, err := openSpecFile(ctx, spec, "")
+	m, err := openSpecFile(ctx, spec, wholeFileLimit)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", item.Path, err)
 	}

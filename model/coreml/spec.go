@@ -18,7 +18,7 @@ type decoder struct {
 	ctx  context.Context
 	src  *source
 	path string // the spec file, for tensor locations
-	// weightsDir is the folder "@model_path/weights" names (mlpackage), or "".
+	// weightsDir is the folder "@model_path" names; "" is the spec's folder.
 	weightsDir string
 	blobs      *blobFile
 	warnings   []string
@@ -37,17 +37,20 @@ type spec struct {
 	typeField field
 }
 
-func openSpecFile(ctx context.Context, path, weightsDir string) (*model.Model, error) {
+// openSpecFile decodes a Model protobuf file (an .mlmodel, or the spec of
+// an .mlpackage), read whole up to wholeLimit bytes and through a window
+// beyond.
+func openSpecFile(ctx context.Context, path string, wholeLimit int64) (*model.Model, error) {
 	f, size, err := model.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	src, err := newSource(f, size, wholeFileLimit)
+	src, err := newSource(f, size, wholeLimit)
 	if err != nil {
 		return nil, err
 	}
-	d := &decoder{ctx: ctx, src: src, path: path, weightsDir: weightsDir}
+	d := &decoder{ctx: ctx, src: src, path: path}
 	defer d.closeBlobs()
 	return d.decodeModel()
 }
