@@ -123,6 +123,9 @@ func (d *decoder) metadata(msg field, desc *description) error {
 
 // feature reads a FeatureDescription into a Value.
 func (d *decoder) feature(msg field) (*model.Value, error) {
+	if err := d.charge(costValue); err != nil {
+		return nil, err
+	}
 	v := &model.Value{}
 	err := d.src.sub(d.ctx, msg, func(f field) error {
 		switch f.Num {

@@ -190,6 +190,9 @@ func (d *decoder) block(msg field, depth pbwire.Depth) (*model.Graph, error) {
 
 // namedValueType reads a NamedValueType.
 func (d *decoder) namedValueType(msg field) (*model.Value, error) {
+	if err := d.charge(costValue); err != nil {
+		return nil, err
+	}
 	v := &model.Value{}
 	err := d.src.sub(d.ctx, msg, func(f field) error {
 		switch f.Num {

@@ -22,8 +22,8 @@ type milValue struct {
 // operation decodes an Operation into a node of g; a const operation's
 // value becomes an initializer of g.
 func (d *decoder) operation(msg field, g *model.Graph, depth pbwire.Depth) error {
-	if d.nodes++; int64(d.nodes) > d.src.size {
-		return fmt.Errorf("more operations than the file has bytes")
+	if err := d.charge(costNode); err != nil {
+		return err
 	}
 	n := &model.Node{Inputs: []string{}, Outputs: []string{}}
 	var outs []*model.Value
@@ -93,6 +93,9 @@ func (d *decoder) opInput(f field, n *model.Node) error {
 		if b.Num != 1 {
 			return nil
 		}
+		if err := d.charge(costValue); err != nil {
+			return err
+		}
 		return d.src.sub(d.ctx, b, func(bind field) error {
 			switch bind.Num {
 			case 1:
@@ -114,8 +117,8 @@ func (d *decoder) opInput(f field, n *model.Node) error {
 // opAttribute reads one attribute: "name" names the node, "val" is a
 // const's value; others become attributes when they are small immediates.
 func (d *decoder) opAttribute(e mapEntry, n *model.Node, val **milValue) error {
-	if e.value.Len == 0 {
-		return nil
+	if err := d.charge(costValue); err != nil || e.value.Len == 0 {
+		return err
 	}
 	v, err := d.value(e.value)
 	if err != nil {

@@ -93,8 +93,8 @@ func (p *milParser) body(g *model.Graph, depth int) {
 
 // statement parses one operation: outputs = op(args)[attrs] {blocks};
 func (p *milParser) statement(g *model.Graph, depth int) {
-	if p.nodes++; p.nodes > len(p.lex.src) {
-		p.fail("more operations than the text has bytes")
+	if err := p.d.charge(costNode); err != nil {
+		p.fail("%v", err)
 		return
 	}
 	n := &model.Node{Inputs: []string{}, Outputs: []string{}}

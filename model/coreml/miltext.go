@@ -113,11 +113,10 @@ func (l *milLexer) str() (token, error) {
 
 // milParser parses MIL text with one token of lookahead.
 type milParser struct {
-	lex   milLexer
-	tok   token
-	err   error
-	nodes int
-	// weightsDir resolves "@model_path/..." blob paths.
+	lex milLexer
+	tok token
+	err error
+	// d locates const blobs and accounts for the decoded structure.
 	d *decoder
 }
 

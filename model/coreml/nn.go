@@ -54,8 +54,8 @@ type layerState struct {
 // layer decodes a NeuralNetworkLayer. It returns the node and every weight
 // of the layer and of the layers nested in its loop or branch bodies.
 func (d *decoder) layer(msg field, depth pbwire.Depth) (*model.Node, []*model.Tensor, error) {
-	if d.nodes++; int64(d.nodes) > d.src.size {
-		return nil, nil, fmt.Errorf("more layers than the file has bytes")
+	if err := d.charge(costNode); err != nil {
+		return nil, nil, err
 	}
 	n := &model.Node{Inputs: []string{}, Outputs: []string{}}
 	st := &layerState{node: n}
@@ -124,6 +124,9 @@ func lookupField(fields []paramField, num int32) (paramField, bool) {
 // paramField decodes one field of a params message; idx counts earlier
 // occurrences of a repeated message field.
 func (d *decoder) paramField(f field, pf paramField, idx int, attrPrefix, wprefix string, st *layerState, depth pbwire.Depth) error {
+	if err := d.charge(costValue); err != nil {
+		return err
+	}
 	n := st.node
 	if pf.oneof != "" && pf.kind == kMessage {
 		n.Attrs = append(n.Attrs, model.Attribute{Name: attrPrefix + pf.oneof, Type: model.AttrString, String: pf.name})

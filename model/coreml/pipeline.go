@@ -61,8 +61,8 @@ func (d *decoder) pipeline(s *spec, depth pbwire.Depth, facts map[string]any) (*
 
 // member decodes one model of a pipeline into a node of g.
 func (d *decoder) member(f field, g *model.Graph, depth pbwire.Depth, facts map[string]any) error {
-	if d.nodes++; int64(d.nodes) > d.src.size {
-		return fmt.Errorf("more pipeline members than the file has bytes")
+	if err := d.charge(costNode); err != nil {
+		return err
 	}
 	ms, err := d.readSpec(f.Off, f.Len, depth)
 	if err != nil {

@@ -25,7 +25,26 @@ type decoder struct {
 	functions  []*model.Graph
 	// memberGraphs are the graphs of pipeline members, by their node.
 	memberGraphs map[*model.Node]*model.Graph
-	nodes        int // nodes made so far, bounded by the file size
+	spent        int64 // estimated bytes of decoded structure
+}
+
+// maxDecoded bounds the estimated memory of the decoded structure, so a
+// small file of empty layers cannot expand into gigabytes of nodes.
+const maxDecoded = 128 << 20
+
+// Estimated costs of decoded items, in bytes.
+const (
+	costNode   = 320
+	costTensor = 256
+	costValue  = 128
+)
+
+// charge accounts for decoded structure and fails past maxDecoded.
+func (d *decoder) charge(cost int64) error {
+	if d.spent += cost; d.spent > maxDecoded {
+		return fmt.Errorf("the model has too many layers or operations to show (over %d MiB of structure)", maxDecoded>>20)
+	}
+	return nil
 }
 
 // spec is a decoded Model message.

@@ -12,6 +12,9 @@ import (
 // or nil when it holds no values. Core ML stores weights flat: the shape
 // is the number of stored elements.
 func (d *decoder) weights(msg field, name string) (*model.Tensor, error) {
+	if err := d.charge(costTensor); err != nil {
+		return nil, err
+	}
 	t := &model.Tensor{Name: name}
 	var floats32 int64
 	var unpacked bool
