@@ -85,14 +85,15 @@ func compiledGraph(ctx context.Context, root *os.Root, dir string, m *model.Mode
 	if err != nil || !st.Mode().IsRegular() || st.Size() > maxMIL {
 		return fmt.Errorf("model.mil is not a regular file of at most %d bytes", maxMIL)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, st.Size()))
-	if err != nil {
+	var text strings.Builder
+	text.Grow(int(st.Size()))
+	if _, err := io.Copy(&text, io.LimitReader(f, st.Size())); err != nil {
 		return err
 	}
 	path := filepath.Join(dir, "model.mil")
 	d := &decoder{ctx: ctx, src: bytesSource(nil), path: path, weightsDir: dir}
 	defer d.closeBlobs()
-	p := &milParser{lex: milLexer{src: string(b)}, d: d}
+	p := &milParser{lex: milLexer{src: text.String()}, d: d}
 	fns := p.parseProgram()
 	if p.err != nil {
 		return p.err

@@ -48,7 +48,10 @@ func (p *milParser) function() textFunction {
 	g := &model.Graph{Name: fn.name, Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
 	p.expect("(")
 	for p.err == nil && !p.is(")") {
-		t := p.milType()
+		if err := p.d.charge(costValue); err != nil {
+			p.fail("%v", err)
+		}
+		t := p.milType(0)
 		g.Inputs = append(g.Inputs, &model.Value{Name: p.ident(), Type: t})
 		if p.is(",") {
 			p.advance()
@@ -83,6 +86,9 @@ func (p *milParser) body(g *model.Graph, depth int) {
 	p.advance()
 	p.expect("(")
 	for p.err == nil && !p.is(")") {
+		if err := p.d.charge(costValue); err != nil {
+			p.fail("%v", err)
+		}
 		if p.tok.kind == tIdent {
 			g.Outputs = append(g.Outputs, &model.Value{Name: p.tok.text})
 		}
@@ -108,7 +114,7 @@ func (p *milParser) statement(g *model.Graph, depth int) {
 	for p.err == nil && !p.is(")") {
 		key := p.ident()
 		p.expect("=")
-		p.argument(n, key)
+		p.argument(n, key, 0)
 		if p.is(",") {
 			p.advance()
 		}
@@ -145,7 +151,11 @@ func (p *milParser) outputs() []*model.Value {
 	}
 	var outs []*model.Value
 	for p.err == nil {
-		t := p.milType()
+		if err := p.d.charge(costValue); err != nil {
+			p.fail("%v", err)
+			break
+		}
+		t := p.milType(0)
 		outs = append(outs, &model.Value{Name: p.ident(), Type: t})
 		if !p.is(",") {
 			break
@@ -160,12 +170,20 @@ func (p *milParser) outputs() []*model.Value {
 
 // argument parses an argument value: a variable (an input of n), a tuple
 // of values, or a literal.
-func (p *milParser) argument(n *model.Node, key string) {
+func (p *milParser) argument(n *model.Node, key string, depth int) {
+	if err := p.d.charge(costValue); err != nil {
+		p.fail("%v", err)
+		return
+	}
+	if depth > maxMILDepth {
+		p.fail("values nest more than %d levels deep", maxMILDepth)
+		return
+	}
 	switch {
 	case p.is("("):
 		p.advance()
 		for p.err == nil && !p.is(")") {
-			p.argument(n, key)
+			p.argument(n, key, depth+1)
 			if p.is(",") {
 				p.advance()
 			}

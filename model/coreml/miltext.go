@@ -192,7 +192,11 @@ func (p *milParser) skipBalanced(open, close string) string {
 }
 
 // milType parses a type: tensor<fp16, [1, 10]>, string, dict<...>, ...
-func (p *milParser) milType() *model.Type {
+func (p *milParser) milType(depth int) *model.Type {
+	if depth > maxMILDepth {
+		p.fail("types nest more than %d levels deep", maxMILDepth)
+		return &model.Type{Kind: model.KindTensor}
+	}
 	name := p.ident()
 	t := &model.Type{Kind: model.KindTensor}
 	if !p.is("<") {
@@ -207,7 +211,7 @@ func (p *milParser) milType() *model.Type {
 	}
 	p.expect("<")
 	if name == "state" {
-		inner := p.milType()
+		inner := p.milType(depth + 1)
 		p.expect(">")
 		inner.Denotation = "state"
 		return inner

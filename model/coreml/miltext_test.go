@@ -103,6 +103,8 @@ func TestMILTextErrors(t *testing.T) {
 		"unterminated": `program(1.0) { func main<ios16>(tensor<fp16, [1]> x) { tensor<fp16, [1]> y = mul(x = x, y = "abc`,
 		"deep blocks":  "program(1.0) { func main<ios16>() { tensor<fp32, [1]> y = cond(pred = p) " + strings.Repeat("{ tensor<fp32, [1]> y = cond(pred = p) ", 10000),
 		"deep types":   "program(1.0) { func main<ios16>(" + strings.Repeat("list<", 100000),
+		"deep states":  "program(1.0) { func main<ios16>(" + strings.Repeat("state<", 100000),
+		"deep tuples":  "program(1.0) { func main<ios16>() { tensor<fp32, [1]> y = f(x = " + strings.Repeat("(", 100000),
 		"bad char":     "program(1.0) { func main<ios16>() { $ } }",
 		"no functions": "program(1.0) { }",
 	} {
