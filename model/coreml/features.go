@@ -141,7 +141,7 @@ func (d *decoder) feature(msg field) (*model.Value, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("feature %q: %w", v.Name, err)
+		return nil, within(err, "feature %q", v.Name)
 	}
 	return v, nil
 }

@@ -65,7 +65,7 @@ func (d *decoder) program(msg field, facts map[string]any) (*model.Graph, error)
 		}
 		fn, err := d.function(e)
 		if err != nil {
-			return fmt.Errorf("function %q: %w", e.key, err)
+			return within(err, "function %q", e.key)
 		}
 		fns = append(fns, fn)
 		return nil
@@ -80,7 +80,7 @@ func (d *decoder) program(msg field, facts map[string]any) (*model.Graph, error)
 		fnames = append(fnames, fn.name)
 		g, err := d.functionGraphs(fn)
 		if err != nil {
-			return nil, fmt.Errorf("function %q: %w", fn.name, err)
+			return nil, within(err, "function %q", fn.name)
 		}
 		consts = append(consts, g.Initializers...)
 		if fn.name == "main" || (main == nil && fn.name == fnames[0] && !hasMain(fns)) {
@@ -122,7 +122,7 @@ func (d *decoder) functionGraphs(fn milFunction) (*model.Graph, error) {
 	for i, b := range fn.blocks {
 		g, err := d.block(b.value, 0)
 		if err != nil {
-			return nil, fmt.Errorf("block %q: %w", b.key, err)
+			return nil, within(err, "block %q", b.key)
 		}
 		if i == mainIdx {
 			main = g

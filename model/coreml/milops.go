@@ -57,7 +57,7 @@ func (d *decoder) operation(msg field, g *model.Graph, depth pbwire.Depth) error
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("operation %q (%s): %w", n.Name, n.OpType, err)
+		return within(err, "operation %q (%s)", n.Name, n.OpType)
 	}
 	if n.Name == "" && len(n.Outputs) > 0 {
 		n.Name = n.Outputs[0]
@@ -122,7 +122,7 @@ func (d *decoder) opAttribute(e mapEntry, n *model.Node, val **milValue) error {
 	}
 	v, err := d.value(e.value)
 	if err != nil {
-		return fmt.Errorf("attribute %q: %w", e.key, err)
+		return within(err, "attribute %q", e.key)
 	}
 	switch e.key {
 	case "name":

@@ -77,7 +77,7 @@ func (d *decoder) layer(msg field, depth pbwire.Depth) (*model.Node, []*model.Te
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("layer %q: %w", n.Name, err)
+		return nil, nil, within(err, "layer %q", n.Name)
 	}
 	if kind.name == "" {
 		n.OpType = "unknown"
@@ -86,7 +86,7 @@ func (d *decoder) layer(msg field, depth pbwire.Depth) (*model.Node, []*model.Te
 	n.OpType, n.Category = kind.name, layerCategory(kind.name)
 	st.layer = n.Name
 	if err := d.params(params, kind.params, "", "", st, depth); err != nil {
-		return nil, nil, fmt.Errorf("layer %q (%s): %w", n.Name, kind.name, err)
+		return nil, nil, within(err, "layer %q (%s)", n.Name, kind.name)
 	}
 	return n, st.tensors, nil
 }
@@ -146,7 +146,7 @@ func (d *decoder) paramField(f field, pf paramField, idx int, attrPrefix, wprefi
 	case kNetwork:
 		g, err := d.network(f, depth, nil)
 		if err != nil {
-			return fmt.Errorf("%s: %w", pf.name, err)
+			return within(err, "%s", pf.name)
 		}
 		st.tensors = append(st.tensors, g.Initializers...)
 		n.Attrs = append(n.Attrs, model.Attribute{Name: pf.name, Type: model.AttrGraph, Graphs: []*model.Graph{g}})

@@ -66,11 +66,11 @@ func (d *decoder) member(f field, g *model.Graph, depth pbwire.Depth, facts map[
 	}
 	ms, err := d.readSpec(f.Off, f.Len, depth)
 	if err != nil {
-		return fmt.Errorf("pipeline model %d: %w", len(g.Nodes), err)
+		return within(err, "pipeline model %d", len(g.Nodes))
 	}
 	mg, mf, err := d.mainGraph(ms, depth)
 	if err != nil {
-		return fmt.Errorf("pipeline model %d: %w", len(g.Nodes), err)
+		return within(err, "pipeline model %d", len(g.Nodes))
 	}
 	n := &model.Node{
 		Name:    fmt.Sprintf("%s_%d", ms.typeName, len(g.Nodes)),

@@ -167,7 +167,7 @@ func (d *decoder) mainGraph(s *spec, depth pbwire.Depth) (*model.Graph, map[stri
 		g, err = d.singleNode(s, facts)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", s.typeName, err)
+		return nil, nil, within(err, "%s", s.typeName)
 	}
 	return g, facts, nil
 }
