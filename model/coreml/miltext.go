@@ -113,9 +113,10 @@ func (l *milLexer) str() (token, error) {
 
 // milParser parses MIL text with one token of lookahead.
 type milParser struct {
-	lex milLexer
-	tok token
-	err error
+	lex     milLexer
+	tok     token
+	err     error
+	started bool
 	// d locates const blobs and accounts for the decoded structure.
 	d *decoder
 }
@@ -127,6 +128,11 @@ func (p *milParser) advance() {
 	if p.err != nil {
 		return
 	}
+	if p.tok.kind == tEOF && p.tok.text == "" && p.started {
+		p.fail("the text ends too early")
+		return
+	}
+	p.started = true
 	p.tok, p.err = p.lex.next()
 	if p.err != nil {
 		p.tok = token{kind: tEOF, pos: len(p.lex.src)}
