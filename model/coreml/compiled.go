@@ -59,8 +59,11 @@ func openCompiled(ctx context.Context, dir string) (*model.Model, error) {
 	if err := compiledGraph(ctx, root, dir, m); err != nil {
 		return nil, err
 	}
-	m.Graph.Inputs, m.Graph.Outputs = schemaValues(meta.InputSchema), schemaValues(meta.OutputSchema)
+	if len(metas) > 0 {
+		m.Graph.Inputs, m.Graph.Outputs = schemaValues(meta.InputSchema), schemaValues(meta.OutputSchema)
+	}
 	compiledFacts(m, meta)
+	m.Producer = producer(meta.Author, meta.UserDefined)
 	for _, name := range []string{"metadata.json", "coremldata.bin", "model.mil"} {
 		if st, err := root.Stat(name); err == nil && st.Mode().IsRegular() {
 			m.Files = append(m.Files, filepath.Join(dir, name))

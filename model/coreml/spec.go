@@ -116,9 +116,7 @@ func (d *decoder) modelFacts(m *model.Model, s *spec) {
 	}
 	m.Properties = append(m.Properties, model.Property{Name: "model type", Value: s.typeName},
 		model.Property{Name: "specification version", Value: fmt.Sprint(s.version)})
-	if v := s.desc.meta["author"]; v != "" {
-		m.Producer = v
-	}
+	m.Producer = producer(s.desc.meta["author"], s.desc.userDefined)
 }
 
 // readSpec reads the top-level fields of the Model message at [off, off+n).
@@ -277,4 +275,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// producer names who wrote a model: the coremltools version recorded in
+// its user-defined metadata, else its author.
+func producer(author string, userDefined map[string]string) string {
+	if v := userDefined["com.github.apple.coremltools.version"]; v != "" {
+		return "coremltools " + v
+	}
+	return author
 }
