@@ -22,6 +22,7 @@ func FuzzOpen(f *testing.F) {
 	}
 	f.Add(nestedPipelines(3))
 	f.Add(nestedLoops(3))
+	f.Add(craftedProgram())
 	tmp := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := decodeBytes(t, data)

@@ -14,6 +14,8 @@ import (
 	"github.com/modelpeek/modelpeek/model"
 )
 
+type protoNum = protowire.Number
+
 func msg(num protowire.Number, content []byte) []byte {
 	b := protowire.AppendTag(nil, num, protowire.BytesType)
 	return protowire.AppendBytes(b, content)

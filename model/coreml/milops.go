@@ -9,6 +9,10 @@ import (
 	"github.com/modelpeek/modelpeek/model/internal/pbwire"
 )
 
+// maxInlineAttr is the size of an immediate value above which it is shown
+// as a tensor rather than a list of values.
+const maxInlineAttr = 1 << 10
+
 // milValue is what the decoder keeps of a MIL Value.
 type milValue struct {
 	typ       *model.Type
@@ -61,6 +65,11 @@ func (d *decoder) operation(msg field, g *model.Graph, depth pbwire.Depth) error
 	}
 	if n.Name == "" && len(n.Outputs) > 0 {
 		n.Name = n.Outputs[0]
+	}
+	for _, a := range n.Attrs {
+		if a.Type == model.AttrTensor {
+			a.Tensors[0].Name = n.Name + "/" + a.Name
+		}
 	}
 	n.Category = milCategory(n.OpType)
 	g.Nodes = append(g.Nodes, n)
@@ -133,6 +142,12 @@ func (d *decoder) opAttribute(e mapEntry, n *model.Node, val **milValue) error {
 			n.Attrs = append(n.Attrs, model.Attribute{Name: "blob", Type: model.AttrString, String: fmt.Sprintf("%s @ %d", v.blobFile, v.blobOff)})
 		}
 	default:
+		if v.hasBlob || v.immediate.Len > maxInlineAttr {
+			// constexpr_* operations keep their weights in attributes
+			t := d.constTensor(&model.Value{Name: e.key, Type: v.typ}, v)
+			n.Attrs = append(n.Attrs, model.Attribute{Name: e.key, Type: model.AttrTensor, Tensors: []*model.Tensor{t}})
+			return nil
+		}
 		if a, ok := d.immediateAttr(e.key, v); ok {
 			n.Attrs = append(n.Attrs, a)
 		}
