@@ -1,6 +1,7 @@
 package coreml
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -76,7 +77,7 @@ func TestHostileSpecs(t *testing.T) {
 	cases := map[string][]byte{
 		"pipelines nested 5000 deep": nestedPipelines(5000),
 		"loops nested 5000 deep":     nestedLoops(5000),
-		"500,000 empty layers":       emptyLayers(500_000),
+		"430,000 empty layers":       emptyLayers(430_000),
 		"truncated":                  corpus[:len(corpus)/2],
 		"length past the end":        append(varintField(1, 4), 0x12, 0xff, 0xff, 0x03),
 		"no model type":              append(varintField(1, 4), msg(2, nil)...),
@@ -173,4 +174,41 @@ func TestBlobPathEscapes(t *testing.T) {
 		}
 	}
 	d.closeBlobs()
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r *bytes.Reader
+	n int64
+}
+
+func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n += int64(n)
+	return n, err
+}
+
+// TestWeightsNotRead checks that a big spec is decoded through the window
+// without its weight bytes being read.
+func TestWeightsNotRead(t *testing.T) {
+	weights := msg(20, msg(1, make([]byte, 8<<20))) // innerProduct weights: 2M floats
+	layer := cat(strField(1, "fc"), strField(2, "x"), strField(3, "y"), msg(140, weights))
+	data := specWith(typeNN, msg(1, layer))
+	cr := &countingReader{r: bytes.NewReader(data)}
+	src, err := newSource(cr, int64(len(data)), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &decoder{ctx: t.Context(), src: src, path: "/nonexistent/big.mlmodel"}
+	m, err := d.decodeModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := m.Graph.Initializers[0]
+	if w.Name != "fc/weights" || w.Shape[0] != 2<<20 || w.Location.Length != 8<<20 {
+		t.Fatalf("weights %+v %+v", w, w.Location)
+	}
+	if cr.n > 256<<10 {
+		t.Errorf("read %d bytes of an %d-byte file", cr.n, len(data))
+	}
 }

@@ -189,6 +189,15 @@ func (s *source) sub(ctx context.Context, f field, fn func(f field) error) error
 	if f.Type != protowire.BytesType {
 		return fmt.Errorf("%w: field %d is not a message", pbwire.ErrMalformed, f.Num)
 	}
+	if f.Bytes != nil && s.whole == nil {
+		// already in memory: no need to read it again through the window
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return pbwire.Walk(f.Bytes, f.Off, func(w pbwire.Field) error {
+			return fn(field{Num: w.Num, Type: w.Type, Varint: w.Varint, Bytes: w.Bytes, Off: w.Off, Len: int64(len(w.Bytes))})
+		})
+	}
 	return s.walk(ctx, f.Off, f.Len, fn)
 }
 
