@@ -46,18 +46,7 @@ func (p *milParser) function() textFunction {
 		p.expect(">")
 	}
 	g := &model.Graph{Name: fn.name, Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
-	p.expect("(")
-	for p.err == nil && !p.is(")") {
-		if err := p.d.charge(costValue); err != nil {
-			p.fail("%v", err)
-		}
-		t := p.milType(0)
-		g.Inputs = append(g.Inputs, &model.Value{Name: p.ident(), Type: t})
-		if p.is(",") {
-			p.advance()
-		}
-	}
-	p.expect(")")
+	p.params(g)
 	if p.is("[") {
 		p.skipBalanced("[", "]")
 	}
@@ -124,10 +113,8 @@ func (p *milParser) statement(g *model.Graph, depth int) {
 	if p.is("[") {
 		val = p.attributes(n)
 	}
-	for p.err == nil && p.is("{") {
-		b := &model.Graph{Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
-		p.body(b, depth+1)
-		n.Attrs = appendGraph(n.Attrs, b)
+	for p.err == nil && (p.is("{") || p.tok.kind == tIdent) {
+		n.Attrs = appendGraph(n.Attrs, p.nestedBlock(depth))
 	}
 	if p.is(";") {
 		p.advance()
@@ -141,6 +128,34 @@ func (p *milParser) statement(g *model.Graph, depth int) {
 	if n.OpType == "const" && len(outs) > 0 && p.err == nil {
 		g.Initializers = append(g.Initializers, p.constTensor(outs[0], val))
 	}
+}
+
+// nestedBlock parses a block of a control-flow operation: an optional
+// name and parameter list, then { statements } -> (outputs).
+func (p *milParser) nestedBlock(depth int) *model.Graph {
+	b := &model.Graph{Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
+	if p.tok.kind == tIdent {
+		b.Name = p.ident()
+		p.params(b)
+	}
+	p.body(b, depth+1)
+	return b
+}
+
+// params parses a parenthesised list of typed names into g's inputs.
+func (p *milParser) params(g *model.Graph) {
+	p.expect("(")
+	for p.err == nil && !p.is(")") {
+		if err := p.d.charge(costValue); err != nil {
+			p.fail("%v", err)
+		}
+		t := p.milType(0)
+		g.Inputs = append(g.Inputs, &model.Value{Name: p.ident(), Type: t})
+		if p.is(",") {
+			p.advance()
+		}
+	}
+	p.expect(")")
 }
 
 // outputs parses "type name, type name" or "(type name, ...)".

@@ -38,6 +38,13 @@ const controlFlowMIL = `program(1.3)
             } -> (a) {
                 tensor<fp32, [1, 4]> b = sigmoid(x = h)[name = string("b")];
             } -> (b);
+            tensor<int32, []> n = while_loop(loop_vars = (k))[name = string("loop")]
+                loop_cond(tensor<int32, []> k_c) {
+                    tensor<bool, []> c = less(x = k_c, y = k_c)[name = string("c")];
+                } -> (c)
+                loop_body(tensor<int32, []> k_b) {
+                    tensor<int32, []> k2 = add(x = k_b, y = k_b)[name = string("k2")];
+                } -> (k2);
             tensor<int32, [2]> s, tensor<fp32, [?, 4]> z = split(x = y, num_splits = int32(2), axis = int32(-1))[name = string("sp")];
     } -> (y);
     func other<ios18>(tensor<fp32, [2]> q) {
@@ -64,7 +71,7 @@ func TestMILText(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := m.Graph
-	if len(g.Nodes) != 4 || g.Nodes[0].OpType != "const" || g.Nodes[1].Name != "fc" {
+	if len(g.Nodes) != 5 || g.Nodes[0].OpType != "const" || g.Nodes[1].Name != "fc" {
 		t.Fatalf("nodes %+v", g.Nodes)
 	}
 	if in := g.Nodes[1].Inputs; len(in) != 2 || in[0] != "x" || in[1] != "w" {
@@ -74,7 +81,10 @@ func TestMILText(t *testing.T) {
 	if len(blocks) != 2 || blocks[1].Nodes[0].OpType != "sigmoid" || blocks[1].Outputs[0].Name != "b" {
 		t.Fatalf("cond blocks %+v", blocks)
 	}
-	if out := g.Nodes[3].Outputs; len(out) != 2 || out[1] != "z" {
+	if bs := g.Nodes[3].Subgraphs(); len(bs) != 2 || bs[1].Name != "loop_body" || bs[1].Inputs[0].Name != "k_b" || bs[0].Nodes[0].OpType != "less" {
+		t.Errorf("while_loop blocks %+v", bs)
+	}
+	if out := g.Nodes[4].Outputs; len(out) != 2 || out[1] != "z" {
 		t.Errorf("split outputs %v", out)
 	}
 	w := g.Initializers[0]
@@ -82,7 +92,7 @@ func TestMILText(t *testing.T) {
 		t.Fatalf("const tensor %+v %+v", w, w.Location)
 	}
 	s := model.Summarize(m)
-	if s.Nodes != 7 || s.Inputs[0].DType != "float32" || m.Facts["opset"] != "ios18" {
+	if s.Nodes != 10 || s.Inputs[0].DType != "float32" || m.Facts["opset"] != "ios18" {
 		t.Errorf("summary %+v facts %v", s, m.Facts)
 	}
 }
