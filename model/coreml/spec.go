@@ -117,6 +117,11 @@ func (d *decoder) modelFacts(m *model.Model, s *spec) {
 	m.Properties = append(m.Properties, model.Property{Name: "model type", Value: s.typeName},
 		model.Property{Name: "specification version", Value: fmt.Sprint(s.version)})
 	m.Producer = producer(s.desc.meta["author"], s.desc.userDefined)
+	for _, k := range []string{"opset", "class_count", "trees", "tree_nodes", "author", "license", "versionString"} {
+		if v, ok := m.Facts[k]; ok {
+			m.Properties = append(m.Properties, model.Property{Name: k, Value: fmt.Sprint(v)})
+		}
+	}
 }
 
 // readSpec reads the top-level fields of the Model message at [off, off+n).
