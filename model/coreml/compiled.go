@@ -76,9 +76,7 @@ func openCompiled(ctx context.Context, dir string) (*model.Model, error) {
 func compiledGraph(ctx context.Context, root *os.Root, dir string, m *model.Model) error {
 	f, err := root.Open("model.mil")
 	if os.IsNotExist(err) {
-		m.Graph = &model.Graph{Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
-		m.Warnings = append(m.Warnings, "this compiled model has no model.mil: only its inputs and outputs are shown")
-		return nil
+		return compiledNetwork(ctx, root, dir, m)
 	}
 	if err != nil {
 		return err
@@ -102,6 +100,24 @@ func compiledGraph(ctx context.Context, root *os.Root, dir string, m *model.Mode
 		return p.err
 	}
 	return programModel(fns, d, m)
+}
+
+// compiledNetwork shows a compiled model without model.mil: the layers of
+// model.espresso.net when it is there, else inputs and outputs only.
+func compiledNetwork(ctx context.Context, root *os.Root, dir string, m *model.Model) error {
+	d := &decoder{ctx: ctx, src: bytesSource(nil), path: filepath.Join(dir, "model.espresso.net")}
+	g, err := espressoGraph(root, d)
+	switch {
+	case err == nil:
+		m.Graph = g
+		m.Files = append(m.Files, d.path)
+	case os.IsNotExist(err):
+		m.Graph = &model.Graph{Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
+		m.Warnings = append(m.Warnings, "this compiled model has neither model.mil nor model.espresso.net: only its inputs and outputs are shown")
+	default:
+		return err
+	}
+	return nil
 }
 
 // programModel sets m's graph to function main (else the first) of a MIL

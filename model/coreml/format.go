@@ -8,8 +8,9 @@
 //   - .mlpackage directories: the spec named by Manifest.json, with ML
 //     Program weights located in weights/weight.bin (blob storage) by
 //     reading only each blob's 64-byte header;
-//   - .mlmodelc compiled directories: the model.mil text program, with the
-//     inputs and outputs of metadata.json.
+//   - .mlmodelc compiled directories: the model.mil text program (or, for
+//     compiled neural networks, the layers of model.espresso.net), with
+//     the inputs and outputs of metadata.json.
 //
 // Every file is treated as hostile: lengths are checked against their
 // message, nesting is capped, big spec files are walked through a window

@@ -130,3 +130,31 @@ func TestMILTextErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCompiledNetwork opens a compiled neural network (no model.mil): its
+// layers come from model.espresso.net.
+func TestCompiledNetwork(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nn.mlmodelc")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "coremldata.bin"), []byte{0})
+	writeFile(t, filepath.Join(dir, "metadata.json"), []byte(`[{"specificationVersion": 4, "modelType": {"name": "MLModelType_neuralNetwork"}}]`))
+	writeFile(t, filepath.Join(dir, "model.espresso.net"), []byte(`{"layers": [
+		{"name": "conv", "type": "convolution", "bottom": "image", "top": "c", "C": 8, "pad_mode": "same"},
+		{"name": "relu", "type": "activation", "bottom": "c", "top": "out", "mode": 0}]}`))
+	if DetectDir(dir) != model.Strong {
+		t.Fatal("not detected")
+	}
+	m, err := Open(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Graph.Nodes) != 2 || m.Graph.Nodes[1].Inputs[0] != "c" || m.Graph.Nodes[0].Attrs[0].Name != "C" || m.Facts["model_type"] != "neuralNetwork" {
+		t.Fatalf("graph %+v facts %v", m.Graph.Nodes, m.Facts)
+	}
+	writeFile(t, filepath.Join(dir, "model.espresso.net"), []byte(`{"layers": [`))
+	if _, err := Open(t.Context(), dir); err == nil {
+		t.Error("a broken model.espresso.net was accepted")
+	}
+}

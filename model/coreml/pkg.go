@@ -29,6 +29,11 @@ type packageManifest struct {
 
 // readJSON reads a small JSON file of a model folder into v.
 func readJSON(root *os.Root, name string, v any) error {
+	return readJSONLimit(root, name, v, maxJSON)
+}
+
+// readJSONLimit reads a JSON file of at most limit bytes into v.
+func readJSONLimit(root *os.Root, name string, v any, limit int64) error {
 	f, err := root.Open(name)
 	if err != nil {
 		return err
@@ -38,10 +43,10 @@ func readJSON(root *os.Root, name string, v any) error {
 	if err != nil {
 		return err
 	}
-	if !st.Mode().IsRegular() || st.Size() > maxJSON {
-		return fmt.Errorf("%s is not a regular file of at most %d bytes", name, maxJSON)
+	if !st.Mode().IsRegular() || st.Size() > limit {
+		return fmt.Errorf("%s is not a regular file of at most %d bytes", name, limit)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, maxJSON))
+	b, err := io.ReadAll(io.LimitReader(f, limit))
 	if err != nil {
 		return err
 	}
