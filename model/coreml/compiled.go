@@ -142,6 +142,7 @@ func programModel(fns []textFunction, d *decoder, m *model.Model) error {
 		m.Functions = append(m.Functions, fn.graph)
 	}
 	m.Facts["functions"] = sortedFunctionNames(fns)
+	m.Opsets = opsetOf(m.Facts["opset"])
 	m.Warnings = append(m.Warnings, d.warnings...)
 	return nil
 }

@@ -24,12 +24,13 @@ func (d *decoder) network(msg field, depth pbwire.Depth, facts map[string]any) (
 		if f.Num != 1 {
 			return nil
 		}
-		n, ts, err := d.layer(f, depth)
+		st, err := d.layer(f, depth)
 		if err != nil {
 			return err
 		}
-		g.Nodes = append(g.Nodes, n)
-		all = append(all, ts...)
+		g.Nodes = append(g.Nodes, st.node)
+		g.ValueInfo = append(g.ValueInfo, st.values...)
+		all = append(all, st.tensors...)
 		return nil
 	})
 	if err != nil {
@@ -49,13 +50,16 @@ type layerState struct {
 	layer   string
 	node    *model.Node
 	tensors []*model.Tensor // this layer's and its nested layers' weights
+	shapes  []model.Shape   // the outputTensor shapes
+	values  []*model.Value  // the outputs with a known shape
 }
 
-// layer decodes a NeuralNetworkLayer. It returns the node and every weight
-// of the layer and of the layers nested in its loop or branch bodies.
-func (d *decoder) layer(msg field, depth pbwire.Depth) (*model.Node, []*model.Tensor, error) {
+// layer decodes a NeuralNetworkLayer: the node, the shapes of its outputs
+// when stored, and every weight of the layer and of the layers nested in
+// its loop or branch bodies.
+func (d *decoder) layer(msg field, depth pbwire.Depth) (*layerState, error) {
 	if err := d.charge(costNode); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	n := &model.Node{Inputs: []string{}, Outputs: []string{}}
 	st := &layerState{node: n}
@@ -69,6 +73,10 @@ func (d *decoder) layer(msg field, depth pbwire.Depth) (*model.Node, []*model.Te
 			n.Inputs = append(n.Inputs, d.src.str(f))
 		case 3:
 			n.Outputs = append(n.Outputs, d.src.str(f))
+		case 5:
+			shape, err := d.layerTensor(f)
+			st.shapes = append(st.shapes, shape)
+			return err
 		default:
 			if k, ok := layerKinds[int32(f.Num)]; ok {
 				kind, params = k, f
@@ -77,18 +85,39 @@ func (d *decoder) layer(msg field, depth pbwire.Depth) (*model.Node, []*model.Te
 		return nil
 	})
 	if err != nil {
-		return nil, nil, within(err, "layer %q", n.Name)
+		return nil, within(err, "layer %q", n.Name)
 	}
 	if kind.name == "" {
 		n.OpType = "unknown"
-		return n, nil, nil
+		return st, nil
 	}
 	n.OpType, n.Category = kind.name, layerCategory(kind.name)
+	for i, shape := range st.shapes {
+		if i < len(n.Outputs) {
+			st.values = append(st.values, &model.Value{Name: n.Outputs[i], Type: &model.Type{Kind: model.KindTensor, Shape: shape}})
+		}
+	}
 	st.layer = n.Name
 	if err := d.params(params, kind.params, "", "", st, depth); err != nil {
-		return nil, nil, within(err, "layer %q (%s)", n.Name, kind.name)
+		return nil, within(err, "layer %q (%s)", n.Name, kind.name)
 	}
-	return n, st.tensors, nil
+	return st, nil
+}
+
+// layerTensor reads a layer's Tensor (rank = 1, dimValue = 2): a shape.
+func (d *decoder) layerTensor(msg field) (model.Shape, error) {
+	shape := model.Shape{}
+	err := d.src.sub(d.ctx, msg, func(f field) error {
+		if f.Num != 2 {
+			return nil
+		}
+		dims, _, err := f.wire().Ints(nil, 64-len(shape))
+		for _, n := range dims {
+			shape = append(shape, dim(n))
+		}
+		return err
+	})
+	return shape, err
 }
 
 // params decodes the fields of a params message named msgName: scalars as

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/internal/pbwire"
@@ -97,6 +98,7 @@ func (d *decoder) decodeModel() (*model.Model, error) {
 	m.Description = s.desc.meta["shortDescription"]
 	if s.typeNum == typeMLProgram {
 		m.FunctionsInNodeCount = true
+		m.Opsets = opsetOf(facts["opset"])
 	}
 	d.modelFacts(m, s)
 	return m, nil
@@ -289,4 +291,19 @@ func producer(author string, userDefined map[string]string) string {
 		return "coremltools " + v
 	}
 	return author
+}
+
+// opsetOf splits an ML Program opset name ("CoreML7", "ios16") into a
+// domain and a version.
+func opsetOf(v any) []model.Opset {
+	name, _ := v.(string)
+	i := len(name)
+	for i > 0 && name[i-1] >= '0' && name[i-1] <= '9' {
+		i--
+	}
+	ver, err := strconv.ParseInt(name[i:], 10, 64)
+	if name == "" || err != nil {
+		return nil
+	}
+	return []model.Opset{{Domain: name[:i], Version: ver}}
 }
