@@ -27,6 +27,7 @@ type decoder struct {
 	// memberGraphs are the graphs of pipeline members, by their node.
 	memberGraphs map[*model.Node]*model.Graph
 	spent        int64 // estimated bytes of decoded structure
+	budget       int64 // a limit below maxDecoded (tests), or 0
 }
 
 // maxDecoded bounds the estimated memory of the decoded structure, so a
@@ -42,7 +43,11 @@ const (
 
 // charge accounts for decoded structure and fails past maxDecoded.
 func (d *decoder) charge(cost int64) error {
-	if d.spent += cost; d.spent > maxDecoded {
+	limit := int64(maxDecoded)
+	if d.budget > 0 {
+		limit = d.budget
+	}
+	if d.spent += cost; d.spent > limit {
 		return fmt.Errorf("the model has too many layers or operations to show (over %d MiB of structure)", maxDecoded>>20)
 	}
 	return nil
