@@ -3,6 +3,7 @@ package all
 
 import (
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/coreml"
 	"github.com/modelpeek/modelpeek/model/executorch"
 	"github.com/modelpeek/modelpeek/model/gguf"
 	"github.com/modelpeek/modelpeek/model/keras"
@@ -36,6 +37,7 @@ func Registry() *model.Registry {
 		tfjs.Format(),
 		openvino.Format(),
 		onnx.Format(),
+		coreml.Format(),
 	} {
 		r.Register(f)
 	}
