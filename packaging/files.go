@@ -19,8 +19,8 @@ const AppID = "io.github.modelpeek.modelpeek"
 // DesktopExtensions returns the file extensions modelpeek registers with the
 // desktop as their handler, from every extension the format registry knows
 // (model.Registry.Extensions): all of them but those that name many kinds
-// of files besides models (.json, .xml, .bin, .pb, ...), which modelpeek
-// still opens but must not claim. A new decoder thus registers its
+// of files besides models (.json, .xml, .bin, .pb, ...) and directory
+// models (.mlpackage), which modelpeek still opens but must not claim. A new decoder thus registers its
 // extensions once, in its model.Format.
 func DesktopExtensions(registry []string) []string {
 	var out []string
@@ -38,6 +38,9 @@ func sharedExtension(ext string) bool {
 	switch ext {
 	case ".json", ".xml", ".bin", ".pb", ".pbtxt", ".txt", ".cfg", ".param", ".data", ".index", ".zip", ".meta", ".prototxt",
 		".pkl", ".pickle":
+		return true
+	case ".mlpackage", ".mlmodelc":
+		// Directories: the desktop opens them as folders, not files.
 		return true
 	}
 	return strings.HasSuffix(ext, ".json") && ext != ".safetensors.index.json"
