@@ -93,6 +93,7 @@ func printSummary(w io.Writer, s model.Summary) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "tensors:  %d\n", len(s.Tensors))
+	printSignatures(w, s.Signatures)
 	if len(s.Metadata) > 0 {
 		keys := make([]string, 0, len(s.Metadata))
 		for k := range s.Metadata {
@@ -106,6 +107,30 @@ func printSummary(w io.Writer, s model.Summary) {
 				v = v[:77] + "..."
 			}
 			fmt.Fprintf(w, "  %s: %s\n", k, strings.ReplaceAll(v, "\n", " "))
+		}
+	}
+}
+
+// printSignatures lists a model's signatures: key and subgraph, then each
+// input and output as "signature name → tensor dtype[shape]".
+func printSignatures(w io.Writer, sigs []model.Signature) {
+	if len(sigs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "signatures (%d):\n", len(sigs))
+	for _, sig := range sigs {
+		fmt.Fprintf(w, "  %s  (subgraph %d)\n", sig.Key, sig.Subgraph)
+		for _, io := range []struct {
+			dir string
+			vs  []model.SignatureValue
+		}{{"in ", sig.Inputs}, {"out", sig.Outputs}} {
+			for _, v := range io.vs {
+				shape := "?"
+				if v.Shape != nil {
+					shape = "[" + shapeString(v.Shape) + "]"
+				}
+				fmt.Fprintf(w, "    %s %s → %s  %s%s\n", io.dir, v.Name, v.Tensor, v.DType, shape)
+			}
 		}
 	}
 }

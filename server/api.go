@@ -126,6 +126,44 @@ type modelDetail struct {
 	ModelInfo
 	Model   *modelMeta     `json:"model"`
 	Summary *model.Summary `json:"summary"`
+	// Entries are the graphs a user can start from: the main graph, then
+	// every function or entry graph ("fN"), each with the signature that
+	// runs it when there is one.
+	Entries []entryGraph `json:"entries"`
+}
+
+// entryGraph is one root graph of a model, for the page's graph selector.
+type entryGraph struct {
+	Path      string `json:"path"`
+	Name      string `json:"name"`
+	Nodes     int    `json:"nodes"`
+	Signature string `json:"signature,omitempty"`
+}
+
+// entries lists the model's root graphs.
+func entries(m *model.Model) []entryGraph {
+	sig := map[string]string{}
+	for _, s := range m.Signatures {
+		if _, ok := sig[s.Graph]; !ok {
+			sig[s.Graph] = s.Key
+		}
+	}
+	out := []entryGraph{{Path: "", Name: orName(m.Graph.Name, "main graph"), Nodes: len(m.Graph.Nodes), Signature: sig[""]}}
+	for i, f := range m.Functions {
+		if f == nil {
+			continue
+		}
+		p := model.FunctionPath(i)
+		out = append(out, entryGraph{Path: p, Name: orName(f.Name, p), Nodes: len(f.Nodes), Signature: sig[p]})
+	}
+	return out
+}
+
+func orName(name, fallback string) string {
+	if name == "" {
+		return fallback
+	}
+	return name
 }
 
 func (r *run) handleModel(w http.ResponseWriter, req *http.Request) {
@@ -152,6 +190,9 @@ func (r *run) handleModel(w http.ResponseWriter, req *http.Request) {
 		}
 		s := model.Summarize(m)
 		d.Summary = &s
+		if m.Graph != nil {
+			d.Entries = entries(m)
+		}
 	}
 	writeJSON(w, http.StatusOK, d)
 }
@@ -241,21 +282,29 @@ func (r *run) getGraph(w http.ResponseWriter, req *http.Request) (ModelInfo, []*
 }
 
 // resolveGraph follows a subgraph path ("" = main graph, else
-// "node.subgraph" segments joined by "/") and returns the chain of graphs
-// from the main one to the selected one.
+// "node.subgraph" segments joined by "/", the first of which may be "fN"
+// for the model's function or entry graph N) and returns the chain of
+// graphs from the root (main or function) to the selected one.
 func resolveGraph(m *model.Model, path string) ([]*model.Graph, error) {
 	if m.Graph == nil {
 		return nil, errors.New("this model has no graph")
 	}
-	chain := []*model.Graph{m.Graph}
-	if path == "" {
-		return chain, nil
-	}
+	g := m.Graph
 	segs := strings.Split(path, "/")
+	if path == "" {
+		segs = nil
+	}
 	if len(segs) > maxPathDepth {
 		return nil, fmt.Errorf("graph path is deeper than %d levels", maxPathDepth)
 	}
-	g := m.Graph
+	if len(segs) > 0 && strings.HasPrefix(segs[0], "f") {
+		k, err := strconv.Atoi(segs[0][1:])
+		if err != nil || k < 0 || k >= len(m.Functions) || m.Functions[k] == nil {
+			return nil, fmt.Errorf("graph path: no function graph %q (the model has %d)", segs[0], len(m.Functions))
+		}
+		g, segs = m.Functions[k], segs[1:]
+	}
+	chain := []*model.Graph{g}
 	for _, seg := range segs {
 		ns, ss, ok := strings.Cut(seg, ".")
 		ni, err1 := strconv.Atoi(ns)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/modelpeek/modelpeek/layout"
+	"github.com/modelpeek/modelpeek/model"
 )
 
 func getJSON(t *testing.T, s *Server, addr, path string, v any) int {
@@ -346,4 +347,38 @@ func TestWaitingRequestEnds(t *testing.T) {
 		t.Fatalf("Stop with a request waiting for a model took %v", d)
 	}
 	http.DefaultClient.CloseIdleConnections()
+}
+
+// TestAPIFunctionGraphs: a model's function and entry graphs are reachable
+// at path fN (and their node subgraphs below), listed in entries with the
+// signature that runs them.
+func TestAPIFunctionGraphs(t *testing.T) {
+	lib := newFakeLib()
+	m := tinyModel()
+	fn := tinyModel().Graph
+	fn.Name = "sub"
+	m.Functions = []*model.Graph{fn}
+	m.Signatures = []model.Signature{{Key: "add", Graph: ""}, {Key: "sub", Subgraph: 1, Graph: "f0"}}
+	lib.add("m2", "sigs.tflite", m)
+	s, addr := startServer(t, lib, nil)
+	var v layout.View
+	if code := getJSON(t, s, addr, "/api/models/m2/graph?path=f0", &v); code != 200 || v.Stats.ModelNodes != len(fn.Nodes) {
+		t.Fatalf("function graph: %d %+v", code, v.Stats)
+	}
+	if code := getJSON(t, s, addr, "/api/models/m2/graph?path=f0/2.0&expand=all", &v); code != 200 || v.Stats.TotalNodes != 1 {
+		t.Fatalf("a subgraph of the function graph: %d %+v", code, v.Stats)
+	}
+	for _, p := range []string{"f1", "f-1", "fx", "f", "2.0/f0"} {
+		var e apiError
+		if code := getJSON(t, s, addr, "/api/models/m2/graph?path="+p, &e); code != 404 || e.Error == "" {
+			t.Errorf("path %q: %d %v", p, code, e)
+		}
+	}
+	var d struct {
+		Entries []entryGraph `json:"entries"`
+	}
+	if code := getJSON(t, s, addr, "/api/models/m2", &d); code != 200 || len(d.Entries) != 2 ||
+		d.Entries[0].Signature != "add" || d.Entries[1].Path != "f0" || d.Entries[1].Signature != "sub" || d.Entries[1].Name != "sub" {
+		t.Fatalf("entries: %d %+v", code, d.Entries)
+	}
 }

@@ -157,12 +157,8 @@ func TestCorpus(t *testing.T) {
 			for _, sg := range f.Subgraphs {
 				total += sg.OperatorCount
 			}
-			functions := 0
-			for _, g := range m.Functions {
-				functions += model.CountNodes(g)
-			}
-			if s.Nodes+functions != total {
-				t.Errorf("%d nodes in the graph and %d in functions, want %d in all", s.Nodes, functions, total)
+			if s.Nodes != total {
+				t.Errorf("inspect counts %d nodes, want %d: the operators of every subgraph", s.Nodes, total)
 			}
 		})
 	}
@@ -276,6 +272,60 @@ func checkModel(t *testing.T, out *decoded, f *tfliteFacts) {
 			}
 		}
 	}
+	checkSignatures(t, out, f.Signatures)
+}
+
+// checkSignatures compares Model.Signatures with the signature facts:
+// keys, subgraph indices, input and output names in order, each resolved
+// to a tensor of its subgraph; the graph path leads to that subgraph; the
+// main graph is serving_default's subgraph when there is one.
+func checkSignatures(t *testing.T, out *decoded, want []struct {
+	Key      string   `json:"signature_key"`
+	Subgraph int      `json:"subgraph_index"`
+	Inputs   []string `json:"inputs"`
+	Outputs  []string `json:"outputs"`
+}) {
+	t.Helper()
+	got := out.m.Signatures
+	if len(got) != len(want) {
+		t.Fatalf("%d signatures, want %d", len(got), len(want))
+	}
+	names := func(vs []model.SignatureValue) []string {
+		var ns []string
+		for _, v := range vs {
+			ns = append(ns, v.Name)
+			if v.Tensor == "" || v.DType == "" {
+				t.Errorf("signature value %q is not resolved to a typed tensor: %+v", v.Name, v)
+			}
+		}
+		return ns
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Key != w.Key || g.Subgraph != w.Subgraph {
+			t.Errorf("signature %d: %s subgraph %d, want %s subgraph %d", i, g.Key, g.Subgraph, w.Key, w.Subgraph)
+		}
+		if gi, gw := names(g.Inputs), w.Inputs; strings.Join(gi, ",") != strings.Join(gw, ",") {
+			t.Errorf("signature %s inputs %q, want %q", g.Key, gi, gw)
+		}
+		if go_, gw := names(g.Outputs), w.Outputs; strings.Join(go_, ",") != strings.Join(gw, ",") {
+			t.Errorf("signature %s outputs %q, want %q", g.Key, go_, gw)
+		}
+		var target *model.Graph
+		switch {
+		case g.Graph == "":
+			target = out.m.Graph
+		case strings.HasPrefix(g.Graph, "f"):
+			k, _ := strconv.Atoi(g.Graph[1:])
+			target = out.m.Functions[k]
+		}
+		if target != out.subgraphs[w.Subgraph] {
+			t.Errorf("signature %s: graph path %q does not lead to subgraph %d", g.Key, g.Graph, w.Subgraph)
+		}
+		if w.Key == servingDefault && out.m.Graph != out.subgraphs[w.Subgraph] {
+			t.Errorf("the main graph is not serving_default's subgraph %d", w.Subgraph)
+		}
+	}
 }
 
 func mustTable(t *testing.T, d *decoder, i int64) flatbuf.Table {
@@ -344,4 +394,31 @@ func maps(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// TestMainIsServingDefault: the main graph is serving_default's subgraph
+// wherever it stands; the others become functions, addressed by path.
+func TestMainIsServingDefault(t *testing.T) {
+	sigs := []rawSignature{{key: "add", subgraph: 0}, {key: servingDefault, subgraph: 2}, {key: "sub", subgraph: 1}}
+	main := mainSubgraph(sigs)
+	if main != 2 {
+		t.Fatalf("main subgraph %d, want 2", main)
+	}
+	sgs := make([]subgraph, 3)
+	for i := range sgs {
+		sgs[i].g = &model.Graph{Name: strconv.Itoa(i)}
+	}
+	out := &decoded{m: &model.Model{}}
+	if err := link(out, sgs, main); err != nil {
+		t.Fatal(err)
+	}
+	if out.m.Graph != sgs[2].g || len(out.m.Functions) != 2 {
+		t.Fatalf("main graph %q, %d functions", out.m.Graph.Name, len(out.m.Functions))
+	}
+	if strings.Join(out.graphPath, ",") != "f0,f1," {
+		t.Errorf("graph paths %q", out.graphPath)
+	}
+	if mainSubgraph(sigs[:1]) != 0 {
+		t.Error("without serving_default the main graph is subgraph 0")
+	}
 }

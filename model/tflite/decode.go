@@ -29,6 +29,8 @@ type decoder struct {
 	// bufStart/nBuffers locate Model.buffers; buffers are decoded on use.
 	bufStart, nBuffers int64
 	tensors, operators int
+	// warnings are problems found before the model exists.
+	warnings []string
 }
 
 type opcode struct {
@@ -56,6 +58,9 @@ type decoded struct {
 	opHist []map[string]int
 	// valueNames maps each subgraph's tensor indices to value names.
 	valueNames [][]string
+	// graphPath maps each subgraph index to its graph path in the model
+	// ("" main, "f2" a function, "-" a body reached from its node).
+	graphPath []string
 	// dec is the decoder, for tests that inspect buffers.
 	dec *decoder
 }
@@ -97,6 +102,9 @@ func decode(ctx context.Context, src *flatbuf.Source, path string) (*decoded, er
 		Description: desc,
 		Version:     strconv.FormatUint(uint64(version), 10),
 		Metadata:    map[string]string{},
+		// Every subgraph a signature names is a graph of the model, and
+		// nodes counts the operators of all of them.
+		FunctionsInNodeCount: true,
 	}}
 	sgs := make([]subgraph, 0, nsg)
 	for i := int64(0); i < nsg; i++ {
@@ -116,7 +124,8 @@ func decode(ctx context.Context, src *flatbuf.Source, path string) (*decoded, er
 		out.subgraphs = append(out.subgraphs, sg.g)
 		out.opHist = append(out.opHist, hist)
 	}
-	if err := link(out, sgs); err != nil {
+	sigs := d.decodeSignatures(mt, len(sgs))
+	if err := link(out, sgs, mainSubgraph(sigs)); err != nil {
 		return nil, err
 	}
 	out.m.Properties = append(out.m.Properties,
@@ -127,7 +136,8 @@ func decode(ctx context.Context, src *flatbuf.Source, path string) (*decoded, er
 		model.Property{Name: "buffers", Value: strconv.FormatInt(d.nBuffers, 10)},
 	)
 	d.decodeMetadata(mt, out.m)
-	d.decodeSignatures(mt, out)
+	out.addSignatures(sigs, sgs)
+	out.m.Warnings = append(out.m.Warnings, d.warnings...)
 	if d.Err != nil {
 		return nil, d.wrap("model metadata")
 	}
@@ -248,46 +258,3 @@ func (d *decoder) renderBlob(loc *model.Location) string {
 	return fmt.Sprintf("<%d bytes at offset %d>", loc.Length, loc.Offset)
 }
 
-func (d *decoder) decodeSignatures(mt flatbuf.Table, out *decoded) {
-	start, n := d.TableVector(mt, modelSignatureDefs)
-	if !d.Charge(n) {
-		return
-	}
-	for i := int64(0); i < n; i++ {
-		t, ok := d.Elem(start, i)
-		if !ok {
-			return
-		}
-		key := d.Str(t, signatureKey)
-		sgi := int64(d.Uint32(t, signatureSubgraph, 0))
-		names := func(slot int) string {
-			vs, vn := d.TableVector(t, slot)
-			s := ""
-			for j := int64(0); j < vn && d.Charge(1); j++ {
-				tm, ok := d.Elem(vs, j)
-				if !ok {
-					return s
-				}
-				alias, ti := d.Str(tm, tensorMapName), int(d.Uint32(tm, tensorMapIndex, 0))
-				if j > 0 {
-					s += ", "
-				}
-				s += alias
-				if sgi >= 0 && sgi < int64(len(out.subgraphs)) {
-					if vn := out.valueNames[sgi]; ti >= 0 && ti < len(vn) && vn[ti] != alias {
-						s += " → " + vn[ti]
-					}
-				}
-			}
-			return s
-		}
-		sgName := "subgraph " + strconv.FormatInt(sgi, 10)
-		if sgi >= 0 && sgi < int64(len(out.subgraphs)) && out.subgraphs[sgi].Name != sgName {
-			sgName += " (" + out.subgraphs[sgi].Name + ")"
-		}
-		out.m.Properties = append(out.m.Properties, model.Property{
-			Name:  "signature " + key,
-			Value: fmt.Sprintf("%s; inputs: %s; outputs: %s", sgName, names(signatureInputs), names(signatureOutputs)),
-		})
-	}
-}

@@ -193,8 +193,9 @@ func (d *decoder) decodeOperator(ot flatbuf.Table, value func(string, int64) (st
 // operator that refers to it, walking from subgraph 0. Each subgraph is
 // attached once, so the result is a tree: shared or cyclic references
 // (a subgraph calling itself) stay as index attributes. Subgraphs no
-// operator reaches (other signatures' entry points) become Functions.
-func link(out *decoded, sgs []subgraph) error {
+// operator reaches (other signatures' entry points) become Functions. The
+// walk starts at main, the main graph's subgraph index.
+func link(out *decoded, sgs []subgraph, main int) error {
 	if len(sgs) == 0 {
 		out.m.Graph = &model.Graph{Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
 		return nil
@@ -218,12 +219,20 @@ func link(out *decoded, sgs []subgraph) error {
 			}
 		}
 	}
-	walk(0)
-	out.m.Graph = sgs[0].g
+	if main < 0 || main >= len(sgs) {
+		main = 0
+	}
+	walk(main)
+	out.m.Graph = sgs[main].g
+	out.graphPath = make([]string, len(sgs))
+	out.graphPath[main] = ""
 	for i := range sgs {
 		if !attached[i] {
 			walk(i)
+			out.graphPath[i] = model.FunctionPath(len(out.m.Functions))
 			out.m.Functions = append(out.m.Functions, sgs[i].g)
+		} else if i != main {
+			out.graphPath[i] = "-" // a control-flow body, reached from its node
 		}
 	}
 	return nil
