@@ -257,4 +257,3 @@ func (d *decoder) renderBlob(loc *model.Location) string {
 	}
 	return fmt.Sprintf("<%d bytes at offset %d>", loc.Length, loc.Offset)
 }
-
