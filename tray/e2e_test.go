@@ -413,6 +413,33 @@ func TestMenuEndToEnd(t *testing.T) {
 	})
 }
 
+// TestUnderscoresInLabels: dbusmenu hides a single "_" (a mnemonic
+// marker), so labels made from file names and paths carry "__" for every
+// "_" in them, and no label has a lone "_".
+func TestUnderscoresInLabels(t *testing.T) {
+	const p = "/data/my_net/model_v2_final.onnx"
+	s := startSession(t, true, "TRAYTEST_EXTRA_MODEL="+p)
+	root := s.layout()
+	if _, ok := root.Find("model__v2__final.onnx"); !ok {
+		t.Errorf("no open-model item labelled %q", "model__v2__final.onnx")
+	}
+	recent, _ := root.Find(tray.LabelRecent)
+	if _, ok := recent.Find("…/my__net/model__v2__final.onnx"); !ok {
+		t.Errorf("no recent item labelled %q", "…/my__net/model__v2__final.onnx")
+	}
+	var walk func(it dbustest.Item)
+	walk = func(it dbustest.Item) {
+		if l := it.Label(); strings.Contains(strings.ReplaceAll(l, "__", ""), "_") {
+			t.Errorf("label %q has an unescaped underscore", l)
+		}
+		for _, c := range it.Children {
+			walk(c)
+		}
+	}
+	walk(root)
+	s.quit()
+}
+
 func TestOpenWithoutChooserShowsDropZone(t *testing.T) {
 	// No zenity or kdialog on PATH, and no display.
 	s := startSession(t, false, "PATH="+t.TempDir(), "DISPLAY=", "WAYLAND_DISPLAY=")

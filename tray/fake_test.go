@@ -85,6 +85,12 @@ func newFake(quit context.CancelFunc) *fake {
 	for _, p := range []string{"/data/a.onnx", "/data/b.gguf"} {
 		f.addLocked(p)
 	}
+	// TRAYTEST_EXTRA_MODEL adds one more open and recent model, for tests
+	// of how file names show in the menu.
+	if p := os.Getenv("TRAYTEST_EXTRA_MODEL"); p != "" {
+		f.addLocked(p)
+		f.st.Recent = append([]string{p}, f.st.Recent...)
+	}
 	return f
 }
 
