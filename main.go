@@ -27,6 +27,7 @@ import (
 	"github.com/modelpeek/modelpeek/desktop/instance"
 	"github.com/modelpeek/modelpeek/desktop/integrate"
 	"github.com/modelpeek/modelpeek/internal/version"
+	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/all"
 	"github.com/modelpeek/modelpeek/packaging"
 	"github.com/modelpeek/modelpeek/server"
@@ -157,6 +158,15 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 	if !ok {
 		return code
 	}
+	reg := all.Registry()
+	if len(files) > 0 {
+		// A mistyped name is said at once in the terminal, and a command
+		// line none of whose files can be read serves nothing.
+		files = readableFiles(reg, files, stderr)
+		if len(files) == 0 {
+			return 2
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -191,7 +201,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 	a, err := app.New(ctx, app.Options{
 		Addr:      *addr,
 		Version:   version.String(),
-		Registry:  all.Registry(),
+		Registry:  reg,
 		Logger:    log,
 		Autostart: autostart.For(autostart.Config{}),
 		Server: func(c *server.Config) {
@@ -213,7 +223,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 	if len(files) > 0 {
 		ids, err := a.Open(files...)
 		if err != nil {
-			fmt.Fprintf(stderr, "modelpeek: %v\n", err)
+			fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
 		}
 		if len(ids) > 0 {
 			show = ids[0]
@@ -255,6 +265,24 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 		return 1
 	}
 	return 0
+}
+
+// readableFiles prints one line on stderr for each of files that cannot
+// be read ("modelpeek: typo.onnx: no such file") and returns the others.
+// A file that can be read but holds no model it knows is kept: the page
+// shows why, with the formats modelpeek reads.
+func readableFiles(reg *model.Registry, files []string, stderr io.Writer) []string {
+	var ok []string
+	for _, f := range files {
+		_, err := reg.Detect(f)
+		var fe *model.FileError
+		if errors.As(err, &fe) {
+			fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
+			continue
+		}
+		ok = append(ok, f)
+	}
+	return ok
 }
 
 // cmdAutostart turns start at login on or off, or reports it.
