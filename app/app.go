@@ -154,6 +154,7 @@ func New(parent context.Context, opts Options) (*App, error) {
 	cfg.Web = opts.Web
 	cfg.UploadDir = up
 	cfg.Logger = a.log
+	cfg.Quit = a.Quit
 	a.srv, err = server.New(cfg)
 	if err != nil {
 		os.RemoveAll(up)
