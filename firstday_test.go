@@ -6,15 +6,22 @@ package main
 
 import (
 	"bytes"
+	"context"
 	binenc "encoding/binary"
 	"fmt"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/modelpeek/modelpeek/internal/dbustest"
+	"github.com/modelpeek/modelpeek/internal/testenv"
 )
 
 func TestFirstDay(t *testing.T) {
@@ -25,6 +32,8 @@ func TestFirstDay(t *testing.T) {
 	t.Run("missing files", func(t *testing.T) { testMissingFiles(t, bin) })
 	t.Run("inspect names the path once", func(t *testing.T) { testInspectPathOnce(t, bin) })
 	t.Run("inspect escapes control characters", func(t *testing.T) { testInspectEscapes(t, bin) })
+	t.Run("no tray host, then quit from the page", func(t *testing.T) { testNoTrayHostAndQuit(t, bin) })
+	t.Run("tray host leaves", func(t *testing.T) { testTrayHostLeaves(t, bin) })
 }
 
 // fdEnv isolates a child from the user's config, bus, display and browser.
@@ -151,3 +160,131 @@ func unsafeRunes(s string) string {
 // fdHang bounds a command that takes well under a second: 10 s, so a
 // busy machine cannot break the test, only a hang does.
 const fdHang = 10 * time.Second
+
+// fdStart runs the binary in the background on the bus at addr ("" for
+// none) and waits for its serving line; it returns the process and the
+// printed URL (with the launch token).
+func fdStart(t *testing.T, bin, addr string, env []string, args ...string) (*dbustest.Proc, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	if addr != "" {
+		env = append(env, "DBUS_SESSION_BUS_ADDRESS="+addr)
+	}
+	cmd.Env = env
+	p := dbustest.StartProc(t, cmd)
+	ctx, cancel := context.WithTimeout(context.Background(), fdHang)
+	defer cancel()
+	line, err := p.WaitLine(ctx, "modelpeek: serving ")
+	if err != nil {
+		t.Fatalf("no serving line: %v; stderr %q", err, p.Stderr())
+	}
+	return p, strings.TrimPrefix(line, "modelpeek: serving ")
+}
+
+// fdWaitStderr waits (hang bound fdHang) until the child's stderr holds
+// want.
+func fdWaitStderr(t *testing.T, p *dbustest.Proc, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(fdHang); !strings.Contains(p.Stderr(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("stderr never said %q; stderr %q", want, p.Stderr())
+		}
+	}
+}
+
+// On a session bus with no tray host, the tray app says so at once and
+// serves; the page's POST /api/quit then ends it with status 0.
+func testNoTrayHostAndQuit(t *testing.T, bin string) {
+	addr := dbustest.StartBus(t)
+	start := time.Now()
+	p, u := fdStart(t, bin, addr, fdEnv(t), "--no-browser")
+	// Expected within well under 1 s (one NameHasOwner call on the bus);
+	// fdWaitStderr's 10 s bound only catches a hang.
+	fdWaitStderr(t, p, noTrayLine+"\n")
+	t.Logf("fallback line after %v", time.Since(start))
+	if strings.Contains(p.Stderr(), "systray") {
+		t.Errorf("systray ran without a tray host: %q", p.Stderr())
+	}
+
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: fdHang}
+	resp, err := c.Get(u) // logs in with the launch token, as the browser does
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	base := resp.Request.URL.Scheme + "://" + resp.Request.URL.Host
+	req, _ := http.NewRequest("POST", base+"/api/quit", nil)
+	req.Header.Set("Origin", base)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err = c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("POST /api/quit: %d", resp.StatusCode)
+	}
+	code, _, err := p.Wait(fdHang) // takes about 10 ms
+	if err != nil || code != 0 {
+		t.Fatalf("after POST /api/quit: exit %d, %v; stderr %q", code, err, p.Stderr())
+	}
+}
+
+// fakeBrowser writes a browser script that appends each URL it is given
+// to a file, and returns the environment that makes xdg-open use it.
+func fakeBrowser(t *testing.T) (env []string, urls string) {
+	t.Helper()
+	dir := t.TempDir()
+	urls = filepath.Join(dir, "urls")
+	script := filepath.Join(dir, "browser")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s\\n' \"$1\" >> "+urls+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"BROWSER=" + script}, urls
+}
+
+// fdWaitURLs waits until the fake browser was given n URLs.
+func fdWaitURLs(t *testing.T, urls string, n int) {
+	t.Helper()
+	var data []byte
+	for deadline := time.Now().Add(fdHang); ; time.Sleep(10 * time.Millisecond) {
+		data, _ = os.ReadFile(urls)
+		if strings.Count(string(data), "\n") >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the browser was opened %d times, want %d: %q", strings.Count(string(data), "\n"), n, data)
+		}
+	}
+}
+
+// When the tray host leaves while the tray app runs, it says so and
+// opens the page (the only way left to reach it).
+func testTrayHostLeaves(t *testing.T, bin string) {
+	if _, err := exec.LookPath("xdg-open"); err != nil {
+		testenv.Skip(t, "xdg-open not found (install Debian package xdg-utils)")
+	}
+	addr := dbustest.StartBus(t)
+	w := dbustest.StartWatcher(t, addr)
+	benv, urls := fakeBrowser(t)
+	p, _ := fdStart(t, bin, addr, fdEnv(t, benv...))
+	select {
+	case <-w.Registered():
+	case <-time.After(fdHang):
+		t.Fatalf("the tray never registered; stderr %q", p.Stderr())
+	}
+	fdWaitURLs(t, urls, 1) // the launch opens the page
+	if strings.Contains(p.Stderr(), "no system tray") {
+		t.Fatalf("fallback with a tray host: %q", p.Stderr())
+	}
+	w.Stop(t)
+	fdWaitStderr(t, p, noTrayLine+"\n")
+	fdWaitURLs(t, urls, 2)
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, err := p.Wait(fdHang); err != nil || code != 0 {
+		t.Fatalf("after SIGTERM: exit %d, %v", code, err)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/pkg/browser"
@@ -249,11 +250,28 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 			single.handle(instance.Request{Paths: paths})
 		})
 		// The app's context ends on Quit from any source (menu, signal, a
-		// second launch), which ends the tray loop at once.
-		err := tray.Run(a.Context(), a, tray.Options{})
+		// second launch, the page), which ends the tray loop at once.
+		var lostOnce sync.Once
+		err := tray.Run(a.Context(), a, tray.Options{
+			Logger: log,
+			// The tray host went away: the icon is gone (until a host
+			// comes back), so say so and show the page, which has Quit.
+			HostLost: func() {
+				lostOnce.Do(func() {
+					fmt.Fprintln(stderr, noTrayLine)
+					if !*noBrowser {
+						if err := a.Show(""); err != nil {
+							fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
+						}
+					}
+				})
+			},
+		})
 		switch {
 		case errors.Is(err, tray.ErrNoTray):
-			fmt.Fprintln(stderr, "modelpeek: no system tray available; serving without one (Ctrl+C to quit)")
+			// The browser was opened above (unless --no-browser), as
+			// serve does.
+			fmt.Fprintln(stderr, noTrayLine)
 		case err != nil:
 			fmt.Fprintf(stderr, "modelpeek: tray: %v; serving without it (Ctrl+C to quit)\n", err)
 		default:
@@ -284,6 +302,9 @@ func readableFiles(reg *model.Registry, files []string, stderr io.Writer) []stri
 	}
 	return ok
 }
+
+// noTrayLine is said on stderr when the tray app runs without a tray.
+const noTrayLine = "modelpeek: no system tray available; serving without one (Ctrl+C to quit)"
 
 // cmdAutostart turns start at login on or off, or reports it.
 func cmdAutostart(args []string, stdout, stderr io.Writer) int {

@@ -49,7 +49,7 @@ func childMain() int {
 		}
 	}()
 	fmt.Println("START")
-	err := tray.Run(ctx, f, tray.Options{})
+	err := tray.Run(ctx, f, tray.Options{HostLost: func() { fmt.Println("HOSTLOST") }})
 	switch {
 	case errors.Is(err, tray.ErrNoTray):
 		fmt.Println("NOTRAY", err)
