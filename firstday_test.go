@@ -34,6 +34,7 @@ func TestFirstDay(t *testing.T) {
 	t.Run("inspect escapes control characters", func(t *testing.T) { testInspectEscapes(t, bin) })
 	t.Run("no tray host, then quit from the page", func(t *testing.T) { testNoTrayHostAndQuit(t, bin) })
 	t.Run("tray host leaves", func(t *testing.T) { testTrayHostLeaves(t, bin) })
+	t.Run("second launch with --no-browser", func(t *testing.T) { testSecondLaunchNoBrowser(t, bin) })
 }
 
 // fdEnv isolates a child from the user's config, bus, display and browser.
@@ -281,6 +282,45 @@ func testTrayHostLeaves(t *testing.T, bin string) {
 	w.Stop(t)
 	fdWaitStderr(t, p, noTrayLine+"\n")
 	fdWaitURLs(t, urls, 2)
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, err := p.Wait(fdHang); err != nil || code != 0 {
+		t.Fatalf("after SIGTERM: exit %d, %v", code, err)
+	}
+}
+
+// A second launch with --no-browser hands its file over without making
+// the first instance open a browser window; one without it still does.
+func testSecondLaunchNoBrowser(t *testing.T, bin string) {
+	if _, err := exec.LookPath("xdg-open"); err != nil {
+		testenv.Skip(t, "xdg-open not found (install Debian package xdg-utils)")
+	}
+	benv, urls := fakeBrowser(t)
+	env := fdEnv(t, benv...) // no bus: the hand-over goes through the socket
+	p, _ := fdStart(t, bin, "", env)
+	fdWaitURLs(t, urls, 1) // the first launch opens the page
+	dir := t.TempDir()
+	for _, name := range []string{"quiet.onnx", "loud.onnx"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("not a model"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, errs := fdRun(t, bin, dir, env, "--no-browser", "quiet.onnx")
+	if code != 0 || !strings.Contains(errs, "handed over") {
+		t.Fatalf("second launch: exit %d, stderr %q", code, errs)
+	}
+	// The primary handled the request before the launch exited; a
+	// browser it started would show up with the next one's.
+	code, _, errs = fdRun(t, bin, dir, env, "loud.onnx")
+	if code != 0 || !strings.Contains(errs, "handed over") {
+		t.Fatalf("third launch: exit %d, stderr %q", code, errs)
+	}
+	fdWaitURLs(t, urls, 2)
+	time.Sleep(300 * time.Millisecond) // only lets a wrong extra window show; cannot fail a right build
+	if data, _ := os.ReadFile(urls); strings.Count(string(data), "\n") != 2 {
+		t.Errorf("browser opened for %q, want the first launch and loud.onnx only", data)
+	}
 	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -192,7 +192,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 		single = newSingleInstance(ctx, log)
 	case withTray:
 		var forwarded bool
-		single, forwarded = acquireInstance(ctx, files, log)
+		single, forwarded = acquireInstance(ctx, files, *noBrowser, log)
 		if forwarded {
 			fmt.Fprintln(stderr, "modelpeek: handed over to the running modelpeek")
 			return 0
