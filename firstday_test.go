@@ -35,6 +35,7 @@ func TestFirstDay(t *testing.T) {
 	t.Run("no tray host, then quit from the page", func(t *testing.T) { testNoTrayHostAndQuit(t, bin) })
 	t.Run("tray host leaves", func(t *testing.T) { testTrayHostLeaves(t, bin) })
 	t.Run("second launch with --no-browser", func(t *testing.T) { testSecondLaunchNoBrowser(t, bin) })
+	t.Run("no browser to open", func(t *testing.T) { testNoBrowserQuiet(t, bin) })
 }
 
 // fdEnv isolates a child from the user's config, bus, display and browser.
@@ -326,5 +327,35 @@ func testSecondLaunchNoBrowser(t *testing.T, bin string) {
 	}
 	if code, _, err := p.Wait(fdHang); err != nil || code != 0 {
 		t.Fatalf("after SIGTERM: exit %d, %v", code, err)
+	}
+}
+
+// Without a desktop browser, xdg-open's chatter stays out of the
+// terminal, and one line says which URL to open.
+func testNoBrowserQuiet(t *testing.T, bin string) {
+	dir := t.TempDir()
+	script := "#!/bin/sh\necho 'www-browser: not found'\necho 'xdg-open: no method available for opening' >&2\nexit 3\n"
+	if err := os.WriteFile(filepath.Join(dir, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := fdEnv(t)
+	for i, e := range env {
+		if strings.HasPrefix(e, "PATH=") || strings.HasPrefix(e, "BROWSER=") {
+			env[i] = "PATH=" + dir // the fake opener only
+		}
+	}
+	p, u := fdStart(t, bin, "", env, "serve")
+	fdWaitStderr(t, p, "modelpeek: open this URL in your browser: "+u+"\n")
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, err := p.Wait(fdHang); err != nil || code != 0 {
+		t.Fatalf("after SIGTERM: exit %d, %v", code, err)
+	}
+	if errs := p.Stderr(); strings.Contains(errs, "not found") || strings.Contains(errs, "no method") {
+		t.Errorf("the opener's output reached the terminal: %q", errs)
+	}
+	if lines := p.Lines(); len(lines) != 1 {
+		t.Errorf("stdout %q, want the serving line only", lines)
 	}
 }

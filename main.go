@@ -21,8 +21,6 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/pkg/browser"
-
 	"github.com/modelpeek/modelpeek/app"
 	"github.com/modelpeek/modelpeek/desktop/autostart"
 	"github.com/modelpeek/modelpeek/desktop/instance"
@@ -67,9 +65,6 @@ Flags:
 `
 
 func main() {
-	// The browser launcher's own output must not mix with ours on stdout,
-	// whose first line is a contract.
-	browser.Stdout = os.Stderr
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -239,9 +234,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 		f.Sync()
 	}
 	if !*noBrowser {
-		if err := a.Show(show); err != nil {
-			fmt.Fprintf(stderr, "modelpeek: %v\n", err)
-		}
+		showPage(a, show, stderr, log)
 	}
 
 	if withTray {
@@ -260,9 +253,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 				lostOnce.Do(func() {
 					fmt.Fprintln(stderr, noTrayLine)
 					if !*noBrowser {
-						if err := a.Show(""); err != nil {
-							fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
-						}
+						showPage(a, "", stderr, log)
 					}
 				})
 			},
@@ -301,6 +292,22 @@ func readableFiles(reg *model.Registry, files []string, stderr io.Writer) []stri
 		ok = append(ok, f)
 	}
 	return ok
+}
+
+// showPage opens the viewer (at model id when not "") in the browser.
+// When no browser can be opened it says, in one line, where to go; the
+// opener's own chatter is only logged (MODELPEEK_LOG=debug).
+func showPage(a *app.App, id string, stderr io.Writer, log *slog.Logger) {
+	err := a.Show(id)
+	if err == nil {
+		return
+	}
+	log.Debug("cannot open the browser", "err", err)
+	if u := a.State().URL; u != "" {
+		fmt.Fprintf(stderr, "modelpeek: open this URL in your browser: %s\n", u)
+	} else {
+		fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
+	}
 }
 
 // noTrayLine is said on stderr when the tray app runs without a tray.
