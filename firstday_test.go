@@ -1,8 +1,7 @@
 package main
 
 // End-to-end tests of the fixes a first day of use asked for, on the
-// built binary. TestFirstDay builds its own binary, so these tests do not
-// depend on the other end-to-end files' TestMain; each subtest is one fix.
+// built binary (proc.Binary); each subtest is one fix.
 
 import (
 	"bytes"
@@ -20,15 +19,13 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/modelpeek/modelpeek/internal/dbustest"
 	"github.com/modelpeek/modelpeek/internal/testenv"
+	"github.com/modelpeek/modelpeek/internal/testenv/dbustest"
+	"github.com/modelpeek/modelpeek/internal/testenv/proc"
 )
 
 func TestFirstDay(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "modelpeek")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building modelpeek: %v\n%s", err, out)
-	}
+	bin := proc.Binary(t)
 	t.Run("missing files", func(t *testing.T) { testMissingFiles(t, bin) })
 	t.Run("inspect names the path once", func(t *testing.T) { testInspectPathOnce(t, bin) })
 	t.Run("inspect escapes control characters", func(t *testing.T) { testInspectEscapes(t, bin) })
@@ -36,6 +33,7 @@ func TestFirstDay(t *testing.T) {
 	t.Run("tray host leaves", func(t *testing.T) { testTrayHostLeaves(t, bin) })
 	t.Run("second launch with --no-browser", func(t *testing.T) { testSecondLaunchNoBrowser(t, bin) })
 	t.Run("no browser to open", func(t *testing.T) { testNoBrowserQuiet(t, bin) })
+	t.Run("one log format", func(t *testing.T) { testOneLogFormat(t, bin) })
 }
 
 // fdEnv isolates a child from the user's config, bus, display and browser.
@@ -159,6 +157,9 @@ func unsafeRunes(s string) string {
 	return ""
 }
 
+// fdNoTrayLine is what the tray app says on stderr without a tray host.
+const fdNoTrayLine = "modelpeek: no system tray available; serving without one (Ctrl+C to quit)"
+
 // fdHang bounds a command that takes well under a second: 10 s, so a
 // busy machine cannot break the test, only a hang does.
 const fdHang = 10 * time.Second
@@ -166,14 +167,14 @@ const fdHang = 10 * time.Second
 // fdStart runs the binary in the background on the bus at addr ("" for
 // none) and waits for its serving line; it returns the process and the
 // printed URL (with the launch token).
-func fdStart(t *testing.T, bin, addr string, env []string, args ...string) (*dbustest.Proc, string) {
+func fdStart(t *testing.T, bin, addr string, env []string, args ...string) (*proc.Proc, string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	if addr != "" {
 		env = append(env, "DBUS_SESSION_BUS_ADDRESS="+addr)
 	}
 	cmd.Env = env
-	p := dbustest.StartProc(t, cmd)
+	p := proc.Start(t, cmd)
 	ctx, cancel := context.WithTimeout(context.Background(), fdHang)
 	defer cancel()
 	line, err := p.WaitLine(ctx, "modelpeek: serving ")
@@ -185,7 +186,7 @@ func fdStart(t *testing.T, bin, addr string, env []string, args ...string) (*dbu
 
 // fdWaitStderr waits (hang bound fdHang) until the child's stderr holds
 // want.
-func fdWaitStderr(t *testing.T, p *dbustest.Proc, want string) {
+func fdWaitStderr(t *testing.T, p *proc.Proc, want string) {
 	t.Helper()
 	for deadline := time.Now().Add(fdHang); !strings.Contains(p.Stderr(), want); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -202,7 +203,7 @@ func testNoTrayHostAndQuit(t *testing.T, bin string) {
 	p, u := fdStart(t, bin, addr, fdEnv(t), "--no-browser")
 	// Expected within well under 1 s (one NameHasOwner call on the bus);
 	// fdWaitStderr's 10 s bound only catches a hang.
-	fdWaitStderr(t, p, noTrayLine+"\n")
+	fdWaitStderr(t, p, fdNoTrayLine+"\n")
 	t.Logf("fallback line after %v", time.Since(start))
 	if strings.Contains(p.Stderr(), "systray") {
 		t.Errorf("systray ran without a tray host: %q", p.Stderr())
@@ -281,7 +282,7 @@ func testTrayHostLeaves(t *testing.T, bin string) {
 		t.Fatalf("fallback with a tray host: %q", p.Stderr())
 	}
 	w.Stop(t)
-	fdWaitStderr(t, p, noTrayLine+"\n")
+	fdWaitStderr(t, p, fdNoTrayLine+"\n")
 	fdWaitURLs(t, urls, 2)
 	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -357,5 +358,38 @@ func testNoBrowserQuiet(t *testing.T, bin string) {
 	}
 	if lines := p.Lines(); len(lines) != 1 {
 		t.Errorf("stdout %q, want the serving line only", lines)
+	}
+}
+
+// With MODELPEEK_LOG=debug, every stderr line of a tray app run is either
+// a "modelpeek: " line for the user or a slog text record: no other
+// format (the standard log package, systray's) mixes in.
+func testOneLogFormat(t *testing.T, bin string) {
+	addr := dbustest.StartBus(t)
+	w := dbustest.StartWatcher(t, addr)
+	p, _ := fdStart(t, bin, addr, fdEnv(t, "MODELPEEK_LOG=debug"), "--no-browser")
+	select {
+	case <-w.Registered():
+	case <-time.After(fdHang):
+		t.Fatalf("the tray never registered; stderr %q", p.Stderr())
+	}
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, err := p.Wait(fdHang); err != nil || code != 0 {
+		t.Fatalf("after SIGTERM: exit %d, %v", code, err)
+	}
+	records := 0
+	for _, line := range strings.Split(strings.TrimSpace(p.Stderr()), "\n") {
+		switch {
+		case strings.HasPrefix(line, "time=") && strings.Contains(line, " level="):
+			records++
+		case strings.HasPrefix(line, "modelpeek: "), line == "":
+		default:
+			t.Errorf("stderr line in another format: %q", line)
+		}
+	}
+	if records == 0 {
+		t.Errorf("MODELPEEK_LOG=debug logged nothing: %q", p.Stderr())
 	}
 }

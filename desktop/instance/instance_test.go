@@ -211,7 +211,7 @@ func TestBusForward(t *testing.T) {
 func TestNoBrowserForwarded(t *testing.T) {
 	for name, opts := range map[string]Options{
 		"socket": {BusAddress: "none", Dir: t.TempDir()},
-		"dbus":   {BusAddress: startBus(t), Dir: t.TempDir()},
+		"dbus":   {BusAddress: dbustest.StartBus(t), Dir: t.TempDir()},
 	} {
 		t.Run(name, func(t *testing.T) {
 			rec := newRecorder()
@@ -243,7 +243,7 @@ func (o oldPrimary) Open(paths []string, cwd string) *dbus.Error {
 // A later launch with --no-browser still hands its files to an older
 // primary that has no OpenWith (which then shows the viewer, as before).
 func TestNoBrowserToOldPrimary(t *testing.T) {
-	addr := startBus(t)
+	addr := dbustest.StartBus(t)
 	conn, err := dbus.Connect(addr)
 	if err != nil {
 		t.Fatal(err)
