@@ -54,6 +54,7 @@ Environment:
   MODELPEEK_MAX_UPLOAD   largest file the page may upload (default 8G;
                          suffixes K, M, G, T)
   MODELPEEK_LOG          debug or info for more log output on stderr
+                         (error for less)
 
 Flags:
   --addr ADDR      loopback address to listen on (port 0: a free port)
@@ -65,15 +66,24 @@ Flags:
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	log := newLogger(os.Stderr)
+	installLogger(log)
+	os.Exit(runLogged(os.Args[1:], os.Stdout, os.Stderr, log))
 }
 
-// run executes one command line and returns the exit status.
+// run executes one command line with a logger of its own on stderr and
+// returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runLogged(args, stdout, stderr, newLogger(stderr))
+}
+
+// runLogged executes one command line, logging to log, and returns the
+// exit status.
+func runLogged(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "serve":
-			return cmdServe(args[1:], stdout, stderr, false)
+			return cmdServe(args[1:], stdout, stderr, false, log)
 		case "inspect":
 			return cmdInspect(args[1:], stdout, stderr)
 		case "version":
@@ -91,7 +101,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
-	return cmdServe(args, stdout, stderr, true)
+	return cmdServe(args, stdout, stderr, true, log)
 }
 
 func badUsage(stderr io.Writer, msg string) int {
@@ -121,20 +131,9 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]st
 	}
 }
 
-func newLogger(stderr io.Writer) *slog.Logger {
-	level := slog.LevelWarn
-	switch strings.ToLower(os.Getenv("MODELPEEK_LOG")) {
-	case "debug":
-		level = slog.LevelDebug
-	case "info":
-		level = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-}
-
 // cmdServe runs the viewer until SIGINT/SIGTERM or Quit; with withTray it
 // shows the tray icon when a tray host is available.
-func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
+func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.Logger) int {
 	name := "serve"
 	if withTray {
 		name = "modelpeek"
@@ -173,7 +172,6 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 		go quitOnEOF(os.Stdin, stop)
 	}
 
-	log := newLogger(stderr)
 	maxUpload, err := uploadLimit()
 	if err != nil {
 		fmt.Fprintf(stderr, "modelpeek: %v\n", err)
