@@ -247,6 +247,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 			Logger: log,
 			// The tray host went away: the icon is gone (until a host
 			// comes back), so say so and show the page, which has Quit.
+			// Said once: a host that comes and goes opens no more pages.
 			HostLost: func() {
 				lostOnce.Do(func() {
 					fmt.Fprintln(stderr, noTrayLine)
