@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/all"
@@ -32,8 +33,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	m, err := all.Registry().Open(ctx, files[0])
 	if err != nil {
-		msg, _, _ := strings.Cut(err.Error(), "\n")
-		fmt.Fprintf(stderr, "modelpeek: %s\n", msg)
+		fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
 		return 1
 	}
 	s := model.Summarize(m)
@@ -50,11 +50,13 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// printSummary prints a compact, human-readable summary.
+// printSummary prints a compact, human-readable summary. Every string
+// from the model goes through safeText: a file cannot write escape
+// sequences to the terminal.
 func printSummary(w io.Writer, s model.Summary) {
-	fmt.Fprintf(w, "format:   %s\n", s.Format)
+	fmt.Fprintf(w, "format:   %s\n", safeText(s.Format))
 	if s.Producer != "" {
-		fmt.Fprintf(w, "producer: %s\n", s.Producer)
+		fmt.Fprintf(w, "producer: %s\n", safeText(s.Producer))
 	}
 	values := func(title string, vs []model.SummaryValue) {
 		fmt.Fprintf(w, "%s (%d):\n", title, len(vs))
@@ -67,7 +69,7 @@ func printSummary(w io.Writer, s model.Summary) {
 			if dt == "" {
 				dt = "?"
 			}
-			fmt.Fprintf(w, "  %s  %s%s\n", v.Name, dt, shape)
+			fmt.Fprintf(w, "  %s  %s%s\n", safeText(v.Name), safeText(dt), safeText(shape))
 		}
 	}
 	values("inputs", s.Inputs)
@@ -85,7 +87,7 @@ func printSummary(w io.Writer, s model.Summary) {
 	})
 	var parts []string
 	for _, o := range ops {
-		parts = append(parts, fmt.Sprintf("%s×%d", o.name, o.n))
+		parts = append(parts, fmt.Sprintf("%s×%d", safeText(o.name), o.n))
 	}
 	fmt.Fprintf(w, "nodes:    %d", s.Nodes)
 	if len(parts) > 0 {
@@ -102,11 +104,8 @@ func printSummary(w io.Writer, s model.Summary) {
 		slices.Sort(keys)
 		fmt.Fprintf(w, "metadata (%d):\n", len(keys))
 		for _, k := range keys {
-			v := metaString(s.Metadata[k])
-			if len(v) > 80 {
-				v = v[:77] + "..."
-			}
-			fmt.Fprintf(w, "  %s: %s\n", k, strings.ReplaceAll(v, "\n", " "))
+			v := safeText(strings.ReplaceAll(metaString(s.Metadata[k]), "\n", " "))
+			fmt.Fprintf(w, "  %s: %s\n", safeText(k), truncate(v, 80))
 		}
 	}
 }
@@ -119,7 +118,7 @@ func printSignatures(w io.Writer, sigs []model.Signature) {
 	}
 	fmt.Fprintf(w, "signatures (%d):\n", len(sigs))
 	for _, sig := range sigs {
-		fmt.Fprintf(w, "  %s  (subgraph %d)\n", sig.Key, sig.Subgraph)
+		fmt.Fprintf(w, "  %s  (subgraph %d)\n", safeText(sig.Key), sig.Subgraph)
 		for _, io := range []struct {
 			dir string
 			vs  []model.SignatureValue
@@ -129,10 +128,19 @@ func printSignatures(w io.Writer, sigs []model.Signature) {
 				if v.Shape != nil {
 					shape = "[" + shapeString(v.Shape) + "]"
 				}
-				fmt.Fprintf(w, "    %s %s → %s  %s%s\n", io.dir, v.Name, v.Tensor, v.DType, shape)
+				fmt.Fprintf(w, "    %s %s → %s  %s%s\n", io.dir, safeText(v.Name), safeText(v.Tensor), safeText(string(v.DType)), safeText(shape))
 			}
 		}
 	}
+}
+
+// truncate shortens s to at most n runes, ending it with "..." when cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-3]) + "..."
 }
 
 // metaString spells a metadata value for text output: strings as they

@@ -18,15 +18,15 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
-
-	"github.com/pkg/browser"
 
 	"github.com/modelpeek/modelpeek/app"
 	"github.com/modelpeek/modelpeek/desktop/autostart"
 	"github.com/modelpeek/modelpeek/desktop/instance"
 	"github.com/modelpeek/modelpeek/desktop/integrate"
 	"github.com/modelpeek/modelpeek/internal/version"
+	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/all"
 	"github.com/modelpeek/modelpeek/packaging"
 	"github.com/modelpeek/modelpeek/server"
@@ -54,6 +54,7 @@ Environment:
   MODELPEEK_MAX_UPLOAD   largest file the page may upload (default 8G;
                          suffixes K, M, G, T)
   MODELPEEK_LOG          debug or info for more log output on stderr
+                         (error for less)
 
 Flags:
   --addr ADDR      loopback address to listen on (port 0: a free port)
@@ -65,18 +66,24 @@ Flags:
 `
 
 func main() {
-	// The browser launcher's own output must not mix with ours on stdout,
-	// whose first line is a contract.
-	browser.Stdout = os.Stderr
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	log := newLogger(os.Stderr)
+	installLogger(log)
+	os.Exit(runLogged(os.Args[1:], os.Stdout, os.Stderr, log))
 }
 
-// run executes one command line and returns the exit status.
+// run executes one command line with a logger of its own on stderr and
+// returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runLogged(args, stdout, stderr, newLogger(stderr))
+}
+
+// runLogged executes one command line, logging to log, and returns the
+// exit status.
+func runLogged(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "serve":
-			return cmdServe(args[1:], stdout, stderr, false)
+			return cmdServe(args[1:], stdout, stderr, false, log)
 		case "inspect":
 			return cmdInspect(args[1:], stdout, stderr)
 		case "version":
@@ -94,7 +101,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
-	return cmdServe(args, stdout, stderr, true)
+	return cmdServe(args, stdout, stderr, true, log)
 }
 
 func badUsage(stderr io.Writer, msg string) int {
@@ -124,20 +131,9 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]st
 	}
 }
 
-func newLogger(stderr io.Writer) *slog.Logger {
-	level := slog.LevelWarn
-	switch strings.ToLower(os.Getenv("MODELPEEK_LOG")) {
-	case "debug":
-		level = slog.LevelDebug
-	case "info":
-		level = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-}
-
 // cmdServe runs the viewer until SIGINT/SIGTERM or Quit; with withTray it
 // shows the tray icon when a tray host is available.
-func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
+func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.Logger) int {
 	name := "serve"
 	if withTray {
 		name = "modelpeek"
@@ -157,6 +153,15 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 	if !ok {
 		return code
 	}
+	reg := all.Registry()
+	if len(files) > 0 {
+		// A mistyped name is said at once in the terminal, and a command
+		// line none of whose files can be read serves nothing.
+		files = readableFiles(reg, files, stderr)
+		if len(files) == 0 {
+			return 2
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -167,7 +172,6 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 		go quitOnEOF(os.Stdin, stop)
 	}
 
-	log := newLogger(stderr)
 	maxUpload, err := uploadLimit()
 	if err != nil {
 		fmt.Fprintf(stderr, "modelpeek: %v\n", err)
@@ -181,7 +185,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 		single = newSingleInstance(ctx, log)
 	case withTray:
 		var forwarded bool
-		single, forwarded = acquireInstance(ctx, files, log)
+		single, forwarded = acquireInstance(ctx, files, *noBrowser, log)
 		if forwarded {
 			fmt.Fprintln(stderr, "modelpeek: handed over to the running modelpeek")
 			return 0
@@ -191,7 +195,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 	a, err := app.New(ctx, app.Options{
 		Addr:      *addr,
 		Version:   version.String(),
-		Registry:  all.Registry(),
+		Registry:  reg,
 		Logger:    log,
 		Autostart: autostart.For(autostart.Config{}),
 		Server: func(c *server.Config) {
@@ -213,7 +217,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 	if len(files) > 0 {
 		ids, err := a.Open(files...)
 		if err != nil {
-			fmt.Fprintf(stderr, "modelpeek: %v\n", err)
+			fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
 		}
 		if len(ids) > 0 {
 			show = ids[0]
@@ -228,9 +232,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 		f.Sync()
 	}
 	if !*noBrowser {
-		if err := a.Show(show); err != nil {
-			fmt.Fprintf(stderr, "modelpeek: %v\n", err)
-		}
+		showPage(a, show, stderr, log)
 	}
 
 	if withTray {
@@ -239,11 +241,27 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 			single.handle(instance.Request{Paths: paths})
 		})
 		// The app's context ends on Quit from any source (menu, signal, a
-		// second launch), which ends the tray loop at once.
-		err := tray.Run(a.Context(), a, tray.Options{})
+		// second launch, the page), which ends the tray loop at once.
+		var lostOnce sync.Once
+		err := tray.Run(a.Context(), a, tray.Options{
+			Logger: log,
+			// The tray host went away: the icon is gone (until a host
+			// comes back), so say so and show the page, which has Quit.
+			// Said once: a host that comes and goes opens no more pages.
+			HostLost: func() {
+				lostOnce.Do(func() {
+					fmt.Fprintln(stderr, noTrayLine)
+					if !*noBrowser {
+						showPage(a, "", stderr, log)
+					}
+				})
+			},
+		})
 		switch {
 		case errors.Is(err, tray.ErrNoTray):
-			fmt.Fprintln(stderr, "modelpeek: no system tray available; serving without one (Ctrl+C to quit)")
+			// The browser was opened above (unless --no-browser), as
+			// serve does.
+			fmt.Fprintln(stderr, noTrayLine)
 		case err != nil:
 			fmt.Fprintf(stderr, "modelpeek: tray: %v; serving without it (Ctrl+C to quit)\n", err)
 		default:
@@ -256,6 +274,43 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool) int {
 	}
 	return 0
 }
+
+// readableFiles prints one line on stderr for each of files that cannot
+// be read ("modelpeek: typo.onnx: no such file") and returns the others.
+// A file that can be read but holds no model it knows is kept: the page
+// shows why, with the formats modelpeek reads.
+func readableFiles(reg *model.Registry, files []string, stderr io.Writer) []string {
+	var ok []string
+	for _, f := range files {
+		_, err := reg.Detect(f)
+		var fe *model.FileError
+		if errors.As(err, &fe) {
+			fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
+			continue
+		}
+		ok = append(ok, f)
+	}
+	return ok
+}
+
+// showPage opens the viewer (at model id when not "") in the browser.
+// When no browser can be opened it says, in one line, where to go; the
+// opener's own chatter is only logged (MODELPEEK_LOG=debug).
+func showPage(a *app.App, id string, stderr io.Writer, log *slog.Logger) {
+	err := a.Show(id)
+	if err == nil {
+		return
+	}
+	log.Debug("cannot open the browser", "err", err)
+	if u := a.State().URL; u != "" {
+		fmt.Fprintf(stderr, "modelpeek: open this URL in your browser: %s\n", u)
+	} else {
+		fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
+	}
+}
+
+// noTrayLine is said on stderr when the tray app runs without a tray.
+const noTrayLine = "modelpeek: no system tray available; serving without one (Ctrl+C to quit)"
 
 // cmdAutostart turns start at login on or off, or reports it.
 func cmdAutostart(args []string, stdout, stderr io.Writer) int {

@@ -26,10 +26,12 @@ type singleInstance struct {
 // acquireInstance makes this process the primary instance, or forwards
 // files to the running one (forwarded = true). Failing to set up single
 // instance is not fatal: the app then runs on its own.
-func acquireInstance(ctx context.Context, files []string, log *slog.Logger) (*singleInstance, bool) {
+// With noBrowser, the running instance is asked not to show the viewer.
+func acquireInstance(ctx context.Context, files []string, noBrowser bool, log *slog.Logger) (*singleInstance, bool) {
 	si := newSingleInstance(ctx, log)
 	cwd, _ := os.Getwd()
-	p, err := instance.Acquire(instance.Options{}, instance.Request{Paths: instance.Absolute(cwd, files)}, si.handle, log)
+	req := instance.Request{Paths: instance.Absolute(cwd, files), NoBrowser: noBrowser}
+	p, err := instance.Acquire(instance.Options{}, req, si.handle, log)
 	if errors.Is(err, instance.ErrForwarded) {
 		return nil, true
 	}
@@ -55,7 +57,8 @@ func (si *singleInstance) ready(a *app.App) {
 	})
 }
 
-// handle serves one later launch's request.
+// handle serves one later launch's request: open its files and show the
+// viewer, unless it asked for no browser.
 func (si *singleInstance) handle(r instance.Request) {
 	select {
 	case <-si.isReady:
@@ -76,6 +79,9 @@ func (si *singleInstance) handle(r instance.Request) {
 		if len(ids) > 0 {
 			show = ids[0]
 		}
+	}
+	if r.NoBrowser {
+		return // the later launch said --no-browser
 	}
 	if err := a.Show(show); err != nil {
 		si.log.Warn("showing the viewer", "err", err)

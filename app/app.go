@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pkg/browser"
+	"github.com/modelpeek/modelpeek/desktop/browser"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/modelpeek/modelpeek/assets"
@@ -45,7 +45,8 @@ type Options struct {
 	TempDir string
 	// Registry decodes models (model/all.Registry() in modelpeek). Required.
 	Registry *model.Registry
-	// OpenURL opens a URL in the browser; nil means pkg/browser.
+	// OpenURL opens a URL in the browser; nil means desktop/browser.Open,
+	// which keeps the system opener's output out of the terminal.
 	OpenURL func(url string) error
 	// Web is the UI served at /; nil means assets.Web.
 	Web fs.FS
@@ -105,7 +106,7 @@ func New(parent context.Context, opts Options) (*App, error) {
 		return nil, errors.New("app: Options.Registry is required")
 	}
 	if opts.OpenURL == nil {
-		opts.OpenURL = browser.OpenURL
+		opts.OpenURL = browser.Open
 	}
 	if opts.Web == nil {
 		opts.Web = assets.Web
@@ -154,6 +155,7 @@ func New(parent context.Context, opts Options) (*App, error) {
 	cfg.Web = opts.Web
 	cfg.UploadDir = up
 	cfg.Logger = a.log
+	cfg.Quit = a.Quit
 	a.srv, err = server.New(cfg)
 	if err != nil {
 		os.RemoveAll(up)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -74,8 +75,21 @@ func (r *Registry) Extensions() []string {
 func (r *Registry) Formats() []Format { return append([]Format(nil), r.formats...) }
 
 // Detect returns the format a file (or a model directory) most likely is,
-// without decoding it.
+// without decoding it. Its errors name path once: a *FileError when the
+// file cannot be read, "PATH: " and an *UnknownFormatError when no format
+// recognises it.
 func (r *Registry) Detect(path string) (Format, error) {
+	f, err := r.detect(path)
+	var fe *FileError
+	if err != nil && !errors.As(err, &fe) {
+		err = fmt.Errorf("%s: %w", path, err)
+	}
+	return f, err
+}
+
+// detect is Detect with errors that do not name the file, except a
+// *FileError.
+func (r *Registry) detect(path string) (Format, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return r.pickDir(path)
 	}
@@ -88,6 +102,7 @@ func (r *Registry) Detect(path string) (Format, error) {
 
 // ReadHead returns the first SniffLen bytes of the regular file at path
 // (fewer for a shorter file) and its size: what Detect functions look at.
+// Errors are *FileError values that name path once.
 func ReadHead(path string) (head []byte, size int64, err error) {
 	f, size, err := OpenFile(path)
 	if err != nil {
@@ -97,31 +112,77 @@ func ReadHead(path string) (head []byte, size int64, err error) {
 	head = make([]byte, min(size, SniffLen))
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return nil, 0, fmt.Errorf("read %s: %w", path, err)
+		return nil, 0, fileError(path, err)
 	}
 	return head[:n], size, nil
 }
 
 // OpenFile opens the file at path for a decoder and returns it with its
 // size; directories, devices and pipes are refused. The caller closes f.
+// Errors are *FileError values that name path once: decoders return them
+// as they are, without adding the path again.
 func OpenFile(path string) (f *os.File, size int64, err error) {
 	f, err = os.Open(path)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fileError(path, err)
 	}
 	st, err := f.Stat()
 	switch {
 	case err != nil:
+		err = fileError(path, err)
 	case st.IsDir():
-		err = fmt.Errorf("%s is a directory, not a model file", path)
+		err = &FileError{Path: path, Err: errors.New("is a directory, not a model file")}
 	case !st.Mode().IsRegular():
-		err = fmt.Errorf("%s is not a regular file", path)
+		err = &FileError{Path: path, Err: errors.New("is not a regular file")}
 	}
 	if err != nil {
 		f.Close()
 		return nil, 0, err
 	}
 	return f, st.Size(), nil
+}
+
+// FileError is a file that cannot be opened or read. Its text names the
+// path once ("PATH: no such file"), whatever the layers below said.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.Path + ": " + fileReason(e.Err) }
+
+// Unwrap returns the cause, so errors.Is(err, fs.ErrNotExist) still holds.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// fileError wraps an error of the os package about path as a *FileError.
+func fileError(path string, err error) error {
+	return &FileError{Path: path, Err: err}
+}
+
+// fileReason says why a file cannot be used, in words, without the path
+// and operation an *fs.PathError adds.
+func fileReason(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// asGivenPath returns err with a *FileError about abs renamed to path,
+// the spelling the user gave; other errors are returned as they are.
+func asGivenPath(err error, abs, path string) error {
+	var fe *FileError
+	if errors.As(err, &fe) && fe.Path == abs && err == error(fe) {
+		return &FileError{Path: path, Err: fe.Err}
+	}
+	return err
 }
 
 func (r *Registry) pick(head []byte, size int64, path string) (Format, error) {
@@ -143,7 +204,7 @@ func (r *Registry) pick(head []byte, size int64, path string) (Format, error) {
 	if best >= 0 {
 		return r.formats[best], nil
 	}
-	return Format{}, ErrUnknownFormat
+	return Format{}, r.unknownFile(name, head, size)
 }
 
 // pickDir asks every format that reads directories about dir; the most
@@ -159,7 +220,7 @@ func (r *Registry) pickDir(dir string) (Format, error) {
 		}
 	}
 	if best < 0 {
-		return Format{}, fmt.Errorf("%s is a directory, not a model I know: %w", dir, ErrUnknownFormat)
+		return Format{}, r.unknownDir(dir)
 	}
 	return r.formats[best], nil
 }
@@ -174,11 +235,13 @@ func hasExt(name string, exts []string) bool {
 }
 
 // Open detects the format of the file at path and decodes it. A panic in a
-// decoder becomes an error for this file only.
+// decoder becomes an error for this file only. A file that cannot be read
+// gives a *FileError naming path as given; other errors start with the
+// file's base name.
 func (r *Registry) Open(ctx context.Context, path string) (m *Model, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -186,12 +249,13 @@ func (r *Registry) Open(ctx context.Context, path string) (m *Model, err error) 
 			err = fmt.Errorf("%s: format detection failed on this file (internal error: %v)\n%s", filepath.Base(abs), p, debug.Stack())
 		}
 	}()
-	f, err := r.Detect(abs)
+	f, err := r.detect(abs)
 	if err != nil {
-		if errors.Is(err, ErrUnknownFormat) {
-			return nil, fmt.Errorf("%s: %w", filepath.Base(abs), err)
+		var fe *FileError
+		if errors.As(err, &fe) {
+			return nil, asGivenPath(err, abs, path)
 		}
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", filepath.Base(abs), err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -201,6 +265,12 @@ func (r *Registry) Open(ctx context.Context, path string) (m *Model, err error) 
 	}()
 	m, err = f.Open(ctx, abs)
 	if err != nil {
+		var fe *FileError
+		if errors.As(err, &fe) && err == error(fe) {
+			// The file went away or became unreadable after detection:
+			// the error already names it.
+			return nil, asGivenPath(err, abs, path)
+		}
 		return nil, fmt.Errorf("%s: %w", filepath.Base(abs), err)
 	}
 	if m == nil {

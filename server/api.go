@@ -36,6 +36,7 @@ func (r *run) routes() http.Handler {
 	api("POST /api/watch", r.handleWatch)
 	api("POST /api/upload", r.handleUpload)
 	api("GET /api/events", r.handleEvents)
+	api("POST /api/quit", r.handleQuit)
 	api("/api/", func(w http.ResponseWriter, _ *http.Request) {
 		jsonError(w, http.StatusNotFound, "no such API route")
 	})
@@ -82,6 +83,23 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // deadline sets the write deadline of a normal response.
 func (r *run) deadline(w http.ResponseWriter) {
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(r.s.cfg.WriteTimeout))
+}
+
+// handleQuit answers 204 and then asks the app to quit (Config.Quit).
+// The answer is flushed first: the app's shutdown, which the call starts,
+// lets this request finish within its grace period.
+func (r *run) handleQuit(w http.ResponseWriter, _ *http.Request) {
+	quit := r.s.cfg.Quit
+	if quit == nil {
+		jsonError(w, http.StatusNotFound, "no such API route")
+		return
+	}
+	r.deadline(w)
+	w.WriteHeader(http.StatusNoContent)
+	if err := http.NewResponseController(w).Flush(); err != nil {
+		r.s.cfg.Logger.Debug("quit: the answer was not flushed", "err", err)
+	}
+	quit()
 }
 
 func (r *run) handleList(w http.ResponseWriter, req *http.Request) {

@@ -73,6 +73,10 @@ type Config struct {
 	// WriteTimeout bounds writing one non-streaming response.
 	WriteTimeout time.Duration
 	Logger       *slog.Logger
+	// Quit, when set, serves POST /api/quit: the page's Quit button. It is
+	// called after the 204 answer has been sent, and should end the app
+	// (cancel its root context). Nil answers 404 there.
+	Quit func()
 }
 
 func (c *Config) fill() {

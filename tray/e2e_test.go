@@ -96,12 +96,22 @@ type session struct {
 	tr   *dbustest.Tray
 }
 
-func startSession(t *testing.T, withWatcher bool, env ...string) *session {
+// startSession starts a bus, a tray host (fake watcher) and the tray app;
+// with checkRegistered it also checks that the app registered its item.
+func startSession(t *testing.T, checkRegistered bool, env ...string) *session {
+	s, _ := startSessionWatcher(t, checkRegistered, env...)
+	return s
+}
+
+// startSessionWatcher is startSession, also returning the watcher.
+func startSessionWatcher(t *testing.T, checkRegistered bool, env ...string) (*session, *dbustest.Watcher) {
 	t.Helper()
 	addr := dbustest.StartBus(t)
+	// Without a watcher there is no tray: Run returns ErrNoTray.
+	watcher := dbustest.StartWatcher(t, addr)
 	var w *dbustest.Watcher
-	if withWatcher {
-		w = dbustest.StartWatcher(t, addr)
+	if checkRegistered {
+		w = watcher
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
@@ -120,7 +130,7 @@ func startSession(t *testing.T, withWatcher bool, env ...string) *session {
 			t.Fatal("the tray never registered with the watcher")
 		}
 	}
-	return &session{t: t, ctx: ctx, proc: p, tr: tr}
+	return &session{t: t, ctx: ctx, proc: p, tr: tr}, watcher
 }
 
 func (s *session) layout() dbustest.Item {
@@ -413,6 +423,33 @@ func TestMenuEndToEnd(t *testing.T) {
 	})
 }
 
+// TestUnderscoresInLabels: dbusmenu hides a single "_" (a mnemonic
+// marker), so labels made from file names and paths carry "__" for every
+// "_" in them, and no label has a lone "_".
+func TestUnderscoresInLabels(t *testing.T) {
+	const p = "/data/my_net/model_v2_final.onnx"
+	s := startSession(t, true, "TRAYTEST_EXTRA_MODEL="+p)
+	root := s.layout()
+	if _, ok := root.Find("model__v2__final.onnx"); !ok {
+		t.Errorf("no open-model item labelled %q", "model__v2__final.onnx")
+	}
+	recent, _ := root.Find(tray.LabelRecent)
+	if _, ok := recent.Find("…/my__net/model__v2__final.onnx"); !ok {
+		t.Errorf("no recent item labelled %q", "…/my__net/model__v2__final.onnx")
+	}
+	var walk func(it dbustest.Item)
+	walk = func(it dbustest.Item) {
+		if l := it.Label(); strings.Contains(strings.ReplaceAll(l, "__", ""), "_") {
+			t.Errorf("label %q has an unescaped underscore", l)
+		}
+		for _, c := range it.Children {
+			walk(c)
+		}
+	}
+	walk(root)
+	s.quit()
+}
+
 func TestOpenWithoutChooserShowsDropZone(t *testing.T) {
 	// No zenity or kdialog on PATH, and no display.
 	s := startSession(t, false, "PATH="+t.TempDir(), "DISPLAY=", "WAYLAND_DISPLAY=")
@@ -561,5 +598,49 @@ func TestNoBus(t *testing.T) {
 			}
 			t.Logf("ErrNoTray after %v: %s", at.Sub(start), p.Lines()[len(p.Lines())-1])
 		})
+	}
+}
+
+// noTrayBound bounds how long Run takes to say there is no tray host: it
+// asks the bus once (NameHasOwner, about a millisecond; the whole child
+// takes well under 1 s), so 10 s only catches a hang.
+const noTrayBound = 10 * time.Second
+
+// A session bus without a tray host (no StatusNotifierWatcher) is no
+// tray: Run returns ErrNoTray at once instead of running invisibly, and
+// systray never starts (it would log "failed to register").
+func TestNoWatcherIsNoTray(t *testing.T) {
+	addr := dbustest.StartBus(t)
+	start := time.Now()
+	p := startChild(t, addr)
+	code, at, err := p.Wait(noTrayBound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != exitNoTray || p.Count("NOTRAY") != 1 || !strings.Contains(lineArg(p, "NOTRAY"), "StatusNotifierWatcher") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want ErrNoTray naming the watcher", code, p.Lines(), p.Stderr())
+	}
+	if strings.Contains(p.Stderr(), "systray") {
+		t.Errorf("systray was started without a tray host: %s", p.Stderr())
+	}
+	t.Logf("ErrNoTray after %v", at.Sub(start))
+}
+
+// When the tray host leaves the bus, Run calls Options.HostLost, and the
+// app keeps running until it quits.
+func TestHostLostIsReported(t *testing.T) {
+	s, w := startSessionWatcher(t, true)
+	w.Stop(t)
+	ctx, cancel := context.WithTimeout(s.ctx, noTrayBound)
+	defer cancel()
+	if _, err := s.proc.WaitLine(ctx, "HOSTLOST"); err != nil {
+		t.Fatalf("HostLost not called after the watcher left: %v; stdout %q", err, s.proc.Lines())
+	}
+	if err := s.proc.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	code, _, err := s.proc.Wait(exitBudget())
+	if err != nil || code != 0 || s.proc.Count("RETURNED ") != 1 {
+		t.Errorf("exit %d (%v), stdout %q", code, err, s.proc.Lines())
 	}
 }

@@ -49,7 +49,7 @@ func childMain() int {
 		}
 	}()
 	fmt.Println("START")
-	err := tray.Run(ctx, f, tray.Options{})
+	err := tray.Run(ctx, f, tray.Options{HostLost: func() { fmt.Println("HOSTLOST") }})
 	switch {
 	case errors.Is(err, tray.ErrNoTray):
 		fmt.Println("NOTRAY", err)
@@ -84,6 +84,12 @@ func newFake(quit context.CancelFunc) *fake {
 	}
 	for _, p := range []string{"/data/a.onnx", "/data/b.gguf"} {
 		f.addLocked(p)
+	}
+	// TRAYTEST_EXTRA_MODEL adds one more open and recent model, for tests
+	// of how file names show in the menu.
+	if p := os.Getenv("TRAYTEST_EXTRA_MODEL"); p != "" {
+		f.addLocked(p)
+		f.st.Recent = append([]string{p}, f.st.Recent...)
 	}
 	return f
 }

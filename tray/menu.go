@@ -3,6 +3,7 @@ package tray
 import (
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -172,6 +173,7 @@ func (m *menu) applyLocked(st State) {
 			if title == "" {
 				title = mi.Path
 			}
+			title = menuLabel(title)
 			if mi.Error != "" {
 				title += " (error)"
 			}
@@ -199,7 +201,7 @@ func (m *menu) applyLocked(st State) {
 	for i, it := range m.recentItems {
 		if i < len(st.Recent) {
 			p := st.Recent[i]
-			it.setTitle(shortPath(p))
+			it.setTitle(menuLabel(shortPath(p)))
 			it.setTooltip(p)
 			it.setVisible(true)
 			m.recentPaths[i] = p
@@ -279,6 +281,27 @@ func displayURL(u string) string {
 	}
 	p.RawQuery, p.Fragment = "", ""
 	return p.String()
+}
+
+// menuLabel makes s, a file name or path, show as it is in a menu label.
+// dbusmenu (Linux and the BSDs) takes a single "_" as the mark of the next
+// letter's keyboard mnemonic and hides it, so every "_" is doubled there;
+// Windows menus do the same with "&". macOS menus have no mnemonics.
+// Tooltips are plain text and need no escaping.
+func menuLabel(s string) string {
+	return escapeMnemonics(runtime.GOOS, s)
+}
+
+// escapeMnemonics escapes the mnemonic marker of goos's menus in s.
+func escapeMnemonics(goos, s string) string {
+	switch goos {
+	case "darwin":
+		return s
+	case "windows":
+		return strings.ReplaceAll(s, "&", "&&")
+	default:
+		return strings.ReplaceAll(s, "_", "__")
+	}
 }
 
 // shortPath shows the last two elements of a path, enough to tell recent

@@ -26,8 +26,9 @@ import (
 	"fyne.io/systray"
 )
 
-// ErrNoTray is returned by Run when no tray host can be used (no D-Bus
-// session bus on Linux); the caller then runs headless.
+// ErrNoTray is returned by Run when no tray host can be used (on Linux:
+// no D-Bus session bus, or no StatusNotifierWatcher on it); the caller
+// then runs headless.
 var ErrNoTray = errors.New("no system tray available")
 
 // ErrAlreadyRan is returned by a second call to Run: systray keeps
@@ -59,6 +60,10 @@ type Options struct {
 	// cancelled; an error opens the viewer's start page (with its drop
 	// zone) instead.
 	ChooseFiles func(ctx context.Context) ([]string, error)
+	// HostLost, when set, is called (on a goroutine of Run) each time the
+	// tray host leaves the session bus while Run runs: the icon is gone
+	// until a host comes back (systray then shows it again by itself).
+	HostLost func()
 	// About shows the About box; nil means a native message box (ShowInfo),
 	// falling back to the viewer's start page.
 	About func(ctx context.Context, version string) error
@@ -71,9 +76,11 @@ func Run(ctx context.Context, ctrl Controller, opts Options) error {
 	if ctx.Err() != nil {
 		return nil
 	}
-	if err := probeHost(ctx); err != nil {
+	host, err := probeHost(ctx)
+	if err != nil {
 		return fmt.Errorf("%w: %v", ErrNoTray, err)
 	}
+	defer host.close()
 	if !ran.CompareAndSwap(false, true) {
 		return ErrAlreadyRan
 	}
@@ -109,6 +116,20 @@ func Run(ctx context.Context, ctrl Controller, opts Options) error {
 	}
 	setIcon(stateIcon(st))
 	systray.SetTooltip(tooltip(st))
+
+	// The tray host may leave (a desktop shell restarting or gone): the
+	// app is told, so the user is not left without a way in.
+	hostDone := make(chan struct{})
+	go func() {
+		defer close(hostDone)
+		host.follow(rctx, func() {
+			r.log.Warn("tray: the tray host left the session bus")
+			if opts.HostLost != nil {
+				opts.HostLost()
+			}
+		})
+	}()
+	defer func() { cancel(); <-hostDone }()
 
 	quitDone := make(chan struct{})
 	go func() {

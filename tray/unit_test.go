@@ -47,6 +47,20 @@ func TestShortPath(t *testing.T) {
 	}
 }
 
+func TestEscapeMnemonics(t *testing.T) {
+	cases := []struct{ goos, in, want string }{
+		{"linux", "my_model_v2.onnx", "my__model__v2.onnx"},
+		{"freebsd", "…/a_b/c.gguf", "…/a__b/c.gguf"},
+		{"windows", "R&D_net.onnx", "R&&D_net.onnx"},
+		{"darwin", "my_model.onnx", "my_model.onnx"},
+	}
+	for _, c := range cases {
+		if got := escapeMnemonics(c.goos, c.in); got != c.want {
+			t.Errorf("escapeMnemonics(%s, %q) = %q, want %q", c.goos, c.in, got, c.want)
+		}
+	}
+}
+
 func TestStateIcon(t *testing.T) {
 	if stateIcon(State{Running: true, Err: "x"}) != iconError ||
 		stateIcon(State{Running: true}) != iconRunning ||

@@ -23,6 +23,25 @@ func (o busObject) Open(paths []string, cwd string) *dbus.Error {
 	return nil
 }
 
+// OptNoBrowser is the OpenWith option (a boolean) that asks the primary
+// not to show the viewer in a browser.
+const OptNoBrowser = "no-browser"
+
+// OpenWith is the exported D-Bus method OpenWith(as paths, s cwd,
+// a{sv} options): Open with options (OptNoBrowser). Unknown options are
+// ignored, so later launches may send more.
+func (o busObject) OpenWith(paths []string, cwd string, options map[string]dbus.Variant) *dbus.Error {
+	if len(paths) > 4096 {
+		return dbus.MakeFailedError(errors.New("too many paths"))
+	}
+	req := Request{Paths: Absolute(cwd, paths)}
+	if v, ok := options[OptNoBrowser]; ok {
+		req.NoBrowser, _ = v.Value().(bool)
+	}
+	o.h(req)
+	return nil
+}
+
 // Quit is the exported D-Bus method Quit().
 func (o busObject) Quit() *dbus.Error {
 	o.h(Request{Quit: true})
@@ -61,6 +80,33 @@ func acquireBus(opts Options, req Request, h Handler) (*Primary, error) {
 	return nil, forwardBus(conn, req)
 }
 
+// forwardTimeout bounds how long a later launch waits for the primary.
+const forwardTimeout = 5 * time.Second
+
+// callWithin calls method of the primary's interface and waits for the
+// answer at most forwardTimeout.
+func callWithin(obj dbus.BusObject, method string, args ...any) (*dbus.Call, error) {
+	done := make(chan *dbus.Call, 1)
+	obj.Go(Interface+"."+method, 0, done, args...)
+	select {
+	case call := <-done:
+		return call, nil
+	case <-time.After(forwardTimeout):
+		return nil, errors.New("the running modelpeek did not answer within 5 s")
+	}
+}
+
+// isUnknownMethod reports whether err is the bus's answer for a method the
+// object does not have.
+func isUnknownMethod(err error) bool {
+	var de dbus.Error
+	if errors.As(err, &de) {
+		return de.Name == "org.freedesktop.DBus.Error.UnknownMethod"
+	}
+	var pde *dbus.Error
+	return errors.As(err, &pde) && pde.Name == "org.freedesktop.DBus.Error.UnknownMethod"
+}
+
 func forwardBus(conn *dbus.Conn, req Request) error {
 	obj := conn.Object(BusName, ObjectPath)
 	var call *dbus.Call
@@ -68,12 +114,20 @@ func forwardBus(conn *dbus.Conn, req Request) error {
 		call = obj.Call(Interface+".Quit", 0)
 	} else {
 		cwd, _ := os.Getwd()
-		done := make(chan *dbus.Call, 1)
-		call = obj.Go(Interface+".Open", 0, done, req.Paths, cwd)
-		select {
-		case call = <-done:
-		case <-time.After(5 * time.Second):
-			return errors.New("the running modelpeek did not answer within 5 s")
+		var err error
+		if req.NoBrowser {
+			// OpenWith carries the options; a primary from before it
+			// answers UnknownMethod and gets the plain Open.
+			call, err = callWithin(obj, "OpenWith", req.Paths, cwd, map[string]dbus.Variant{OptNoBrowser: dbus.MakeVariant(true)})
+			if err == nil && isUnknownMethod(call.Err) {
+				call = nil
+			}
+		}
+		if err == nil && call == nil {
+			call, err = callWithin(obj, "Open", req.Paths, cwd)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	if call.Err != nil {

@@ -27,6 +27,10 @@ type Request struct {
 	Paths []string `json:"paths"`
 	// Quit asks the primary to quit.
 	Quit bool `json:"quit,omitempty"`
+	// NoBrowser (the later launch's --no-browser) asks the primary to
+	// open the files without showing the viewer in a browser. Primaries
+	// from before this field ignore it and show the viewer.
+	NoBrowser bool `json:"no_browser,omitempty"`
 }
 
 // Handler is called in the primary for every request from a later launch.

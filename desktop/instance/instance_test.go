@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
+
 	"github.com/modelpeek/modelpeek/internal/testenv"
 	"github.com/modelpeek/modelpeek/internal/testenv/dbustest"
 	"go.uber.org/goleak"
@@ -202,6 +204,69 @@ func TestBusForward(t *testing.T) {
 	}
 	if got := rec.wait(t); !got.Quit {
 		t.Fatal("quit not forwarded")
+	}
+}
+
+// --no-browser travels with the files, over the bus and the socket.
+func TestNoBrowserForwarded(t *testing.T) {
+	for name, opts := range map[string]Options{
+		"socket": {BusAddress: "none", Dir: t.TempDir()},
+		"dbus":   {BusAddress: dbustest.StartBus(t), Dir: t.TempDir()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := newRecorder()
+			p, err := Acquire(opts, Request{}, rec.handle, nil)
+			if err != nil || p.Via != name {
+				t.Fatalf("first Acquire = %+v, %v", p, err)
+			}
+			defer p.Close()
+			for _, nb := range []bool{true, false} {
+				if _, err := Acquire(opts, Request{Paths: []string{"/m/a.onnx"}, NoBrowser: nb}, nil, nil); !errors.Is(err, ErrForwarded) {
+					t.Fatalf("second Acquire = %v", err)
+				}
+				if got := rec.wait(t); got.NoBrowser != nb || len(got.Paths) != 1 || got.Paths[0] != "/m/a.onnx" {
+					t.Errorf("NoBrowser %v: primary got %+v", nb, got)
+				}
+			}
+		})
+	}
+}
+
+// oldPrimary is a primary from before OpenWith: it only has Open.
+type oldPrimary struct{ got chan []string }
+
+func (o oldPrimary) Open(paths []string, cwd string) *dbus.Error {
+	o.got <- paths
+	return nil
+}
+
+// A later launch with --no-browser still hands its files to an older
+// primary that has no OpenWith (which then shows the viewer, as before).
+func TestNoBrowserToOldPrimary(t *testing.T) {
+	addr := dbustest.StartBus(t)
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	old := oldPrimary{got: make(chan []string, 1)}
+	if err := conn.Export(old, ObjectPath, Interface); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := conn.RequestName(BusName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("RequestName = %v, %v", reply, err)
+	}
+	opts := Options{BusAddress: addr, Dir: t.TempDir()}
+	if _, err := Acquire(opts, Request{Paths: []string{"/m/b.onnx"}, NoBrowser: true}, nil, nil); !errors.Is(err, ErrForwarded) {
+		t.Fatalf("Acquire = %v, want ErrForwarded", err)
+	}
+	select {
+	case got := <-old.got:
+		if len(got) != 1 || got[0] != "/m/b.onnx" {
+			t.Errorf("old primary got %v", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the old primary got nothing")
 	}
 }
 

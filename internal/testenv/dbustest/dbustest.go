@@ -151,6 +151,15 @@ func StartWatcher(t testing.TB, addr string) *Watcher {
 	return w
 }
 
+// Stop gives up the watcher name, as a tray host that quits or crashes
+// does: the bus then announces that the name lost its owner.
+func (w *Watcher) Stop(t testing.TB) {
+	t.Helper()
+	if _, err := w.conn.ReleaseName(WatcherName); err != nil {
+		t.Fatalf("releasing %s: %v", WatcherName, err)
+	}
+}
+
 // Registered delivers each item id ("<unique name><object path>") as it
 // registers.
 func (w *Watcher) Registered() <-chan string { return w.registered }
