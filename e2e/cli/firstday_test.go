@@ -1,4 +1,4 @@
-package main
+package cli
 
 // End-to-end tests of the fixes a first day of use asked for, on the
 // built binary (proc.Binary); each subtest is one fix.
