@@ -15,6 +15,7 @@ import (
 	"github.com/modelpeek/modelpeek/model/pt2"
 	"github.com/modelpeek/modelpeek/model/pytorch"
 	"github.com/modelpeek/modelpeek/model/safetensors"
+	"github.com/modelpeek/modelpeek/model/tensorflow"
 	"github.com/modelpeek/modelpeek/model/tfjs"
 	"github.com/modelpeek/modelpeek/model/tflite"
 )
@@ -36,6 +37,7 @@ func Registry() *model.Registry {
 		keras.Format(),
 		tfjs.Format(),
 		openvino.Format(),
+		tensorflow.Format(),
 		onnx.Format(),
 		coreml.Format(),
 	} {

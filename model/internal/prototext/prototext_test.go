@@ -160,3 +160,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestScan(t *testing.T) {
+	names, _, err := Scan([]byte("name: \"x\" mode: TRAIN layer { a: b } input: [c, d] layer {"), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(names, ",") != "name,mode,layer,input,layer" {
+		t.Errorf("names %v", names)
+	}
+	if _, _, err := Scan([]byte("a: 1 }"), 10); err == nil {
+		t.Error("unbalanced close accepted")
+	}
+	if names, _, err := Scan([]byte{0x0a, 0x05, 'h', 'e'}, 10); err != nil || len(names) != 1 || names[0] != "he" {
+		t.Logf("binary head: %v %v", names, err)
+	}
+}
