@@ -3,6 +3,7 @@ package all
 
 import (
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/caffe"
 	"github.com/modelpeek/modelpeek/model/coreml"
 	"github.com/modelpeek/modelpeek/model/executorch"
 	"github.com/modelpeek/modelpeek/model/gguf"
@@ -38,6 +39,7 @@ func Registry() *model.Registry {
 		tfjs.Format(),
 		openvino.Format(),
 		tensorflow.Format(),
+		caffe.Format(),
 		onnx.Format(),
 		coreml.Format(),
 	} {

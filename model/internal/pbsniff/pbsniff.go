@@ -25,6 +25,8 @@ type Rule struct {
 	Text bool
 	// Once marks a singular field: a second occurrence fails the check.
 	Once bool
+	// Any accepts the field with any wire type, uninspected.
+	Any bool
 }
 
 // maxDepth bounds recursion into nested messages.
@@ -49,7 +51,7 @@ func check(b []byte, s *Schema, truncated bool, depth int) (int, bool) {
 			return count, truncated && len(b) < 11
 		}
 		r, ok := (*s)[num]
-		if !ok || r.Type != typ || (r.Once && seen[num]) {
+		if !ok || (r.Type != typ && !r.Any) || (r.Once && seen[num]) {
 			return count, false
 		}
 		seen[num] = true
@@ -59,7 +61,7 @@ func check(b []byte, s *Schema, truncated bool, depth int) (int, bool) {
 			return count, false
 		}
 		count++
-		if typ == protowire.BytesType {
+		if typ == protowire.BytesType && !r.Any {
 			content, cut := contentOf(b, truncated)
 			if !fits(content, r, cut, depth, &count) {
 				return count, false
