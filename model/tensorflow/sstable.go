@@ -40,7 +40,8 @@ func readTable(data []byte, maxEntries int) ([]tableEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index block: %w", err)
 	}
-	indexEntries, err := blockEntries(index, maxEntries)
+	keyBudget := 4*int64(len(data)) + 1<<20
+	indexEntries, err := blockEntries(index, maxEntries, &keyBudget)
 	if err != nil {
 		return nil, fmt.Errorf("index block: %w", err)
 	}
@@ -50,7 +51,7 @@ func readTable(data []byte, maxEntries int) ([]tableEntry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("data block: %w", err)
 		}
-		es, err := blockEntries(block, maxEntries-len(out))
+		es, err := blockEntries(block, maxEntries-len(out), &keyBudget)
 		if err != nil {
 			return nil, fmt.Errorf("data block: %w", err)
 		}
@@ -101,8 +102,10 @@ func readBlock(data, h []byte) ([]byte, error) {
 }
 
 // blockEntries decodes a block's entries: each shares a prefix with the
-// previous key; the restart array at the end is skipped.
-func blockEntries(b []byte, max int) ([]tableEntry, error) {
+// previous key; the restart array at the end is skipped. Keys are
+// rebuilt from shared prefixes, so their total size is charged to
+// keyBudget: hostile prefixes cannot grow it quadratically.
+func blockEntries(b []byte, max int, keyBudget *int64) ([]tableEntry, error) {
 	if len(b) < 4 {
 		return nil, fmt.Errorf("%w: short block", errTable)
 	}
@@ -122,6 +125,9 @@ func blockEntries(b []byte, max int) ([]tableEntry, error) {
 		e, key, body, err = blockEntry(body, key)
 		if err != nil {
 			return nil, err
+		}
+		if *keyBudget -= int64(len(key)) + 32; *keyBudget < 0 {
+			return nil, fmt.Errorf("%w: keys larger than the file allows", errTable)
 		}
 		out = append(out, e)
 	}
