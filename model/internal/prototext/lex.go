@@ -32,9 +32,32 @@ type lexer struct {
 	pos  int
 	line int
 	col  int
+	// names interns short identifiers and numbers: a file repeats the
+	// same field names and small values many times.
+	names map[string]string
 }
 
-func newLexer(src []byte) *lexer { return &lexer{src: src, line: 1, col: 1} }
+// maxInterned bounds the interning table.
+const maxInterned = 4096
+
+func newLexer(src []byte) *lexer {
+	return &lexer{src: src, line: 1, col: 1, names: map[string]string{}}
+}
+
+// intern returns the string of b, shared with earlier equal tokens.
+func (l *lexer) intern(b []byte) string {
+	if len(b) > 32 {
+		return string(b)
+	}
+	if s, ok := l.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(l.names) < maxInterned {
+		l.names[s] = s
+	}
+	return s
+}
 
 func (l *lexer) errorf(line, col int, format string, args ...any) error {
 	return fmt.Errorf("%w: line %d:%d: %s", ErrSyntax, line, col, fmt.Sprintf(format, args...))
@@ -101,7 +124,7 @@ func (l *lexer) take(ok func(byte) bool) string {
 	for l.pos < len(l.src) && ok(l.src[l.pos]) {
 		l.advance(1)
 	}
-	return string(l.src[start:l.pos])
+	return l.intern(l.src[start:l.pos])
 }
 
 // strings reads one quoted string and any adjacent ones (which the text
@@ -228,7 +251,7 @@ func (l *lexer) number() string {
 		}
 		l.advance(1)
 	}
-	return string(l.src[start:l.pos])
+	return l.intern(l.src[start:l.pos])
 }
 
 func isPunct(c byte) bool {

@@ -106,11 +106,9 @@ func (p *parser) message(depth int, end string) (*Msg, error) {
 		case p.tok.kind == tokEOF:
 			return nil, p.errorf("missing %q at end of input", end)
 		}
-		fs, err := p.field(depth)
-		if err != nil {
+		if err := p.field(depth, m); err != nil {
 			return nil, err
 		}
-		m.Fields = append(m.Fields, fs...)
 		if p.isPunct(",") || p.isPunct(";") {
 			if err := p.read(); err != nil {
 				return nil, err
@@ -119,32 +117,35 @@ func (p *parser) message(depth int, end string) (*Msg, error) {
 	}
 }
 
-// field reads one field: a name, an optional ':' and a value, a message
-// or a '[...]' list (which gives one Field per element).
-func (p *parser) field(depth int) ([]*Field, error) {
+// field reads one field into m: a name, an optional ':' and a value, a
+// message or a '[...]' list (which gives one Field per element).
+func (p *parser) field(depth int, m *Msg) error {
 	line, col := p.tok.line, p.tok.col
 	name, err := p.fieldName()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	colon := p.isPunct(":")
 	if colon {
 		if err := p.read(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	proto := Field{Name: name, Line: line, Col: col}
 	if p.isPunct("[") {
-		return p.list(depth, proto)
+		fs, err := p.list(depth, proto)
+		m.Fields = append(m.Fields, fs...)
+		return err
 	}
 	if !colon && !p.isPunct("{") && !p.isPunct("<") {
-		return nil, p.errorf("expected ':' or '{' after field %q", name)
+		return p.errorf("expected ':' or '{' after field %q", name)
 	}
 	f, err := p.value(depth, proto)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return []*Field{f}, nil
+	m.Fields = append(m.Fields, f)
+	return nil
 }
 
 // fieldName reads an identifier or a bracketed extension / Any type name.
