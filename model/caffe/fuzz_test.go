@@ -61,7 +61,7 @@ func TestTruncatedPrefixes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		step := max(1, len(b)/300)
+		step := max(1, len(b)/150)
 		for n := 0; n < len(b); n += step {
 			if m, err := decode(context.Background(), b[:n], e.Abs()); err == nil {
 				checkModel(t, m, int64(n), e.Abs())
