@@ -12,12 +12,12 @@ package caffe
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/mapfile"
 	"github.com/modelpeek/modelpeek/model/internal/prototext"
 )
 
@@ -34,21 +34,16 @@ func Format() model.Format {
 	}
 }
 
-// Open decodes the Caffe net at path.
-func Open(ctx context.Context, path string) (*model.Model, error) {
-	f, size, err := model.OpenFile(path)
+// Open decodes the Caffe net at path. The file is mapped, not read:
+// blob data is located and skipped.
+func Open(ctx context.Context, path string) (m *model.Model, err error) {
+	f, err := mapfile.Open(path, maxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("caffe: %w", err)
 	}
 	defer f.Close()
-	if size > maxFileSize {
-		return nil, fmt.Errorf("caffe: the file is %d bytes, more than protobuf's 2 GiB limit", size)
-	}
-	data := make([]byte, size)
-	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, fmt.Errorf("caffe: %w", err)
-	}
-	m, err := decode(ctx, data, path)
+	defer mapfile.Recover(&err)
+	m, err = decode(ctx, f.Data, path)
 	if err != nil {
 		return nil, fmt.Errorf("caffe: %w", err)
 	}

@@ -134,7 +134,7 @@ func TestHostileNets(t *testing.T) {
 		if err == nil && name != "input_dim 2^18" {
 			t.Errorf("%s: accepted (%d nodes)", name, len(m.Graph.Nodes))
 		}
-		if d := time.Since(start); d > 3*time.Second {
+		if d := time.Since(start); d > 10*time.Second { // a hang bound: about 0.5s expected
 			t.Errorf("%s: took %v", name, d)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/mapfile"
 	"github.com/modelpeek/modelpeek/model/internal/prototext"
 )
 
@@ -37,8 +38,9 @@ func Format() model.Format {
 	}
 }
 
-// Open decodes the TensorFlow file (or SavedModel folder) at path.
-func Open(ctx context.Context, path string) (*model.Model, error) {
+// Open decodes the TensorFlow file (or SavedModel folder) at path. The
+// file is mapped, not read: Const tensor bytes are located and skipped.
+func Open(ctx context.Context, path string) (m *model.Model, err error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		p := savedModelFile(path)
 		if p == "" {
@@ -46,11 +48,13 @@ func Open(ctx context.Context, path string) (*model.Model, error) {
 		}
 		path = p
 	}
-	data, err := readBounded(path, maxFileSize)
+	f, err := mapfile.Open(path, maxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("tensorflow: %w", err)
 	}
-	m, err := decode(ctx, data, path)
+	defer f.Close()
+	defer mapfile.Recover(&err)
+	m, err = decode(ctx, f.Data, path)
 	if err != nil {
 		return nil, fmt.Errorf("tensorflow: %w", err)
 	}

@@ -92,7 +92,7 @@ func TestHostileGraphs(t *testing.T) {
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 		}
-		if d := time.Since(start); d > 2*time.Second {
+		if d := time.Since(start); d > 10*time.Second { // a hang bound: about 0.5s expected
 			t.Errorf("%s: took %v", name, d)
 		}
 	}
