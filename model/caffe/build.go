@@ -175,8 +175,8 @@ var categories = map[string]string{
 	"elu": "activation", "softmax": "activation", "swish": "activation", "absval": "activation",
 	"pooling": "pooling", "spp": "pooling", "batchnorm": "normalization", "lrn": "normalization",
 	"mvn": "normalization", "scale": "normalization", "concat": "tensor", "slice": "tensor",
-	"split": "tensor", "reshape": "shape", "flatten": "shape", "crop": "shape", "input": "input",
-	"data": "input", "dropout": "dropout", "eltwise": "tensor",
+	"split": "tensor", "reshape": "shape", "flatten": "shape", "crop": "shape", "input": "data",
+	"data": "data", "eltwise": "tensor",
 }
 
 func category(typ string) string {

@@ -154,11 +154,11 @@ var categories = map[string]string{
 	"Softmax": "activation", "Elu": "activation", "LeakyRelu": "activation", "Selu": "activation",
 	"MaxPool": "pooling", "AvgPool": "pooling", "FusedBatchNorm": "normalization",
 	"FusedBatchNormV3": "normalization", "Reshape": "shape", "Squeeze": "shape",
-	"ExpandDims": "shape", "Transpose": "shape", "ConcatV2": "tensor", "Identity": "control",
+	"ExpandDims": "shape", "Transpose": "shape", "ConcatV2": "tensor",
 	"While": "control", "StatelessWhile": "control", "If": "control", "StatelessIf": "control",
 	"Switch": "control", "Merge": "control", "Enter": "control", "Exit": "control",
 	"NextIteration": "control", "LoopCond": "control", "PartitionedCall": "control",
-	"StatefulPartitionedCall": "control", "Placeholder": "input", "Const": "constant",
+	"StatefulPartitionedCall": "control", "Placeholder": "data", "Const": "data",
 	"VarHandleOp": "data", "VariableV2": "data", "ReadVariableOp": "data",
 }
 
