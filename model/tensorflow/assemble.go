@@ -80,6 +80,29 @@ func metaModel(m *model.Model, mg *metaGraph) {
 	m.Facts["main_signature"] = sig.key
 	m.Graph.Inputs = signatureValues(sig.inputs)
 	m.Graph.Outputs = signatureValues(sig.outputs)
+	tensors := map[string]string{}
+	for _, t := range sig.inputs {
+		tensors[t.key], _ = valueName(t.name, false)
+	}
+	wireInputs(m.Graph, tensors)
+}
+
+// wireInputs feeds each graph input to the input-less node (a
+// Placeholder) producing its tensor, so the viewer draws the input as
+// the start of a chain rather than a box on its own. tensors maps input
+// names to tensor names.
+func wireInputs(g *model.Graph, tensors map[string]string) {
+	producer := map[string]*model.Node{}
+	for _, n := range g.Nodes {
+		if len(n.Inputs) == 0 && len(n.Outputs) > 0 {
+			producer[n.Outputs[0]] = n
+		}
+	}
+	for _, in := range g.Inputs {
+		if n := producer[tensors[in.Name]]; n != nil && len(n.Inputs) == 0 {
+			n.Inputs = []string{in.Name}
+		}
+	}
 }
 
 // mainSignature is "serving_default", else the first key in sorted order
@@ -127,6 +150,11 @@ func placeholderInputs(mg *model.Graph, g *graphDef) {
 		}
 		mg.Inputs = append(mg.Inputs, &model.Value{Name: n.name, Type: typ})
 	}
+	tensors := map[string]string{}
+	for _, in := range mg.Inputs {
+		tensors[in.Name] = in.Name + ":0"
+	}
+	wireInputs(mg, tensors)
 }
 
 // constTensors makes the main graph's top-level Const values its

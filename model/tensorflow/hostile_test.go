@@ -68,6 +68,9 @@ func TestRecursiveFunctions(t *testing.T) {
 	if len(m.Functions) != 1 || m.Functions[0].Name != "orphan" {
 		t.Errorf("functions %v", m.Functions)
 	}
+	if x := m.Graph.Nodes[0]; len(x.Inputs) != 1 || x.Inputs[0] != "x" {
+		t.Errorf("the graph input does not feed its Placeholder: %v", x.Inputs)
+	}
 	if y.Inputs[0] != "x:0" || len(y.Inputs) != 1 || m.Graph.Nodes[0].Outputs[0] != "x:0" {
 		t.Errorf("wiring: x outputs %v, y inputs %v", m.Graph.Nodes[0].Outputs, y.Inputs)
 	}
