@@ -10,24 +10,34 @@ import (
 // buildModel turns a decoded net into the IR. Blobs are values; a layer
 // that rewrites a blob in place (top == bottom) makes a new version of it,
 // so the graph stays a chain: every version but the last is named
-// "blob#k", the last keeps the blob's name.
+// "blob#k", the last keeps the blob's name. The tops of Input layers are
+// graph inputs too: there the graph input keeps the name and feeds the
+// Input layer, whose output is the next version.
 func buildModel(n *net, withTensors bool) *model.Model {
 	g := &model.Graph{Name: n.name, Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: make([]*model.Node, 0, len(n.layers))}
-	writes := map[string]int{}
+	writes, plain, ver := map[string]int{}, map[string]int{}, map[string]int{}
 	for _, in := range n.inputs {
 		writes[in]++
 	}
 	for _, l := range n.layers {
 		for _, t := range l.tops {
+			if l.typ == "Input" && writes[t] == 0 {
+				writes[t]++ // the graph input, before the layer
+				ver[t]++
+				plain[t] = 1 // shifted by one below: version 0
+			}
 			writes[t]++
 		}
 	}
-	ver := map[string]int{}
 	name := func(blob string) string {
-		if k := ver[blob]; k < writes[blob]-1 {
-			return fmt.Sprintf("%s#%d", blob, k)
+		k, p := ver[blob], writes[blob]-1
+		if q := plain[blob]; q > 0 {
+			p = q - 1
 		}
-		return blob
+		if k == p {
+			return blob
+		}
+		return fmt.Sprintf("%s#%d", blob, k)
 	}
 	for _, in := range n.inputs {
 		ver[in]++
@@ -70,6 +80,13 @@ func buildNode(l *layer, name func(string) string, ver map[string]int) (*model.N
 	for i, t := range l.blobs {
 		t.Name = fmt.Sprintf("%s.%d", l.name, i)
 		node.Inputs = append(node.Inputs, t.Name)
+	}
+	if l.typ == "Input" {
+		for _, t := range l.tops {
+			if ver[t] > 0 {
+				node.Inputs = append(node.Inputs, previous(t, name, ver)) // the graph input
+			}
+		}
 	}
 	for _, t := range l.tops {
 		inplace = inplace || bottoms[t]

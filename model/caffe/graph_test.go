@@ -139,3 +139,22 @@ func TestHostileNets(t *testing.T) {
 		}
 	}
 }
+
+// TestInputLayerChain checks that an Input layer is fed by the graph
+// input of the same name and feeds the first layer.
+func TestInputLayerChain(t *testing.T) {
+	src := `layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 } } }
+layer { name: "relu" type: "ReLU" bottom: "data" top: "out" }
+`
+	m, err := decode(context.Background(), []byte(src), "/tmp/in.prototxt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, relu := m.Graph.Nodes[0], m.Graph.Nodes[1]
+	if len(m.Graph.Inputs) != 1 || m.Graph.Inputs[0].Name != "data" {
+		t.Fatalf("inputs %v", m.Graph.Inputs)
+	}
+	if !slices.Equal(in.Inputs, []string{"data"}) || !slices.Equal(in.Outputs, []string{"data#1"}) || !slices.Equal(relu.Inputs, []string{"data#1"}) {
+		t.Errorf("Input %v -> %v, ReLU reads %v", in.Inputs, in.Outputs, relu.Inputs)
+	}
+}
