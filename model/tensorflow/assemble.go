@@ -72,6 +72,7 @@ func metaModel(m *model.Model, mg *metaGraph) {
 		m.Facts["tensorflow_version"] = mg.tfVersion
 		m.Producer = "TensorFlow " + mg.tfVersion
 	}
+	m.Signatures = signatures(mg.signatures)
 	sig := mainSignature(mg.signatures)
 	if sig == nil {
 		placeholderInputs(m.Graph, g)
@@ -103,6 +104,31 @@ func wireInputs(g *model.Graph, tensors map[string]string) {
 			n.Inputs = []string{in.Name}
 		}
 	}
+}
+
+// signatures lists the SignatureDefs in key order as entry points of
+// the main graph, each input and output mapped to the graph value (a
+// tensor name such as "x:0") it stands for.
+func signatures(sigs []*signature) []model.Signature {
+	sigs = slices.Clone(sigs)
+	sort.SliceStable(sigs, func(i, j int) bool { return sigs[i].key < sigs[j].key })
+	out := make([]model.Signature, 0, len(sigs))
+	for _, s := range sigs {
+		out = append(out, model.Signature{Key: s.key, Subgraph: -1, Graph: "",
+			Inputs: signatureTensors(s.inputs), Outputs: signatureTensors(s.outputs)})
+	}
+	return out
+}
+
+func signatureTensors(ts []*sigTensor) []model.SignatureValue {
+	ts = slices.Clone(ts)
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].key < ts[j].key })
+	out := make([]model.SignatureValue, 0, len(ts))
+	for _, t := range ts {
+		v, _ := valueName(t.name, false)
+		out = append(out, model.SignatureValue{Name: t.key, Tensor: v, DType: dtypeOf(t.dtype), Shape: t.shape.modelShape()})
+	}
+	return out
 }
 
 // mainSignature is "serving_default", else the first key in sorted order

@@ -122,4 +122,7 @@ func TestSavedModelDir(t *testing.T) {
 	if s.Nodes != 46 || len(s.Tensors) != 5 || len(m.Files) != 3 {
 		t.Errorf("nodes %d, tensors %d, files %v", s.Nodes, len(s.Tensors), m.Files)
 	}
+	if len(m.Signatures) != 1 || m.Signatures[0].Key != "serving_default" || m.Signatures[0].Inputs[0].Tensor != "serving_default_inputs:0" {
+		t.Errorf("signatures %+v", m.Signatures)
+	}
 }
