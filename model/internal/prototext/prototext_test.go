@@ -146,6 +146,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("a: [1,2,{b:3}] c <d: 'x'>"))
 	f.Add([]byte(strings.Repeat("a{", 120)))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if names, read, _ := Scan(data, 64); len(names) > 64 || read > len(data) {
+			t.Fatalf("Scan: %d names, read %d of %d bytes", len(names), read, len(data))
+		}
 		m, err := Parse(data)
 		if err != nil {
 			return
