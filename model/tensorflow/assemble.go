@@ -240,5 +240,12 @@ func assembleSaved(w *wire, sm *savedModel, kind string) (*model.Model, error) {
 	}
 	m.Graph.Initializers = tensors
 	m.Files = append([]string{w.path}, files...)
+	missing := map[string]bool{}
+	for _, t := range tensors {
+		if l := t.Location; l != nil && l.Missing && !missing[l.File] {
+			missing[l.File] = true
+			m.Warnings = append(m.Warnings, fmt.Sprintf("checkpoint shard %s is missing: its variables cannot be previewed", filepath.Base(l.File)))
+		}
+	}
 	return m, nil
 }
