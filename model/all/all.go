@@ -3,6 +3,7 @@ package all
 
 import (
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/caffe"
 	"github.com/modelpeek/modelpeek/model/coreml"
 	"github.com/modelpeek/modelpeek/model/executorch"
 	"github.com/modelpeek/modelpeek/model/gguf"
@@ -15,6 +16,7 @@ import (
 	"github.com/modelpeek/modelpeek/model/pt2"
 	"github.com/modelpeek/modelpeek/model/pytorch"
 	"github.com/modelpeek/modelpeek/model/safetensors"
+	"github.com/modelpeek/modelpeek/model/tensorflow"
 	"github.com/modelpeek/modelpeek/model/tfjs"
 	"github.com/modelpeek/modelpeek/model/tflite"
 )
@@ -36,6 +38,8 @@ func Registry() *model.Registry {
 		keras.Format(),
 		tfjs.Format(),
 		openvino.Format(),
+		tensorflow.Format(),
+		caffe.Format(),
 		onnx.Format(),
 		coreml.Format(),
 	} {

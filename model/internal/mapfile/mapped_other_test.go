@@ -1,0 +1,5 @@
+//go:build !unix
+
+package mapfile
+
+func isMapped() bool { return false }
