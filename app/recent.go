@@ -2,6 +2,8 @@ package app
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,7 +20,7 @@ type recentFile struct {
 func loadRecent(fn string, log *slog.Logger) []string {
 	b, err := os.ReadFile(fn)
 	if err != nil {
-		if !os.IsNotExist(err) {
+		if !errors.Is(err, fs.ErrNotExist) {
 			log.Warn("cannot read recent files", "file", fn, "err", err)
 		}
 		return nil

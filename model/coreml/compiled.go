@@ -3,8 +3,10 @@ package coreml
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,7 +49,7 @@ func openCompiled(ctx context.Context, dir string) (*model.Model, error) {
 	}
 	defer root.Close()
 	var metas []compiledMeta
-	if err := readJSON(root, "metadata.json", &metas); err != nil && !os.IsNotExist(err) {
+	if err := readJSON(root, "metadata.json", &metas); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	var meta compiledMeta
@@ -75,7 +77,7 @@ func openCompiled(ctx context.Context, dir string) (*model.Model, error) {
 // compiledGraph parses model.mil, when there is one, into m's graphs.
 func compiledGraph(ctx context.Context, root *os.Root, dir string, m *model.Model) error {
 	f, err := root.Open("model.mil")
-	if os.IsNotExist(err) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return compiledNetwork(ctx, root, dir, m)
 	}
 	if err != nil {
@@ -111,7 +113,7 @@ func compiledNetwork(ctx context.Context, root *os.Root, dir string, m *model.Mo
 	case err == nil:
 		m.Graph = g
 		m.Files = append(m.Files, d.path)
-	case os.IsNotExist(err):
+	case errors.Is(err, fs.ErrNotExist):
 		m.Graph = &model.Graph{Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
 		m.Warnings = append(m.Warnings, "this compiled model has neither model.mil nor model.espresso.net: only its inputs and outputs are shown")
 	default:

@@ -1,8 +1,10 @@
 package tensorflow
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -19,7 +21,7 @@ const maxIndexSize = 256 << 20
 func variables(w *wire, dir string) (tensors []*model.Tensor, files []string, err error) {
 	index := filepath.Join(dir, "variables", "variables.index")
 	data, err := readBounded(index, maxIndexSize)
-	if os.IsNotExist(err) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
 	if err != nil {
