@@ -8,6 +8,7 @@ import (
 	"github.com/modelpeek/modelpeek/model/gguf"
 	"github.com/modelpeek/modelpeek/model/keras"
 	"github.com/modelpeek/modelpeek/model/mnn"
+	"github.com/modelpeek/modelpeek/model/ncnn"
 	"github.com/modelpeek/modelpeek/model/numpy"
 	"github.com/modelpeek/modelpeek/model/onnx"
 	"github.com/modelpeek/modelpeek/model/openvino"
@@ -36,6 +37,7 @@ func Registry() *model.Registry {
 		keras.Format(),
 		tfjs.Format(),
 		openvino.Format(),
+		ncnn.Format(),
 		onnx.Format(),
 		coreml.Format(),
 	} {
