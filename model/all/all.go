@@ -5,6 +5,7 @@ import (
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/coreml"
 	"github.com/modelpeek/modelpeek/model/executorch"
+	"github.com/modelpeek/modelpeek/model/darknet"
 	"github.com/modelpeek/modelpeek/model/gguf"
 	"github.com/modelpeek/modelpeek/model/keras"
 	"github.com/modelpeek/modelpeek/model/mnn"
@@ -38,6 +39,7 @@ func Registry() *model.Registry {
 		tfjs.Format(),
 		openvino.Format(),
 		ncnn.Format(),
+		darknet.Format(),
 		onnx.Format(),
 		coreml.Format(),
 	} {
