@@ -9,6 +9,7 @@ import (
 	"github.com/modelpeek/modelpeek/model/gguf"
 	"github.com/modelpeek/modelpeek/model/keras"
 	"github.com/modelpeek/modelpeek/model/mnn"
+	"github.com/modelpeek/modelpeek/model/mlir"
 	"github.com/modelpeek/modelpeek/model/ncnn"
 	"github.com/modelpeek/modelpeek/model/numpy"
 	"github.com/modelpeek/modelpeek/model/onnx"
@@ -40,6 +41,7 @@ func Registry() *model.Registry {
 		openvino.Format(),
 		ncnn.Format(),
 		darknet.Format(),
+		mlir.Format(),
 		onnx.Format(),
 		coreml.Format(),
 	} {
