@@ -117,10 +117,14 @@ func (b *builder) addOp(o *op, s *scope, owner *model.Node, idx int) {
 		case r.next == '=' || (r.next == ':' && !ok):
 			n.Outputs = append(n.Outputs, b.define(inner, r.name))
 		case ok:
-			n.Inputs = appendNew(n.Inputs, v)
+			n.Inputs = append(n.Inputs, v)
 		default:
-			n.Inputs = appendNew(n.Inputs, r.name)
+			n.Inputs = append(n.Inputs, r.name)
 		}
+	}
+	n.Name = full
+	if len(o.results) > 0 {
+		n.Name = o.results[0]
 	}
 	b.attributes(o, n)
 	b.g.Nodes = append(b.g.Nodes, n)
@@ -132,22 +136,9 @@ func (b *builder) addOp(o *op, s *scope, owner *model.Node, idx int) {
 		results = append(results, b.define(s, r))
 	}
 	n.Outputs = append(results, n.Outputs...)
-	n.Name = full
-	if len(o.results) > 0 {
-		n.Name = o.results[0]
-	}
 	if constantOps[full] {
 		b.constant(o, n)
 	}
-}
-
-func appendNew(list []string, v string) []string {
-	for _, x := range list {
-		if x == v {
-			return list
-		}
-	}
-	return append(list, v)
 }
 
 // fullName prefixes unprefixed custom-form ops with the func dialect.
