@@ -25,10 +25,10 @@ func (p *parser) attrEntries(o *op) []attrEntry {
 // dictEntries lexes one {...} (or <{...}>) span and splits it at
 // top-level commas.
 func (p *parser) dictEntries(sp span, out []attrEntry) []attrEntry {
-	lx := lexer{src: p.src[:sp.end], pos: sp.start}
+	lx := lexer{src: p.src[:sp.end], pos: int(sp.start)}
 	if strings.HasPrefix(string(p.src[sp.start:min(sp.start+2, sp.end)]), "<{") {
 		// A properties group is one angle token: look inside it.
-		lx = lexer{src: p.src[:sp.end-1], pos: sp.start + 1}
+		lx = lexer{src: p.src[:sp.end-1], pos: int(sp.start) + 1}
 	}
 	var cur []token
 	depth := 0

@@ -47,8 +47,7 @@ func (p *parser) parseBody(o *op, depth int) error {
 func (p *parser) record(o *op, t token, nest int) {
 	switch {
 	case nest == 0 && p.is(t, ":"):
-		o.words = append(o.words, o.sig...)
-		o.sig = o.sig[:0:0]
+		o.sigAt = len(o.toks)
 		return
 	case t.kind == tPercent:
 		next := p.peek()
@@ -63,11 +62,8 @@ func (p *parser) record(o *op, t token, nest int) {
 		o.attrs = append(o.attrs, span{t.start, t.end})
 		return
 	}
-	if len(o.sig) < maxSig {
-		o.sig = append(o.sig, t)
-	}
-	if len(o.words) > maxSig {
-		o.words = o.words[:maxSig]
+	if len(o.toks) < maxSig {
+		o.toks = append(o.toks, t)
 	}
 }
 

@@ -110,7 +110,10 @@ func (b *builder) addOp(o *op, s *scope, owner *model.Node, idx int) {
 	if owner != nil {
 		n.Doc = fmt.Sprintf("in region %d of %s", idx, owner.Name)
 	}
-	inner := &scope{parent: s, names: map[string]string{}}
+	inner := s
+	if len(o.regions) > 0 || hasDefinitions(o) {
+		inner = &scope{parent: s, names: map[string]string{}}
+	}
 	for _, r := range o.refs {
 		v, ok := s.resolve(r.name)
 		switch {
@@ -139,6 +142,17 @@ func (b *builder) addOp(o *op, s *scope, owner *model.Node, idx int) {
 	if constantOps[full] {
 		b.constant(o, n)
 	}
+}
+
+// hasDefinitions reports whether the op names values it defines for its
+// regions (`%i = %lb to ...`, `reducer(%a: t)`).
+func hasDefinitions(o *op) bool {
+	for _, r := range o.refs {
+		if r.next != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // fullName prefixes unprefixed custom-form ops with the func dialect.
@@ -174,11 +188,11 @@ func (b *builder) attributes(o *op, n *model.Node) {
 	if len(o.symbols) > 0 {
 		n.Attrs = append(n.Attrs, model.Attribute{Name: "symbols", Type: model.AttrStrings, Strings: o.symbols})
 	}
-	if !o.generic && len(o.words) > 0 {
-		n.Attrs = append(n.Attrs, textAttr("syntax", b.p.join(o.words)))
+	if !o.generic && len(o.words()) > 0 {
+		n.Attrs = append(n.Attrs, textAttr("syntax", b.p.join(o.words())))
 	}
-	if len(o.sig) > 0 {
-		n.Attrs = append(n.Attrs, textAttr("type", b.p.join(o.sig)))
+	if len(o.sig()) > 0 {
+		n.Attrs = append(n.Attrs, textAttr("type", b.p.join(o.sig())))
 	}
 }
 
@@ -242,13 +256,13 @@ func (b *builder) constant(o *op, n *model.Node) {
 // resultTypes reads the op's result types from its signature: after the
 // top-level "->" when there is one, else the listed types.
 func (b *builder) resultTypes(o *op) []string {
-	for i, t := range o.sig {
+	for i, t := range o.sig() {
 		if t.kind == tArrow {
-			return b.p.typeList(o.sig[i+1:])
+			return b.p.typeList(o.sig()[i+1:])
 		}
 	}
 	var out []string
-	for _, t := range o.sig {
+	for _, t := range o.sig() {
 		if t.kind == tBare || t.kind == tBang {
 			out = append(out, b.p.text(t))
 		}
@@ -264,7 +278,7 @@ func (b *builder) literal(o *op) (span, bool) {
 			return span{e.toks[0].start, e.toks[0].end}, true
 		}
 	}
-	for _, t := range o.words {
+	for _, t := range o.words() {
 		if t.kind == tBare || t.kind == tNumber {
 			return span{t.start, t.end}, true
 		}

@@ -132,7 +132,7 @@ func (p *parser) join(toks []token) string {
 
 // prettyFunction reads `[visibility] @name(args) [-> results]`.
 func (p *parser) prettyFunction(o *op, f *function) {
-	toks := append(append([]token(nil), o.words...), o.sig...)
+	toks := append(append([]token(nil), o.words()...), o.sig()...)
 	i := 0
 	for ; i < len(toks) && toks[i].kind != tAt; i++ {
 		if w := p.text(toks[i]); w == "private" {

@@ -27,8 +27,8 @@ const (
 // when a line break (or comment) separates it from the previous token.
 type token struct {
 	kind       kind
-	start, end int
 	nl         bool
+	start, end int32
 }
 
 // lexer scans MLIR text. It is a small value: copying it peeks ahead.
@@ -41,14 +41,14 @@ type lexer struct {
 func (lx *lexer) next() (token, error) {
 	nl := lx.skipSpace()
 	if lx.pos >= len(lx.src) {
-		return token{kind: tEOF, start: lx.pos, end: lx.pos, nl: true}, nil
+		return token{kind: tEOF, start: int32(lx.pos), end: int32(lx.pos), nl: true}, nil
 	}
 	start := lx.pos
 	k, err := lx.scan()
 	if err != nil {
-		return token{}, fmt.Errorf("line %d: %w", lineOf(lx.src, start), err)
+		return token{}, fmt.Errorf("line %d: %w", lineOf(lx.src, int32(start)), err)
 	}
-	return token{kind: k, start: start, end: lx.pos, nl: nl}, nil
+	return token{kind: k, start: int32(start), end: int32(lx.pos), nl: nl}, nil
 }
 
 // skipSpace skips blanks, // comments and {-# ... #-} file metadata, and
@@ -227,9 +227,9 @@ func (lx *lexer) scanAngle() error {
 }
 
 // lineOf returns the 1-based line of offset off.
-func lineOf(src []byte, off int) int {
+func lineOf(src []byte, off int32) int {
 	n := 1
-	for _, c := range src[:min(off, len(src))] {
+	for _, c := range src[:min(int(off), len(src))] {
 		if c == '\n' {
 			n++
 		}

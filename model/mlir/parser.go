@@ -1,15 +1,15 @@
 package mlir
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // Limits on hostile input.
 const (
 	maxDepth = 64      // region nesting
-	maxOps   = 1 << 20 // operations in a file
+	maxOps   = 200_000 // operations in a file (each costs about 1 KB)
 	maxSig   = 4096    // tokens kept of an op's words and type signature
 )
 
@@ -17,13 +17,15 @@ const (
 type op struct {
 	name    string // as written: "stablehlo.add", "return", "func.func"
 	generic bool
-	start   int
+	start   int32
 	results []string // "%0", or "%1#0", "%1#1" for "%1:2"
 	refs    []ref    // %values named in the op, in order
 	symbols []string // @symbols named in the op
 	attrs   []span   // attribute dictionaries {...} and properties <{...}>
-	sig     []token  // tokens after the last top-level ':'
-	words   []token  // op-level tokens before the signature (bounded)
+	// toks are the op-level tokens (bounded by maxSig); those from sigAt
+	// on follow the last top-level ':' (the type signature).
+	toks    []token
+	sigAt   int
 	regions []*region
 }
 
@@ -35,7 +37,7 @@ type ref struct {
 }
 
 // span is a byte range of the source.
-type span struct{ start, end int }
+type span struct{ start, end int32 }
 
 // region is a list of blocks.
 type region struct{ blocks []*block }
@@ -58,10 +60,12 @@ type parser struct {
 	tok  token
 	src  []byte
 	nops int
+	// names interns op names: a file repeats a few hundred of them.
+	names map[string]string
 }
 
 func newParser(src []byte) (*parser, error) {
-	p := &parser{lx: lexer{src: src}, src: src}
+	p := &parser{lx: lexer{src: src}, src: src, names: map[string]string{}}
 	return p, p.advance()
 }
 
@@ -98,7 +102,7 @@ func (p *parser) peek2() (token, token) {
 func (p *parser) text(t token) string { return string(p.src[t.start:t.end]) }
 
 func (p *parser) is(t token, s string) bool {
-	return t.kind == tPunct && t.end-t.start == len(s) && string(p.src[t.start:t.end]) == s
+	return t.kind == tPunct && int(t.end-t.start) == len(s) && string(p.src[t.start:t.end]) == s
 }
 
 func (p *parser) errorf(format string, a ...any) error {
@@ -247,9 +251,9 @@ func (p *parser) parseOp(depth int) (*op, error) {
 	}
 	switch p.tok.kind {
 	case tString:
-		o.name, o.generic = strings.Trim(p.text(p.tok), "\""), true
+		o.name, o.generic = p.intern(bytes.Trim(p.src[p.tok.start:p.tok.end], "\"")), true
 	case tBare:
-		o.name = p.text(p.tok)
+		o.name = p.intern(p.src[p.tok.start:p.tok.end])
 	default:
 		return nil, p.errorf("%v, found %.30q", errNotOp, p.text(p.tok))
 	}
@@ -295,6 +299,24 @@ func (p *parser) parseResults(o *op) error {
 	}
 	return p.advance()
 }
+
+// intern returns the one copy of an op name.
+func (p *parser) intern(b []byte) string {
+	if s, ok := p.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(p.names) < 1<<16 {
+		p.names[s] = s
+	}
+	return s
+}
+
+// words are the op-level tokens before the type signature.
+func (o *op) words() []token { return o.toks[:o.sigAt] }
+
+// sig are the tokens of the type signature.
+func (o *op) sig() []token { return o.toks[o.sigAt:] }
 
 func (o *op) addResults(name string, n int) {
 	if n == 1 {
