@@ -36,13 +36,17 @@ func Format() model.Format {
 // Detect recognises MLIR bytecode by its magic (Strong) and text whose
 // first statement (after blank and // comment lines) is a module or a
 // function, pretty or generic (Strong), or an attribute/type alias or a
-// generic op (Plausible).
+// generic op, or a file whose first bytes are all // comments
+// (Plausible).
 func Detect(head []byte, size int64) model.Confidence {
 	if bytes.HasPrefix(head, []byte(bytecodeMagic)) {
 		return model.Strong
 	}
 	s := skipComments(head)
 	switch {
+	case len(s) == 0 && len(head) >= model.SniffLen && int64(len(head)) < size && bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n"), []byte("//")):
+		// Only // comments so far (a long RUN/CHECK header): maybe.
+		return model.Plausible
 	case hasWord(s, "module") && startsAny(bytes.TrimLeft(s[6:], " \t\r\n"), "{", "@", "attributes"):
 		return model.Strong
 	case hasWord(s, "func.func") && startsAny(bytes.TrimLeft(s[9:], " \t"), "@", "private", "public", "nested"):
