@@ -172,6 +172,12 @@ func (p *parser) prettyArgs(toks []token) ([]arg, int) {
 				rest = rest[1:]
 			}
 		}
+		for i, t := range rest {
+			if t.kind == tBare && p.text(t) == "loc" {
+				rest = rest[:i] // a source location, not part of the type
+				break
+			}
+		}
 		a.typ = p.join(rest)
 		args = append(args, a)
 		entry = nil
