@@ -89,6 +89,9 @@ func buildModel(secs []section, layers []built, path string) *model.Model {
 		Format: "darknet", Producer: "darknet", Graph: g, Files: []string{path},
 		Facts: map[string]any{"batch": net.int("batch", 1), "subdivisions": net.int("subdivisions", 1)},
 	}
+	for _, o := range net.opts {
+		m.Properties = append(m.Properties, model.Property{Name: "[" + net.typ + "] " + o.key, Value: o.value})
+	}
 	for i, b := range layers {
 		s := &secs[i+1]
 		n := &model.Node{Name: b.name, OpType: s.typ, Inputs: b.inputs, Outputs: []string{b.name}, Category: categories[s.typ]}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/modelpeek/modelpeek/model"
 )
@@ -150,6 +151,8 @@ func buildModel(p *parser, ops []*op, path string) *model.Model {
 	if main >= 0 {
 		mainName = funcs[main].name
 	}
+	m.Properties = []model.Property{{Name: "main function", Value: mainName}, {Name: "functions", Value: fmt.Sprint(len(funcs))},
+		{Name: "dialects", Value: strings.Join(sortedKeys(dialects), ", ")}}
 	m.Facts = map[string]any{"main": mainName, "functions": len(funcs), "dialects": sortedKeys(dialects), "function_nodes": perFn}
 	return m
 }

@@ -114,6 +114,11 @@ func buildModel(n *net, path string) *model.Model {
 			"param_form":  map[bool]string{true: "binary", false: "text"}[n.binary],
 		},
 	}
+	m.Properties = []model.Property{
+		{Name: "param form", Value: m.Facts["param_form"].(string)},
+		{Name: "layers", Value: strconv.Itoa(n.layerCount)},
+		{Name: "blobs", Value: strconv.Itoa(n.blobCount)},
+	}
 	for i := range n.layers {
 		g.Nodes = append(g.Nodes, buildNode(n, i))
 		if l := &n.layers[i]; l.typ == "Input" {
