@@ -39,6 +39,9 @@ func wire(secs []section) ([]built, error) {
 	}
 	var out []built
 	prev, prevName := in, "data"
+	if n := net.int("inputs", 0); in.c*in.h*in.w == 0 && n > 0 && n <= maxDim {
+		prev = dims{n, 1, 1} // a non-image network sized by inputs=
+	}
 	for i := range secs[1:] {
 		s := &secs[i+1]
 		b, err := wireLayer(s, i, prev, prevName, out)
