@@ -5,7 +5,8 @@ import "strings"
 // attrEntry is one `key = value` of an attribute dictionary.
 type attrEntry struct {
 	key  string
-	text string // the value as written
+	text string // the value as written, cut at maxAttrText bytes
+	size int    // the full length of the value text
 	toks []token
 	span span
 }
@@ -63,7 +64,7 @@ func (p *parser) entry(toks []token) attrEntry {
 	e := attrEntry{key: strings.Trim(p.text(toks[0]), "\"")}
 	if len(toks) > 2 && p.is(toks[1], "=") {
 		e.toks = toks[2:]
-		e.text = p.join(e.toks)
+		e.text, e.size = p.joinMax(e.toks, maxAttrText)
 		e.span = span{toks[2].start, toks[len(toks)-1].end}
 	}
 	return e

@@ -183,24 +183,26 @@ func category(full string) string {
 // it names and its type signature.
 func (b *builder) attributes(o *op, n *model.Node) {
 	for _, e := range b.p.attrEntries(o) {
-		n.Attrs = append(n.Attrs, textAttr(e.key, e.text))
+		n.Attrs = append(n.Attrs, textAttr(e.key, e.text, e.size))
 	}
 	if len(o.symbols) > 0 {
 		n.Attrs = append(n.Attrs, model.Attribute{Name: "symbols", Type: model.AttrStrings, Strings: o.symbols})
 	}
 	if !o.generic && len(o.words()) > 0 {
-		n.Attrs = append(n.Attrs, textAttr("syntax", b.p.join(o.words())))
+		s, size := b.p.joinMax(o.words(), maxAttrText)
+		n.Attrs = append(n.Attrs, textAttr("syntax", s, size))
 	}
 	if len(o.sig()) > 0 {
-		n.Attrs = append(n.Attrs, textAttr("type", b.p.join(o.sig())))
+		s, size := b.p.joinMax(o.sig(), maxAttrText)
+		n.Attrs = append(n.Attrs, textAttr("type", s, size))
 	}
 }
 
-// textAttr is a string attribute, cut at maxAttrText bytes.
-func textAttr(name, s string) model.Attribute {
+// textAttr is a string attribute whose text s was cut from size bytes.
+func textAttr(name, s string, size int) model.Attribute {
 	a := model.Attribute{Name: name, Type: model.AttrString, String: s}
-	if len(s) > maxAttrText {
-		a.String, a.Truncated, a.Count = s[:maxAttrText]+"…", true, int64(len(s))
+	if size > len(s) {
+		a.String, a.Truncated, a.Count = s+"…", true, int64(size)
 	}
 	return a
 }

@@ -18,8 +18,9 @@ import (
 	"github.com/modelpeek/modelpeek/model"
 )
 
-// maxFile bounds the text read: the whole file is tokenized in memory.
-const maxFile = 64 << 20
+// maxFile bounds the text read: the whole file is held in memory while
+// it is parsed (big constants cost their bytes, not tokens).
+const maxFile = 512 << 20
 
 // bytecodeMagic opens MLIR bytecode files.
 const bytecodeMagic = "ML\xefR"

@@ -122,12 +122,25 @@ func (p *parser) typeList(toks []token) []string {
 	return out
 }
 
-// join returns the source text from the first to the last token.
+// maxJoin bounds the text join copies out of the source (types and
+// names; attribute values are cut further for display).
+const maxJoin = 1 << 16
+
+// join returns the source text from the first to the last token, at most
+// maxJoin bytes of it.
 func (p *parser) join(toks []token) string {
+	s, _ := p.joinMax(toks, maxJoin)
+	return s
+}
+
+// joinMax returns at most max bytes of the source text from the first to
+// the last token, and the full length.
+func (p *parser) joinMax(toks []token, max int) (string, int) {
 	if len(toks) == 0 {
-		return ""
+		return "", 0
 	}
-	return string(p.src[toks[0].start:toks[len(toks)-1].end])
+	a, b := int(toks[0].start), int(toks[len(toks)-1].end)
+	return string(p.src[a:min(b, a+max)]), b - a
 }
 
 // prettyFunction reads `[visibility] @name(args) [-> results]`.

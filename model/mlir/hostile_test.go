@@ -120,3 +120,23 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// TestBigConstant checks that a large literal is located, not copied: the
+// tensor points at its text and attributes show a bounded prefix.
+func TestBigConstant(t *testing.T) {
+	lit := `dense<"0x` + strings.Repeat("00", 4*5000) + `">`
+	src := "func.func @main() -> tensor<5000xf32> {\n  %cst = stablehlo.constant " + lit + " : tensor<5000xf32>\n  return %cst : tensor<5000xf32>\n}\n"
+	m := openNoPanic(t, filepath.Join(t.TempDir(), "big.mlir"), []byte(src))
+	if m == nil || len(m.Graph.Initializers) != 1 {
+		t.Fatalf("model %+v", m)
+	}
+	w := m.Graph.Initializers[0]
+	if w.Location == nil || w.Location.Length != int64(len(lit)) || src[w.Location.Offset:w.Location.Offset+w.Location.Length] != lit {
+		t.Errorf("location %+v", w.Location)
+	}
+	for _, a := range m.Graph.Nodes[0].Attrs {
+		if len(a.String) > maxAttrText+8 || (a.Name == "syntax" && !a.Truncated) {
+			t.Errorf("attribute %s: %d bytes, truncated %v", a.Name, len(a.String), a.Truncated)
+		}
+	}
+}
