@@ -17,7 +17,6 @@ const (
 type op struct {
 	name    string // as written: "stablehlo.add", "return", "func.func"
 	generic bool
-	start   int32
 	results []string // "%0", or "%1#0", "%1#1" for "%1:2"
 	refs    []ref    // %values named in the op, in order
 	symbols []string // @symbols named in the op
@@ -245,7 +244,7 @@ func (p *parser) parseOp(depth int) (*op, error) {
 	if p.nops++; p.nops > maxOps {
 		return nil, p.errorf("more than %d operations", maxOps)
 	}
-	o := &op{start: p.tok.start}
+	o := &op{}
 	if err := p.parseResults(o); err != nil {
 		return nil, err
 	}

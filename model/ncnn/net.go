@@ -23,10 +23,9 @@ type net struct {
 
 // layer is one layer record.
 type layer struct {
-	typ, name      string
-	bottoms, tops  []int
-	params         []param
-	floatByDefault bool
+	typ, name     string
+	bottoms, tops []int
+	params        []param
 }
 
 // param is one key=value entry of a layer's parameter dictionary.
