@@ -86,8 +86,11 @@ func buildFunction(p *parser, f *function, path string, dial map[string]bool) (*
 // outputs of the owner node.
 func (b *builder) walkRegion(r *region, parent *scope, owner *model.Node, idx int) {
 	s := &scope{parent: parent, names: map[string]string{}}
-	for _, blk := range r.blocks {
+	for i, blk := range r.blocks {
 		for _, a := range blk.args {
+			if _, ok := parent.resolve(a.name); ok && owner == nil && i == 0 {
+				continue // a generic function's entry arguments: its inputs
+			}
 			v := b.define(s, a.name)
 			if owner != nil {
 				owner.Outputs = append(owner.Outputs, v)

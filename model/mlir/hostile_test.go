@@ -140,3 +140,17 @@ func TestBigConstant(t *testing.T) {
 		}
 	}
 }
+
+// TestGenericArgsWired checks that a generic function's entry block
+// arguments are its inputs, read by its ops under the same names.
+func TestGenericArgsWired(t *testing.T) {
+	m, err := Open(context.Background(), filepath.Join(testenv.Corpus(t), "mlir/tosa/tosa_mlp.generic.mlir"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range m.Graph.Nodes {
+		if n.OpType == "tosa.fully_connected" && n.Inputs[0] != "%arg0" {
+			t.Errorf("fully_connected reads %q, want the input %%arg0", n.Inputs)
+		}
+	}
+}
