@@ -105,3 +105,47 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// TestWeightLayouts places weights stored as float16, int8 (with int8
+// scales) and raw float32 and checks the offsets add up to the file.
+func TestWeightLayouts(t *testing.T) {
+	dir := t.TempDir()
+	param := "7767517\n4 4\n" +
+		"Input in 0 1 in 0=4 1=4 2=2\n" +
+		"Convolution c16 1 1 in a 0=2 1=1 5=1 6=4\n" +
+		"ConvolutionDepthWise dw8 1 1 a b 0=2 1=3 5=0 6=18 7=2 8=101\n" +
+		"BatchNorm bn 1 1 b out 0=2\n"
+	le := func(vs ...uint32) []byte {
+		var b []byte
+		for _, v := range vs {
+			b = append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+		}
+		return b
+	}
+	var bin []byte
+	bin = append(bin, le(tagFloat16, 0, 0)...)       // 4 float16 weights
+	bin = append(bin, le(0, 0)...)                   // 2 float32 biases
+	bin = append(bin, le(tagInt8, 0, 0, 0, 0, 0)...) // 18 int8 weights, padded to 20
+	bin = append(bin, le(0, 0, 0, 0)...)             // 2 weight scales, bottom and top scale
+	bin = append(bin, make([]byte, 4*2*4)...)        // BatchNorm: 4 arrays of 2
+	os.WriteFile(filepath.Join(dir, "m.param"), []byte(param), 0o644)
+	os.WriteFile(filepath.Join(dir, "m.bin"), bin, 0o644)
+	m, err := Open(context.Background(), filepath.Join(dir, "m.param"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Warnings) > 0 {
+		t.Fatalf("warnings %q", m.Warnings)
+	}
+	got := map[string]string{}
+	for _, w := range m.Graph.Initializers {
+		got[w.Name] = string(w.DType) + model.ShapeOf(w.Shape).String()
+	}
+	want := map[string]string{"c16.weight": "float16[2,2,1,1]", "c16.bias": "float32[2]", "dw8.weight": "int8[2,1,3,3]",
+		"dw8.weight_int8_scales": "float32[2]", "dw8.top_int8_scales": "float32[1]", "bn.var": "float32[2]"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+}

@@ -86,9 +86,6 @@ func planConv(l *layer) ([]mat, bool) {
 	if l.get(dynamicID, 0) != 0 {
 		return nil, true
 	}
-	if l.get(8, 0) != 0 && (l.typ == "Convolution" || l.typ == "ConvolutionDepthWise") {
-		return nil, false // int8 scales follow: layout not modelled
-	}
 	out, size := l.get(0, 0), l.get(6, 0)
 	kw := l.get(1, 0)
 	kh := l.get(11, kw)
@@ -100,12 +97,41 @@ func planConv(l *layer) ([]mat, bool) {
 	if l.get(5, 0) != 0 {
 		ms = append(ms, mat{"bias", out, false, nil})
 	}
+	if l.typ == "Convolution" || l.typ == "ConvolutionDepthWise" {
+		return convInt8Scales(l, ms)
+	}
+	return ms, true
+}
+
+// convInt8Scales appends the int8 scales a quantised convolution stores
+// after its weights (int8_scale_term, parameter 8).
+func convInt8Scales(l *layer, ms []mat) ([]mat, bool) {
+	term := l.get(8, 0)
+	if term == 0 {
+		return ms, true
+	}
+	n := l.get(0, 0)
+	if l.typ == "ConvolutionDepthWise" {
+		switch term {
+		case 1, 101:
+			n = l.get(7, 1)
+		case 2, 102:
+			n = 1
+		default:
+			return nil, false
+		}
+	}
+	ms = append(ms, mat{"weight_int8_scales", n, false, nil}, mat{"bottom_int8_scales", 1, false, nil})
+	if term > 100 {
+		ms = append(ms, mat{"top_int8_scales", 1, false, nil})
+	}
 	return ms, true
 }
 
 // planFC plans InnerProduct and Embed: weights (tagged), bias.
 func planFC(l *layer, outID, biasID, sizeID, int8ID int) ([]mat, bool) {
-	if l.get(int8ID, 0) != 0 {
+	int8Term := l.get(int8ID, 0)
+	if int8Term != 0 && l.typ != "InnerProduct" {
 		return nil, false
 	}
 	out, size := l.get(outID, 0), l.get(sizeID, 0)
@@ -116,6 +142,9 @@ func planFC(l *layer, outID, biasID, sizeID, int8ID int) ([]mat, bool) {
 	ms := []mat{{"weight", size, true, shape}}
 	if l.get(biasID, 0) != 0 {
 		ms = append(ms, mat{"bias", out, false, nil})
+	}
+	if int8Term != 0 {
+		ms = append(ms, mat{"weight_int8_scales", out, false, nil}, mat{"bottom_int8_scales", 1, false, nil})
 	}
 	return ms, true
 }
