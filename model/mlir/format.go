@@ -10,7 +10,6 @@ package mlir
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -111,7 +110,7 @@ func Open(ctx context.Context, path string) (*model.Model, error) {
 		return nil, fmt.Errorf("mlir: read: %w", err)
 	}
 	if bytes.HasPrefix(src, []byte(bytecodeMagic)) {
-		return nil, errors.New("mlir: MLIR bytecode is not supported yet; convert it to text with `mlir-opt file.mlirbc -o file.mlir`")
+		return nil, bytecodeError(src)
 	}
 	p, err := newParser(src)
 	if err != nil {

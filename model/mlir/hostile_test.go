@@ -154,3 +154,12 @@ func TestGenericArgsWired(t *testing.T) {
 		}
 	}
 }
+
+func TestBytecodeRefused(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "m.mlirbc")
+	os.WriteFile(p, []byte("ML\xefR\x0dStableHLO_v1.0\x00rest"), 0o644)
+	_, err := Open(context.Background(), p)
+	if err == nil || !strings.Contains(err.Error(), `version 6 from "StableHLO_v1.0" is not supported yet`) {
+		t.Fatalf("err = %v", err)
+	}
+}
