@@ -42,6 +42,9 @@ func sharedExtension(ext string) bool {
 	case ".mlpackage", ".mlmodelc":
 		// Directories: the desktop opens them as folders, not files.
 		return true
+	case ".mlirbc":
+		// Recognised only to say it cannot be read yet.
+		return true
 	}
 	return strings.HasSuffix(ext, ".json") && ext != ".safetensors.index.json"
 }

@@ -5,10 +5,13 @@ import (
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/caffe"
 	"github.com/modelpeek/modelpeek/model/coreml"
+	"github.com/modelpeek/modelpeek/model/darknet"
 	"github.com/modelpeek/modelpeek/model/executorch"
 	"github.com/modelpeek/modelpeek/model/gguf"
 	"github.com/modelpeek/modelpeek/model/keras"
+	"github.com/modelpeek/modelpeek/model/mlir"
 	"github.com/modelpeek/modelpeek/model/mnn"
+	"github.com/modelpeek/modelpeek/model/ncnn"
 	"github.com/modelpeek/modelpeek/model/numpy"
 	"github.com/modelpeek/modelpeek/model/onnx"
 	"github.com/modelpeek/modelpeek/model/openvino"
@@ -40,6 +43,9 @@ func Registry() *model.Registry {
 		openvino.Format(),
 		tensorflow.Format(),
 		caffe.Format(),
+		ncnn.Format(),
+		darknet.Format(),
+		mlir.Format(),
 		onnx.Format(),
 		coreml.Format(),
 	} {
