@@ -360,8 +360,13 @@ func TestOpenSample(t *testing.T) {
 	if err != nil || id == "" {
 		t.Fatalf("OpenSample = %q, %v", id, err)
 	}
-	if info, m := ta.get(t, id); m == nil || info.Name != "sample.onnx" {
+	if info, m := ta.get(t, id); m == nil || info.Name != "sample.onnx" || info.Path != "built-in sample" {
 		t.Fatalf("sample: %+v", info)
+	}
+	for _, mi := range ta.State().Models {
+		if mi.ID == id && mi.Path != "built-in sample" {
+			t.Fatalf("tray state shows the sample as %q", mi.Path)
+		}
 	}
 	none := newTestApp(t, nil)
 	if id, err := none.OpenSample(); id != "" || err != nil {

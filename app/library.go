@@ -22,6 +22,7 @@ type entry struct {
 	name     string
 	path     string
 	uploaded bool // the file lives in the upload directory
+	sample   bool // the bundled sample: its path is a temporary file
 	format   string
 	version  int
 	err      string
@@ -46,9 +47,21 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
+// samplePath is the file the bundled sample is shown as, instead of the
+// temporary copy it is read from.
+const samplePath = "built-in sample"
+
+// shownPath is the file of e as the page and the tray show it.
+func (e *entry) shownPath() string {
+	if e.sample {
+		return samplePath
+	}
+	return e.path
+}
+
 func (e *entry) info() server.ModelInfo {
 	return server.ModelInfo{
-		ID: e.id, Name: e.name, Path: e.path, Format: e.format, Version: e.version,
+		ID: e.id, Name: e.name, Path: e.shownPath(), Format: e.format, Version: e.version,
 		Error: e.err, Watching: e.watching, Loading: e.loading,
 	}
 }
@@ -248,9 +261,16 @@ func (a *App) OpenSample() (string, error) {
 		os.Remove(f.Name())
 		return "", fmt.Errorf("bundled sample: %w", err)
 	}
-	ids, err := (*library)(a).AddUploads([]server.Upload{{Path: f.Name(), Name: assets.SampleName}})
-	if err != nil {
-		return "", err
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		os.Remove(f.Name())
+		return "", errors.New("modelpeek is quitting")
 	}
-	return ids[0], nil
+	e := a.addLocked(f.Name(), assets.SampleName, true)
+	e.sample = true
+	a.notifyLocked()
+	a.mu.Unlock()
+	a.publishModels()
+	return e.id, nil
 }

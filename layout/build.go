@@ -68,11 +68,85 @@ func (t *valueTable) id(name string) int32 {
 	return i
 }
 
-// build turns g into boxes and connections.
+// builder holds what build's stages share: the graph, the interned value
+// names, every node's inputs and outputs as value ids, what is known of
+// each value, and the boxes made so far.
+type builder struct {
+	ctx  context.Context
+	g    *model.Graph
+	opts *Options
+	m    TextMetric
+	vt   *valueTable
+	b    *built
+
+	// Value ids of node i's inputs are inFlat[inOff[i]:inOff[i+1]] (-1 for
+	// an empty name or a repeated input), its outputs likewise.
+	inFlat, outFlat []int32
+	inOff, outOff   []int32
+
+	// Per value.
+	vtype     []*model.Type
+	vinit     []*model.Tensor
+	vprodNode []int32 // model node producing it, -1 if none
+	vprodBox  []int32 // box producing it, -1 if none yet
+	vcons     []int32 // consumers, graph outputs included
+	isInput   []bool  // drawn as a graph input box
+	isOutput  []bool  // a graph output not drawn yet
+
+	// Per model node.
+	inline     []bool   // drawn inside its consumer
+	inlineText []string // its text there
+	opBox      []int32  // its box, -1 if none
+}
+
+func (bd *builder) nodeIn(i int) []int32  { return bd.inFlat[bd.inOff[i]:bd.inOff[i+1]] }
+func (bd *builder) nodeOut(i int) []int32 { return bd.outFlat[bd.outOff[i]:bd.outOff[i+1]] }
+
+// cancelled checks ctx every 4096 nodes.
+func (bd *builder) cancelled(i int) error {
+	if i%4096 == 4095 && bd.ctx.Err() != nil {
+		return fmt.Errorf("layout cancelled: %w", bd.ctx.Err())
+	}
+	return nil
+}
+
+// build turns g into boxes and connections. Its stages, in order: intern
+// the value names and index each node's values (indexValues), gather what
+// is known of each value (valueFacts), choose the constants drawn inside
+// their consumer (inlineConstants), make the input boxes (inputBoxes), the
+// op boxes with their inlined weights (opBoxes), the connections into ops
+// (connectOps) and the output boxes (outputBoxes), split high fan-out
+// values into stubs (splitFanout), and size every box.
 func build(ctx context.Context, g *model.Graph, opts *Options, m TextMetric) (*built, error) {
-	vt := &valueTable{idx: make(map[string]int32, 2*len(g.Nodes)+len(g.Initializers)+16)}
-	b := &built{boxes: make([]box, 0, len(g.Inputs)+len(g.Nodes)+len(g.Outputs))}
-	// Intern every value name in a fixed order.
+	bd := &builder{ctx: ctx, g: g, opts: opts, m: m,
+		vt: &valueTable{idx: make(map[string]int32, 2*len(g.Nodes)+len(g.Initializers)+16)},
+		b:  &built{boxes: make([]box, 0, len(g.Inputs)+len(g.Nodes)+len(g.Outputs))}}
+	if err := bd.indexValues(); err != nil {
+		return nil, err
+	}
+	bd.valueFacts()
+	bd.inlineConstants()
+	bd.inputBoxes()
+	if err := bd.opBoxes(); err != nil {
+		return nil, err
+	}
+	bd.connectOps()
+	bd.outputBoxes()
+	b := bd.b
+	b.values, b.vtype, b.vinit = bd.vt.names, bd.vtype, bd.vinit
+	splitFanout(b, opts.stubFanout(), m)
+	for i := range b.boxes {
+		bx := &b.boxes[i]
+		bx.w, bx.h = m.size(bx.label, bx.lines)
+	}
+	return b, nil
+}
+
+// indexValues interns every value name in a fixed order (graph inputs,
+// initializers, node values, graph outputs) and fills the flat arrays of
+// each node's input and output value ids, repeated inputs dropped.
+func (bd *builder) indexValues() error {
+	g, vt := bd.g, bd.vt
 	for _, v := range g.Inputs {
 		if v != nil {
 			vt.id(v.Name)
@@ -83,7 +157,6 @@ func build(ctx context.Context, g *model.Graph, opts *Options, m TextMetric) (*b
 			vt.id(t.Name)
 		}
 	}
-	// Value ids of every node's inputs and outputs, in two flat arrays.
 	nin, nout := 0, 0
 	for _, n := range g.Nodes {
 		if n != nil {
@@ -91,247 +164,267 @@ func build(ctx context.Context, g *model.Graph, opts *Options, m TextMetric) (*b
 			nout += len(n.Outputs)
 		}
 	}
-	inFlat, outFlat := make([]int32, nin), make([]int32, nout)
-	inOff, outOff := make([]int32, len(g.Nodes)+1), make([]int32, len(g.Nodes)+1)
+	bd.inFlat, bd.outFlat = make([]int32, nin), make([]int32, nout)
+	bd.inOff, bd.outOff = make([]int32, len(g.Nodes)+1), make([]int32, len(g.Nodes)+1)
 	for i, n := range g.Nodes {
-		inOff[i+1], outOff[i+1] = inOff[i], outOff[i]
-		if i%4096 == 4095 && ctx.Err() != nil {
-			return nil, fmt.Errorf("layout cancelled: %w", ctx.Err())
+		bd.inOff[i+1], bd.outOff[i+1] = bd.inOff[i], bd.outOff[i]
+		if err := bd.cancelled(i); err != nil {
+			return err
 		}
 		if n == nil {
 			continue
 		}
-		in := inFlat[inOff[i] : inOff[i]+int32(len(n.Inputs))]
-		for j, s := range n.Inputs {
-			in[j] = -1
-			if s != "" {
-				in[j] = vt.id(s)
-			}
-		}
+		in := bd.inFlat[bd.inOff[i] : bd.inOff[i]+int32(len(n.Inputs))]
+		internAll(vt, n.Inputs, in)
 		dedupe(in)
-		out := outFlat[outOff[i] : outOff[i]+int32(len(n.Outputs))]
-		for j, s := range n.Outputs {
-			out[j] = -1
-			if s != "" {
-				out[j] = vt.id(s)
-			}
-		}
-		inOff[i+1] += int32(len(n.Inputs))
-		outOff[i+1] += int32(len(n.Outputs))
+		internAll(vt, n.Outputs, bd.outFlat[bd.outOff[i]:bd.outOff[i]+int32(len(n.Outputs))])
+		bd.inOff[i+1] += int32(len(n.Inputs))
+		bd.outOff[i+1] += int32(len(n.Outputs))
 	}
-	b.conns = make([]conn, 0, nin+len(g.Outputs))
-	nodeIn := func(i int) []int32 { return inFlat[inOff[i]:inOff[i+1]] }
-	nodeOut := func(i int) []int32 { return outFlat[outOff[i]:outOff[i+1]] }
+	bd.b.conns = make([]conn, 0, nin+len(g.Outputs))
 	for _, v := range g.Outputs {
 		if v != nil {
 			vt.id(v.Name)
 		}
 	}
+	return nil
+}
+
+// internAll sets ids[j] to the id of names[j], -1 for an empty name.
+func internAll(vt *valueTable, names []string, ids []int32) {
+	for j, s := range names {
+		ids[j] = -1
+		if s != "" {
+			ids[j] = vt.id(s)
+		}
+	}
+}
+
+// valueFacts gathers per value: its type (value infos first, then inputs
+// and outputs), its initializer, the node producing it, its consumer count
+// and whether it is a graph output.
+func (bd *builder) valueFacts() {
+	g, vt := bd.g, bd.vt
 	nv := len(vt.names)
-	vtype := make([]*model.Type, nv)
-	vinit := make([]*model.Tensor, nv)
-	vprodNode := make([]int32, nv)
-	vprodBox := make([]int32, nv)
-	vcons := make([]int32, nv)
-	isInput := make([]bool, nv)
-	isOutput := make([]bool, nv)
-	for i := range vprodNode {
-		vprodNode[i], vprodBox[i] = -1, -1
+	bd.vtype, bd.vinit = make([]*model.Type, nv), make([]*model.Tensor, nv)
+	bd.vprodNode, bd.vprodBox, bd.vcons = make([]int32, nv), make([]int32, nv), make([]int32, nv)
+	bd.isInput, bd.isOutput = make([]bool, nv), make([]bool, nv)
+	for i := range bd.vprodNode {
+		bd.vprodNode[i], bd.vprodBox[i] = -1, -1
 	}
-	setType := func(v *model.Value) {
-		if v == nil || v.Type == nil {
-			return
+	for _, list := range [3][]*model.Value{g.ValueInfo, g.Inputs, g.Outputs} {
+		for _, v := range list {
+			if v == nil || v.Type == nil {
+				continue
+			}
+			if i, ok := vt.idx[v.Name]; ok && bd.vtype[i] == nil {
+				bd.vtype[i] = v.Type
+			}
 		}
-		if i, ok := vt.idx[v.Name]; ok && vtype[i] == nil {
-			vtype[i] = v.Type
-		}
-	}
-	for _, v := range g.ValueInfo {
-		setType(v)
-	}
-	for _, v := range g.Inputs {
-		setType(v)
-	}
-	for _, v := range g.Outputs {
-		setType(v)
 	}
 	for _, t := range g.Initializers {
 		if t == nil {
 			continue
 		}
-		i := vt.idx[t.Name]
-		if vinit[i] == nil {
-			vinit[i] = t
+		if i := vt.idx[t.Name]; bd.vinit[i] == nil {
+			bd.vinit[i] = t
 		}
 	}
 	for i := range g.Nodes {
-		for _, o := range nodeOut(i) {
-			if o >= 0 && vprodNode[o] < 0 {
-				vprodNode[o] = int32(i)
+		for _, o := range bd.nodeOut(i) {
+			if o >= 0 && bd.vprodNode[o] < 0 {
+				bd.vprodNode[o] = int32(i)
 			}
 		}
-		for _, in := range nodeIn(i) {
+		for _, in := range bd.nodeIn(i) {
 			if in >= 0 {
-				vcons[in]++
+				bd.vcons[in]++
 			}
 		}
 	}
 	for _, v := range g.Outputs {
 		if v != nil {
 			i := vt.idx[v.Name]
-			isOutput[i] = true
-			vcons[i]++
+			bd.isOutput[i] = true
+			bd.vcons[i]++
 		}
 	}
-	// Single-consumer constants are drawn inside their consumer: Constant
-	// nodes, and Identity nodes passing a weight on (exporters use them to
-	// share one initializer between several consumers).
-	inline := make([]bool, len(g.Nodes))
-	inlineText := make([]string, len(g.Nodes))
+}
+
+// inlineConstants marks the single-consumer constants drawn inside their
+// consumer, with their text there: Constant nodes, and Identity nodes
+// passing a weight on (exporters use them to share one initializer between
+// several consumers).
+func (bd *builder) inlineConstants() {
+	g := bd.g
+	bd.inline = make([]bool, len(g.Nodes))
+	bd.inlineText = make([]string, len(g.Nodes))
 	for i, n := range g.Nodes {
-		if n == nil || n.Domain != "" || len(nodeOut(i)) != 1 || nodeOut(i)[0] < 0 || len(n.Subgraphs()) > 0 {
+		if n == nil || n.Domain != "" || len(bd.nodeOut(i)) != 1 || bd.nodeOut(i)[0] < 0 || len(n.Subgraphs()) > 0 {
 			continue
 		}
-		o := nodeOut(i)[0]
-		if vcons[o] != 1 || isOutput[o] || vprodNode[o] != int32(i) {
+		o := bd.nodeOut(i)[0]
+		if bd.vcons[o] != 1 || bd.isOutput[o] || bd.vprodNode[o] != int32(i) {
 			continue
 		}
-		switch in := nodeIn(i); {
+		switch in := bd.nodeIn(i); {
 		case n.OpType == "Constant" && !hasValue(in):
-			inlineText[i] = constText(n)
-		case n.OpType == "Identity" && len(in) == 1 && in[0] >= 0 && vinit[in[0]] != nil && vprodNode[in[0]] < 0:
-			inlineText[i] = dimsText(vinit[in[0]].Shape)
+			bd.inlineText[i] = constText(n)
+		case n.OpType == "Identity" && len(in) == 1 && in[0] >= 0 && bd.vinit[in[0]] != nil && bd.vprodNode[in[0]] < 0:
+			bd.inlineText[i] = dimsText(bd.vinit[in[0]].Shape)
 		default:
 			continue
 		}
-		inline[i] = true
-		b.inlined++
+		bd.inline[i] = true
+		bd.b.inlined++
 	}
-	// Graph inputs that are not initializers.
-	for k, v := range g.Inputs {
+}
+
+// typeLines is the type line of value i's box, nil when the type is
+// unknown.
+func (bd *builder) typeLines(i int32) []string {
+	if t := typeText(bd.vtype[i]); t != "" {
+		return []string{clip(t, bd.m.MaxChars)}
+	}
+	return nil
+}
+
+// inputBoxes adds a box for every graph input that is not an initializer,
+// once per name.
+func (bd *builder) inputBoxes() {
+	b, m := bd.b, bd.m
+	for k, v := range bd.g.Inputs {
 		if v == nil {
 			continue
 		}
-		i := vt.idx[v.Name]
-		if vinit[i] != nil || isInput[i] {
+		i := bd.vt.idx[v.Name]
+		if bd.vinit[i] != nil || bd.isInput[i] {
 			continue
 		}
-		isInput[i] = true
-		vprodBox[i] = int32(len(b.boxes))
-		label := clip(v.Name, m.MaxChars)
-		var lines []string
-		if t := typeText(vtype[i]); t != "" {
-			lines = []string{clip(t, m.MaxChars)}
-		}
-		b.boxes = append(b.boxes, box{id: "i" + strconv.Itoa(k), kind: KindInput, label: label, name: v.Name,
-			category: "data", lines: lines, index: -1, group: -1})
+		bd.isInput[i] = true
+		bd.vprodBox[i] = int32(len(b.boxes))
+		b.boxes = append(b.boxes, box{id: "i" + strconv.Itoa(k), kind: KindInput, label: clip(v.Name, m.MaxChars), name: v.Name,
+			category: "data", lines: bd.typeLines(i), index: -1, group: -1})
 	}
-	// Op boxes.
-	opIDs := numberedIDs('n', len(g.Nodes))
-	opBox := make([]int32, len(g.Nodes))
-	for i, n := range g.Nodes {
-		if i%4096 == 4095 && ctx.Err() != nil {
-			return nil, fmt.Errorf("layout cancelled: %w", ctx.Err())
+}
+
+// opBoxes adds a box for every model node not inlined, with its name (when
+// asked for) and its inlined weights and constants as text lines, and
+// records it as the producer of its outputs.
+func (bd *builder) opBoxes() error {
+	b, m := bd.b, bd.m
+	opIDs := numberedIDs('n', len(bd.g.Nodes))
+	bd.opBox = make([]int32, len(bd.g.Nodes))
+	for i, n := range bd.g.Nodes {
+		if err := bd.cancelled(i); err != nil {
+			return err
 		}
-		opBox[i] = -1
-		if n == nil || inline[i] {
+		bd.opBox[i] = -1
+		if n == nil || bd.inline[i] {
 			continue
 		}
 		bi := int32(len(b.boxes))
-		opBox[i] = bi
-		for _, o := range nodeOut(i) {
-			if o >= 0 && vprodBox[o] < 0 {
-				vprodBox[o] = bi
+		bd.opBox[i] = bi
+		for _, o := range bd.nodeOut(i) {
+			if o >= 0 && bd.vprodBox[o] < 0 {
+				bd.vprodBox[o] = bi
 			}
-		}
-		var lines []string
-		if opts.ShowNames && n.Name != "" {
-			lines = append(lines, clip(n.Name, m.MaxChars))
-		}
-		shown := 0
-		for j, in := range nodeIn(i) {
-			if in < 0 {
-				continue
-			}
-			var text string
-			if p := vprodNode[in]; p >= 0 && inline[p] {
-				text = inlineText[p]
-			} else if vinit[in] != nil && !isInput[in] && vprodNode[in] < 0 {
-				text = dimsText(vinit[in].Shape)
-			} else {
-				continue
-			}
-			shown++
-			if shown > maxInlineLines {
-				continue
-			}
-			lines = append(lines, clip(slotName(n.OpType, n.Name, j, vt.names[in])+" "+text, m.MaxChars))
-		}
-		if shown > maxInlineLines {
-			lines[len(lines)-1] = "+" + strconv.Itoa(shown-maxInlineLines+1) + " more"
 		}
 		label := n.OpType
 		if label == "" {
 			label = "?"
 		}
 		b.boxes = append(b.boxes, box{id: opIDs[i], kind: KindOp, label: clip(label, m.MaxChars),
-			name: n.Name, category: Category(n.OpType, n.Domain, n.Category), lines: lines, index: i,
+			name: n.Name, category: Category(n.OpType, n.Domain, n.Category), lines: bd.opLines(i, n), index: i,
 			subgraphs: len(n.Subgraphs()), group: -1})
 		b.ops++
 	}
-	// Connections into ops. A value nothing here produces (a subgraph's
-	// read of its enclosing graph, or a dangling name) gets an input box.
+	return nil
+}
+
+// opLines is the text of node i's box: its name when asked for, then one
+// line per inlined weight or constant input, at most maxInlineLines.
+func (bd *builder) opLines(i int, n *model.Node) []string {
+	m := bd.m
+	var lines []string
+	if bd.opts.ShowNames && n.Name != "" {
+		lines = append(lines, clip(n.Name, m.MaxChars))
+	}
+	shown := 0
+	for j, in := range bd.nodeIn(i) {
+		if in < 0 {
+			continue
+		}
+		var text string
+		if p := bd.vprodNode[in]; p >= 0 && bd.inline[p] {
+			text = bd.inlineText[p]
+		} else if bd.vinit[in] != nil && !bd.isInput[in] && bd.vprodNode[in] < 0 {
+			text = dimsText(bd.vinit[in].Shape)
+		} else {
+			continue
+		}
+		shown++
+		if shown > maxInlineLines {
+			continue
+		}
+		lines = append(lines, clip(slotName(n.OpType, n.Name, j, bd.vt.names[in])+" "+text, m.MaxChars))
+	}
+	if shown > maxInlineLines {
+		lines[len(lines)-1] = "+" + strconv.Itoa(shown-maxInlineLines+1) + " more"
+	}
+	return lines
+}
+
+// connectOps adds the connections into op boxes, skipping inlined weights
+// and constants. A value nothing here produces (a subgraph's read of its
+// enclosing graph, or a dangling name) gets an "outer scope" input box.
+func (bd *builder) connectOps() {
+	b, m := bd.b, bd.m
 	outer := 0
-	for i := range g.Nodes {
-		to := opBox[i]
+	for i := range bd.g.Nodes {
+		to := bd.opBox[i]
 		if to < 0 {
 			continue
 		}
-		for _, in := range nodeIn(i) {
-			if in < 0 || vinit[in] != nil || vprodNode[in] >= 0 && vprodBox[in] < 0 {
+		for _, in := range bd.nodeIn(i) {
+			if in < 0 || bd.vinit[in] != nil || bd.vprodNode[in] >= 0 && bd.vprodBox[in] < 0 {
 				continue // inlined weight or constant
 			}
-			if vprodBox[in] < 0 {
+			if bd.vprodBox[in] < 0 {
 				lines := []string{"outer scope"}
-				if t := typeText(vtype[in]); t != "" {
+				if t := typeText(bd.vtype[in]); t != "" {
 					lines = append(lines, clip(t, m.MaxChars))
 				}
-				vprodBox[in] = int32(len(b.boxes))
-				b.boxes = append(b.boxes, box{id: "x" + strconv.Itoa(outer), kind: KindInput, label: clip(vt.names[in], m.MaxChars),
-					name: vt.names[in], category: "data", lines: lines, index: -1, group: -1})
+				bd.vprodBox[in] = int32(len(b.boxes))
+				b.boxes = append(b.boxes, box{id: "x" + strconv.Itoa(outer), kind: KindInput, label: clip(bd.vt.names[in], m.MaxChars),
+					name: bd.vt.names[in], category: "data", lines: lines, index: -1, group: -1})
 				outer++
 			}
-			b.conns = append(b.conns, conn{from: vprodBox[in], to: to, v: in})
+			b.conns = append(b.conns, conn{from: bd.vprodBox[in], to: to, v: in})
 		}
 	}
-	// Graph outputs.
-	for k, v := range g.Outputs {
+}
+
+// outputBoxes adds a box for every graph output (once per name) and its
+// connection from the value's producer, when something draws one.
+func (bd *builder) outputBoxes() {
+	b, m := bd.b, bd.m
+	for k, v := range bd.g.Outputs {
 		if v == nil {
 			continue
 		}
-		i := vt.idx[v.Name]
-		if !isOutput[i] {
+		i := bd.vt.idx[v.Name]
+		if !bd.isOutput[i] {
 			continue // a duplicate output name
 		}
-		isOutput[i] = false
-		var lines []string
-		if t := typeText(vtype[i]); t != "" {
-			lines = []string{clip(t, m.MaxChars)}
-		}
+		bd.isOutput[i] = false
 		bi := int32(len(b.boxes))
 		b.boxes = append(b.boxes, box{id: "o" + strconv.Itoa(k), kind: KindOutput, label: clip(v.Name, m.MaxChars),
-			name: v.Name, category: "data", lines: lines, index: -1, group: -1})
-		if p := vprodBox[i]; p >= 0 {
+			name: v.Name, category: "data", lines: bd.typeLines(i), index: -1, group: -1})
+		if p := bd.vprodBox[i]; p >= 0 {
 			b.conns = append(b.conns, conn{from: p, to: bi, v: i})
 		}
 	}
-	b.values, b.vtype, b.vinit = vt.names, vtype, vinit
-	splitFanout(b, opts.stubFanout(), m)
-	for i := range b.boxes {
-		bx := &b.boxes[i]
-		bx.w, bx.h = m.size(bx.label, bx.lines)
-	}
-	return b, nil
 }
 
 // valueLabel is the type text of value v ("1×64×56×56 f32"), "" when

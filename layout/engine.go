@@ -187,87 +187,17 @@ func (e *engine) acyclic() {
 	}
 }
 
-// assignRanks does longest-path layering, then pushes sources and nodes
-// with more outgoing than incoming edges down to just above their first
-// consumer (constants and side inputs sit next to where they are used).
+// assignRanks gives every real node a layer (rank 0 at the top): longest
+// path layering, then sources and nodes with more outgoing than incoming
+// edges are pushed down to just above their first consumer (constants and
+// side inputs sit next to where they are used), many isolated nodes are
+// stacked in a block, and ranks are shifted to start at 0. In: the edges
+// as oriented by acyclic. Out: e.rank for nodes 0..n-1.
 func (e *engine) assignRanks() {
-	n := e.n
-	from := make([]int32, 0, len(e.ef))
-	to := make([]int32, 0, len(e.ef))
-	for i := range e.ef {
-		if e.self[i] {
-			continue
-		}
-		u, v := e.orient(i)
-		from, to = append(from, u), append(to, v)
-	}
-	all := func(int) bool { return true }
-	outOff, out := csr(n, from, to, all)
-	inOff, _ := csr(n, to, from, all)
-	indeg := make([]int32, n)
-	for v := 0; v < n; v++ {
-		indeg[v] = inOff[v+1] - inOff[v]
-	}
-	topo := make([]int32, 0, n)
-	for v := 0; v < n; v++ {
-		if indeg[v] == 0 {
-			topo = append(topo, int32(v))
-		}
-	}
-	// An edge into or out of a group is two ranks long, so that a group's
-	// frame does not share a rank with its neighbours'.
-	span := func(a, b int32) int32 {
-		if e.grp[a] != e.grp[b] {
-			return 2
-		}
-		return 1
-	}
-	rank := make([]int32, n)
-	for i := 0; i < len(topo); i++ {
-		v := topo[i]
-		for _, u := range out[outOff[v]:outOff[v+1]] {
-			if r := rank[v] + span(v, u); r > rank[u] {
-				rank[u] = r
-			}
-			indeg[u]--
-			if indeg[u] == 0 {
-				topo = append(topo, u)
-			}
-		}
-	}
-	// Push down, in reverse topological order.
-	for i := len(topo) - 1; i >= 0; i-- {
-		v := topo[i]
-		nout := outOff[v+1] - outOff[v]
-		if nout == 0 {
-			continue
-		}
-		nin := inOff[v+1] - inOff[v]
-		if nout < nin {
-			continue
-		}
-		target := int32(math.MaxInt32)
-		for _, u := range out[outOff[v]:outOff[v+1]] {
-			target = min(target, rank[u]-span(v, u))
-		}
-		if target > rank[v] {
-			rank[v] = target
-		}
-	}
-	// Many isolated nodes (weights-only files) would make one very wide
-	// layer: stack them in a square-ish block of layers instead.
-	var iso []int32
-	for v := 0; v < n; v++ {
-		if outOff[v+1] == outOff[v] && inOff[v+1] == inOff[v] {
-			iso = append(iso, int32(v))
-		}
-	}
-	if len(iso) > isolatedWrap {
-		cols := int(math.Ceil(math.Sqrt(float64(len(iso)))))
-		for k, v := range iso {
-			rank[v] = int32(k / cols)
-		}
-	}
+	g := e.rankGraph()
+	rank, topo := e.longestPath(g)
+	e.pushDown(g, rank, topo)
+	wrapIsolated(g, rank)
 	minRank := int32(-1)
 	for _, r := range rank {
 		if minRank < 0 || r < minRank {
@@ -280,13 +210,144 @@ func (e *engine) assignRanks() {
 	e.rank = rank
 }
 
+// rankGraph is the oriented graph without self-loops as out- and
+// in-adjacency (CSR: the successors of v are out[outOff[v]:outOff[v+1]]).
+type rankGraph struct {
+	n           int
+	outOff, out []int32
+	inOff       []int32
+}
+
+// rankGraph builds the oriented graph assignRanks works on.
+func (e *engine) rankGraph() *rankGraph {
+	from := make([]int32, 0, len(e.ef))
+	to := make([]int32, 0, len(e.ef))
+	for i := range e.ef {
+		if e.self[i] {
+			continue
+		}
+		u, v := e.orient(i)
+		from, to = append(from, u), append(to, v)
+	}
+	all := func(int) bool { return true }
+	g := &rankGraph{n: e.n}
+	g.outOff, g.out = csr(e.n, from, to, all)
+	g.inOff, _ = csr(e.n, to, from, all)
+	return g
+}
+
+// span is the rank distance an edge a→b needs: an edge into or out of a
+// group is two ranks long, so that a group's frame does not share a rank
+// with its neighbours'.
+func (e *engine) span(a, b int32) int32 {
+	if e.grp[a] != e.grp[b] {
+		return 2
+	}
+	return 1
+}
+
+// longestPath ranks every node one span below its lowest predecessor, in
+// topological order (Kahn). Out: the ranks and the topological order.
+func (e *engine) longestPath(g *rankGraph) (rank, topo []int32) {
+	n := g.n
+	indeg := make([]int32, n)
+	for v := 0; v < n; v++ {
+		indeg[v] = g.inOff[v+1] - g.inOff[v]
+	}
+	topo = make([]int32, 0, n)
+	for v := 0; v < n; v++ {
+		if indeg[v] == 0 {
+			topo = append(topo, int32(v))
+		}
+	}
+	rank = make([]int32, n)
+	for i := 0; i < len(topo); i++ {
+		v := topo[i]
+		for _, u := range g.out[g.outOff[v]:g.outOff[v+1]] {
+			if r := rank[v] + e.span(v, u); r > rank[u] {
+				rank[u] = r
+			}
+			indeg[u]--
+			if indeg[u] == 0 {
+				topo = append(topo, u)
+			}
+		}
+	}
+	return rank, topo
+}
+
+// pushDown moves every node with at least as many outgoing as incoming
+// edges down to just above its first consumer, in reverse topological
+// order.
+func (e *engine) pushDown(g *rankGraph, rank, topo []int32) {
+	for i := len(topo) - 1; i >= 0; i-- {
+		v := topo[i]
+		nout := g.outOff[v+1] - g.outOff[v]
+		if nout == 0 {
+			continue
+		}
+		nin := g.inOff[v+1] - g.inOff[v]
+		if nout < nin {
+			continue
+		}
+		target := int32(math.MaxInt32)
+		for _, u := range g.out[g.outOff[v]:g.outOff[v+1]] {
+			target = min(target, rank[u]-e.span(v, u))
+		}
+		if target > rank[v] {
+			rank[v] = target
+		}
+	}
+}
+
+// wrapIsolated stacks the isolated nodes in a square-ish block of ranks
+// when there are more than isolatedWrap of them: many (weights-only
+// files) would otherwise make one very wide layer.
+func wrapIsolated(g *rankGraph, rank []int32) {
+	var iso []int32
+	for v := 0; v < g.n; v++ {
+		if g.outOff[v+1] == g.outOff[v] && g.inOff[v+1] == g.inOff[v] {
+			iso = append(iso, int32(v))
+		}
+	}
+	if len(iso) > isolatedWrap {
+		cols := int(math.Ceil(math.Sqrt(float64(len(iso)))))
+		for k, v := range iso {
+			rank[v] = int32(k / cols)
+		}
+	}
+}
+
 // makeDummies breaks every edge spanning several ranks into unit segments
-// through dummy nodes and builds the layer-to-layer adjacency.
+// through dummy nodes (edges too long for the dummy budget are skipped,
+// routed straight), adds the group border chains, and builds the
+// layer-to-layer adjacency. In: ranks of the real nodes. Out: dummies
+// appended to every per-node slice, e.dummy0/e.ndum/e.skip per edge, and
+// the succ/pred CSR.
 func (e *engine) makeDummies() {
 	m := len(e.ef)
 	e.skip = make([]bool, m)
 	e.dummy0 = make([]int32, m)
 	e.ndum = make([]int32, m)
+	total := e.skipLongEdges()
+	minR, maxR := e.groupRanks()
+	e.nn = e.n + total
+	e.w = append(e.w, make([]float64, total)...)
+	e.h = append(e.h, make([]float64, total)...)
+	e.grp = append(e.grp, make([]int32, total)...)
+	e.rank = append(e.rank, make([]int32, total)...)
+	segFrom, segTo := e.segments(minR, maxR, total)
+	segFrom, segTo = e.addBorders(minR, maxR, segFrom, segTo)
+	all := func(int) bool { return true }
+	e.succOff, e.succ = csr(e.nn, segFrom, segTo, all)
+	e.predOff, e.pred = csr(e.nn, segTo, segFrom, all)
+}
+
+// skipLongEdges marks the longest edges e.skip until the dummy nodes of
+// the others fit the budget (dummyBase + dummyFactor×(nodes + edges), at
+// most maxDummies), and returns how many dummies the others need.
+func (e *engine) skipLongEdges() int {
+	m := len(e.ef)
 	total := 0
 	for i := 0; i < m; i++ {
 		if e.self[i] {
@@ -296,35 +357,37 @@ func (e *engine) makeDummies() {
 		total += int(e.rank[v] - e.rank[u] - 1)
 	}
 	limit := min(maxDummies, dummyBase+dummyFactor*(e.n+m))
-	if total > limit {
-		idx := make([]int32, 0, m)
-		for i := 0; i < m; i++ {
-			if !e.self[i] {
-				idx = append(idx, int32(i))
-			}
-		}
-		span := func(i int32) int32 {
-			u, v := e.orient(int(i))
-			return e.rank[v] - e.rank[u]
-		}
-		slices.SortStableFunc(idx, func(a, b int32) int { return int(span(b) - span(a)) })
-		for _, i := range idx {
-			if total <= limit {
-				break
-			}
-			e.skip[i] = true
-			total -= int(span(i) - 1)
+	if total <= limit {
+		return total
+	}
+	idx := make([]int32, 0, m)
+	for i := 0; i < m; i++ {
+		if !e.self[i] {
+			idx = append(idx, int32(i))
 		}
 	}
-	minR, maxR := e.groupRanks()
-	nn := e.n + total
-	e.nn = nn
-	e.w = append(e.w, make([]float64, total)...)
-	e.h = append(e.h, make([]float64, total)...)
-	e.grp = append(e.grp, make([]int32, total)...)
-	e.rank = append(e.rank, make([]int32, total)...)
-	segFrom := make([]int32, 0, m+total)
-	segTo := make([]int32, 0, m+total)
+	span := func(i int32) int32 {
+		u, v := e.orient(int(i))
+		return e.rank[v] - e.rank[u]
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int { return int(span(b) - span(a)) })
+	for _, i := range idx {
+		if total <= limit {
+			break
+		}
+		e.skip[i] = true
+		total -= int(span(i) - 1)
+	}
+	return total
+}
+
+// segments makes the total dummy nodes (numbered from e.n, ranked and
+// grouped: see dummyGroup) and returns the unit segments of every drawn
+// edge, from the top.
+func (e *engine) segments(minR, maxR []int32, total int) (segFrom, segTo []int32) {
+	m := len(e.ef)
+	segFrom = make([]int32, 0, m+total)
+	segTo = make([]int32, 0, m+total)
 	next := int32(e.n)
 	for i := 0; i < m; i++ {
 		e.dummy0[i] = -1
@@ -348,10 +411,7 @@ func (e *engine) makeDummies() {
 		}
 		segFrom, segTo = append(segFrom, prev), append(segTo, v)
 	}
-	segFrom, segTo = e.addBorders(minR, maxR, segFrom, segTo)
-	all := func(int) bool { return true }
-	e.succOff, e.succ = csr(e.nn, segFrom, segTo, all)
-	e.predOff, e.pred = csr(e.nn, segTo, segFrom, all)
+	return segFrom, segTo
 }
 
 // addBorders gives every group that shares ranks with a sibling group a
@@ -359,61 +419,18 @@ func (e *engine) makeDummies() {
 // rank: ordering keeps them at the ends of the group's block and the
 // alignment draws each chain straight, so sibling frames become disjoint
 // rectangles (dagre does the same for clusters). Skipped when it would
-// add more than the graph's node count again.
+// add more than the graph's node count again. Out: the segments with the
+// border chains added.
 func (e *engine) addBorders(minR, maxR []int32, segFrom, segTo []int32) ([]int32, []int32) {
-	ng := len(e.gChain)
-	if ng == 0 {
+	if len(e.gChain) == 0 {
 		return segFrom, segTo
 	}
-	parent := func(g int32) int32 {
-		if c := e.gChain[g]; len(c) > 1 {
-			return c[len(c)-2]
-		}
-		return -1
-	}
-	// Groups by parent, sorted by first rank; mark those overlapping a
-	// sibling's rank range.
-	idx := make([]int32, 0, ng)
-	for g := 0; g < ng; g++ {
-		if maxR[g] >= 0 {
-			idx = append(idx, int32(g))
-		}
-	}
-	slices.SortFunc(idx, func(a, b int32) int {
-		if pa, pb := parent(a), parent(b); pa != pb {
-			return int(pa - pb)
-		}
-		if minR[a] != minR[b] {
-			return int(minR[a] - minR[b])
-		}
-		return int(a - b)
-	})
-	need := make([]bool, ng)
-	count := 0
-	for i := 0; i < len(idx); {
-		j := i
-		reach, owner := int32(-1), int32(-1)
-		for ; j < len(idx) && parent(idx[j]) == parent(idx[i]); j++ {
-			g := idx[j]
-			if minR[g] <= reach {
-				need[g], need[owner] = true, true
-			}
-			if maxR[g] > reach {
-				reach, owner = maxR[g], g
-			}
-		}
-		i = j
-	}
-	for g := 0; g < ng; g++ {
-		if need[g] {
-			count += 2 * int(maxR[g]-minR[g]+1)
-		}
-	}
+	need, count := e.overlappingGroups(minR, maxR)
 	if count == 0 || count > e.n+borderSlack {
 		return segFrom, segTo
 	}
 	e.border = make([]int8, e.nn+count)
-	for g := int32(0); g < int32(ng); g++ {
+	for g := int32(0); g < int32(len(e.gChain)); g++ {
 		if !need[g] {
 			continue
 		}
@@ -435,6 +452,55 @@ func (e *engine) addBorders(minR, maxR []int32, segFrom, segTo []int32) ([]int32
 		}
 	}
 	return segFrom, segTo
+}
+
+// overlappingGroups marks the groups whose rank range overlaps a
+// sibling's (groups by parent, sorted by first rank) and returns them with
+// the number of border nodes they need.
+func (e *engine) overlappingGroups(minR, maxR []int32) (need []bool, count int) {
+	ng := len(e.gChain)
+	parent := func(g int32) int32 {
+		if c := e.gChain[g]; len(c) > 1 {
+			return c[len(c)-2]
+		}
+		return -1
+	}
+	idx := make([]int32, 0, ng)
+	for g := 0; g < ng; g++ {
+		if maxR[g] >= 0 {
+			idx = append(idx, int32(g))
+		}
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		if pa, pb := parent(a), parent(b); pa != pb {
+			return int(pa - pb)
+		}
+		if minR[a] != minR[b] {
+			return int(minR[a] - minR[b])
+		}
+		return int(a - b)
+	})
+	need = make([]bool, ng)
+	for i := 0; i < len(idx); {
+		j := i
+		reach, owner := int32(-1), int32(-1)
+		for ; j < len(idx) && parent(idx[j]) == parent(idx[i]); j++ {
+			g := idx[j]
+			if minR[g] <= reach {
+				need[g], need[owner] = true, true
+			}
+			if maxR[g] > reach {
+				reach, owner = maxR[g], g
+			}
+		}
+		i = j
+	}
+	for g := 0; g < ng; g++ {
+		if need[g] {
+			count += 2 * int(maxR[g]-minR[g]+1)
+		}
+	}
+	return need, count
 }
 
 // borderSlack is how many border nodes a graph may get beyond half its

@@ -150,6 +150,13 @@ func (p *Prepared) Layout(ctx context.Context, opts Options) (*View, error) {
 	return p.layout(ctx, opts, start)
 }
 
+// layout lays out the prepared graph with the groups opts opens. Its
+// stages, in order: decide which groups are open, collect the visible
+// boxes (visibleBoxes), size them (newEngine), merge connections into
+// drawn and layout edges (drawnEdges), run the layered engine (break
+// cycles, layers, ordering, coordinates), then turn the engine's result
+// into the View's nodes (placeNodes), edge routes (routeEdges) and group
+// frames (placeGroups).
 func (p *Prepared) layout(ctx context.Context, opts Options, start time.Time) (*View, error) {
 	m := Metric()
 	v := &View{Nodes: []Node{}, Edges: []Edge{}, Groups: []Group{}, Metric: m}
@@ -159,19 +166,49 @@ func (p *Prepared) layout(ctx context.Context, opts Options, start time.Time) (*
 	if p.g == nil {
 		return v, nil
 	}
-	g, b, gt := p.g, p.b, p.gt
-	open := gt.decide(&opts, b.ops)
-
-	// Visible boxes: a box inside a collapsed group is represented by the
-	// outermost collapsed group's box.
-	ng := gt.len()
-	groupNode := make([]int32, ng)
-	for i := range groupNode {
-		groupNode[i] = -1
+	open := p.gt.decide(&opts, p.b.ops)
+	vis := p.visibleBoxes(open)
+	e := p.newEngine(ctx, &opts, m, vis)
+	edges := p.drawnEdges(vis, e)
+	if err := e.run(); err != nil {
+		return nil, err
 	}
-	rep := make([]int32, len(b.boxes))
-	var visBox []int32   // layout node → box index, or -1-group
-	var visGroup []int32 // layout node → ordering group
+	p.placeNodes(v, vis, e, m)
+	p.routeEdges(v, vis, edges, e)
+	p.placeGroups(v, vis, open, e, m)
+	normalize(v)
+	v.Stats.TotalNodes = len(p.g.Nodes)
+	v.Stats.InlinedNodes = p.b.inlined
+	v.Stats.Crossings = e.crossings
+	v.Stats.Layers = len(e.layers)
+	v.Stats.LayoutMillis = float64(time.Since(start).Microseconds()) / 1000
+	return v, nil
+}
+
+// visible is the set of layout nodes of one layout: the boxes outside
+// collapsed groups and one box per outermost collapsed group.
+type visible struct {
+	box       []int32    // layout node → box index, or -1-group for a collapsed group
+	group     []int32    // layout node → ordering group (-1: top level)
+	rep       []int32    // box → the layout node that stands for it
+	groupNode []int32    // group → its layout node when drawn collapsed, else -1
+	lines     [][]string // group → the text lines of its collapsed box
+}
+
+// isGroup reports whether layout node k is a collapsed group.
+func (vis *visible) isGroup(k int32) bool { return vis.box[k] < 0 }
+
+// visibleBoxes collects the layout nodes for the groups marked in open: a
+// box inside a collapsed group is represented by the outermost collapsed
+// group's box. In: the prepared boxes and group tree. Out: the visible
+// set, without group lines (newEngine sets them).
+func (p *Prepared) visibleBoxes(open []bool) *visible {
+	b, gt := p.b, p.gt
+	ng := gt.len()
+	vis := &visible{groupNode: make([]int32, ng), rep: make([]int32, len(b.boxes)), lines: make([][]string, ng)}
+	for i := range vis.groupNode {
+		vis.groupNode[i] = -1
+	}
 	for i := range b.boxes {
 		bx := &b.boxes[i]
 		closed := int32(-1)
@@ -184,57 +221,82 @@ func (p *Prepared) layout(ctx context.Context, opts Options, start time.Time) (*
 			}
 		}
 		if closed < 0 {
-			rep[i] = int32(len(visBox))
-			visBox = append(visBox, int32(i))
-			visGroup = append(visGroup, bx.group)
+			vis.rep[i] = int32(len(vis.box))
+			vis.box = append(vis.box, int32(i))
+			vis.group = append(vis.group, bx.group)
 			continue
 		}
-		if groupNode[closed] < 0 {
-			groupNode[closed] = int32(len(visBox))
-			visBox = append(visBox, -1-closed)
-			visGroup = append(visGroup, gt.parent[closed])
+		if vis.groupNode[closed] < 0 {
+			vis.groupNode[closed] = int32(len(vis.box))
+			vis.box = append(vis.box, -1-closed)
+			vis.group = append(vis.group, gt.parent[closed])
 		}
-		rep[i] = groupNode[closed]
+		vis.rep[i] = vis.groupNode[closed]
 	}
-	n := len(visBox)
-	e := &engine{ctx: ctx, n: n, w: make([]float64, n), h: make([]float64, n), grp: visGroup,
+	return vis
+}
+
+// newEngine makes the layered engine for the visible nodes and sizes them:
+// a box keeps its prepared size, a collapsed group gets a box for its
+// label and member count (stored in vis.lines). Out: an engine with nodes
+// and sizes but no edges yet.
+func (p *Prepared) newEngine(ctx context.Context, opts *Options, m TextMetric, vis *visible) *engine {
+	b, gt := p.b, p.gt
+	n := len(vis.box)
+	e := &engine{ctx: ctx, n: n, w: make([]float64, n), h: make([]float64, n), grp: vis.group,
 		gChain: gt.chain, gDepth: gt.depth, pad: framePad, padTop: m.LineHeight,
 		nodeSep: nodeSep, edgeSep: edgeSep, rankSep: rankSep, sweeps: opts.sweeps()}
-	groupLines := make([][]string, ng)
-	for k, bi := range visBox {
+	for k, bi := range vis.box {
 		if bi >= 0 {
 			e.w[k], e.h[k] = b.boxes[bi].w, b.boxes[bi].h
 			continue
 		}
 		gi := -1 - bi
-		groupLines[gi] = []string{strconv.Itoa(gt.count[gi]) + " nodes"}
-		e.w[k], e.h[k] = m.size(clip(gt.label[gi], m.MaxChars), groupLines[gi])
+		vis.lines[gi] = []string{strconv.Itoa(gt.count[gi]) + " nodes"}
+		e.w[k], e.h[k] = m.size(clip(gt.label[gi], m.MaxChars), vis.lines[gi])
 	}
+	return e
+}
 
-	// Drawn edges: one per (from, to, value) between plain boxes, one per
-	// (from, to) when a collapsed group is involved; one layout edge per
-	// (from, to). Connections are bucketed by target, so duplicates are
-	// found with a stamp per source.
-	type vedge struct {
-		a, b, v int32
-		values  int
-		layout  int32
-	}
-	isGroup := func(k int32) bool { return visBox[k] < 0 }
-	byTo := make([]int32, n+1)
-	for _, c := range b.conns {
-		byTo[rep[c.to]+1]++
+// vedge is a drawn edge between layout nodes a and b carrying value v
+// (values of them when merged at a collapsed group), drawn along layout
+// edge layout (-1 for a self-loop).
+type vedge struct {
+	a, b, v int32
+	values  int
+	layout  int32
+}
+
+// connsByTarget buckets the connections by the layout node of their
+// target: the connections into node t are bucket[off[t]:off[t+1]].
+func (p *Prepared) connsByTarget(vis *visible) (off, bucket []int32) {
+	n := len(vis.box)
+	off = make([]int32, n+1)
+	for _, c := range p.b.conns {
+		off[vis.rep[c.to]+1]++
 	}
 	for k := 0; k < n; k++ {
-		byTo[k+1] += byTo[k]
+		off[k+1] += off[k]
 	}
-	bucket := make([]int32, len(b.conns))
-	fill := slices.Clone(byTo[:n])
-	for ci, c := range b.conns {
-		t := rep[c.to]
+	bucket = make([]int32, len(p.b.conns))
+	fill := slices.Clone(off[:n])
+	for ci, c := range p.b.conns {
+		t := vis.rep[c.to]
 		bucket[fill[t]] = int32(ci)
 		fill[t]++
 	}
+	return off, bucket
+}
+
+// drawnEdges merges the connections into drawn edges: one per (from, to,
+// value) between plain boxes, one per (from, to) when a collapsed group is
+// involved. It adds one layout edge per (from, to) to e. Duplicates are
+// found with a stamp per source while walking the targets in order. Out:
+// the drawn edges, in target order.
+func (p *Prepared) drawnEdges(vis *visible, e *engine) []vedge {
+	b := p.b
+	n := len(vis.box)
+	byTo, bucket := p.connsByTarget(vis)
 	stamp := make([]int32, n)  // target+1 last seen from this source
 	stampL := make([]int32, n) // its layout edge
 	stampE := make([]int32, n) // its merged group edge, -1 if none
@@ -242,11 +304,11 @@ func (p *Prepared) layout(ctx context.Context, opts Options, start time.Time) (*
 	for t := int32(0); t < int32(n); t++ {
 		for _, ci := range bucket[byTo[t]:byTo[t+1]] {
 			c := b.conns[ci]
-			a := rep[c.from]
+			a := vis.rep[c.from]
 			if a == t && c.from != c.to {
 				continue // inside a collapsed group
 			}
-			grouped := isGroup(a) || isGroup(t)
+			grouped := vis.isGroup(a) || vis.isGroup(t)
 			if stamp[a] == t+1 {
 				if grouped && stampE[a] >= 0 {
 					edges[stampE[a]].values++
@@ -269,50 +331,62 @@ func (p *Prepared) layout(ctx context.Context, opts Options, start time.Time) (*
 			edges = append(edges, vedge{a: a, b: t, v: c.v, values: 1, layout: stampL[a]})
 		}
 	}
-	if err := e.run(); err != nil {
-		return nil, err
-	}
+	return edges
+}
 
-	// Nodes.
-	v.Nodes = make([]Node, 0, n)
-	for k, bi := range visBox {
+// placeNodes fills v.Nodes from the engine's coordinates (x: centre, y:
+// top) in layout node order, counting model nodes, stubs and hidden nodes
+// in v.Stats, and points each stub at the node drawing its source.
+func (p *Prepared) placeNodes(v *View, vis *visible, e *engine, m TextMetric) {
+	b, gt := p.b, p.gt
+	v.Nodes = make([]Node, 0, len(vis.box))
+	for k, bi := range vis.box {
 		x, y := 0.0, 0.0
 		if e.x != nil {
 			x, y = e.x[k]-e.w[k]/2, e.y[k]
 		}
 		if bi >= 0 {
-			bx := &b.boxes[bi]
-			nd := Node{ID: bx.id, Kind: bx.kind, Label: bx.label, Name: bx.name, Category: bx.category,
-				Lines: bx.lines, X: x, Y: y, W: e.w[k], H: e.h[k], Index: bx.index, Subgraphs: bx.subgraphs}
-			if bx.group >= 0 {
-				nd.Group = gt.groupID(bx.group)
-			}
-			v.Nodes = append(v.Nodes, nd)
-			if bx.kind == KindOp {
+			v.Nodes = append(v.Nodes, p.boxNode(&b.boxes[bi], x, y, e.w[k], e.h[k]))
+			switch b.boxes[bi].kind {
+			case KindOp:
 				v.Stats.ModelNodes++
-			}
-			if bx.kind == KindStub {
+			case KindStub:
 				v.Stats.Stubs++
 			}
 			continue
 		}
 		gi := -1 - bi
 		nd := Node{ID: gt.groupID(gi), Kind: KindGroup, Label: clip(gt.label[gi], m.MaxChars), Name: gt.path[gi],
-			Category: "group", Lines: groupLines[gi], X: x, Y: y, W: e.w[k], H: e.h[k], Index: -1, Count: gt.count[gi]}
-		if p := gt.parent[gi]; p >= 0 {
-			nd.Group = gt.groupID(p)
+			Category: "group", Lines: vis.lines[gi], X: x, Y: y, W: e.w[k], H: e.h[k], Index: -1, Count: gt.count[gi]}
+		if par := gt.parent[gi]; par >= 0 {
+			nd.Group = gt.groupID(par)
 		}
 		v.Nodes = append(v.Nodes, nd)
 		v.Stats.HiddenNodes += gt.count[gi]
 	}
-
-	for k, bi := range visBox {
+	for k, bi := range vis.box {
 		if bi >= 0 && b.boxes[bi].kind == KindStub {
-			v.Nodes[k].Source = v.Nodes[rep[b.boxes[bi].source]].ID
+			v.Nodes[k].Source = v.Nodes[vis.rep[b.boxes[bi].source]].ID
 		}
 	}
+}
 
-	// Edges.
+// boxNode is the View node of a plain box at (x, y) with size w×h.
+func (p *Prepared) boxNode(bx *box, x, y, w, h float64) Node {
+	nd := Node{ID: bx.id, Kind: bx.kind, Label: bx.label, Name: bx.name, Category: bx.category,
+		Lines: bx.lines, X: x, Y: y, W: w, H: h, Index: bx.index, Subgraphs: bx.subgraphs}
+	if bx.group >= 0 {
+		nd.Group = p.gt.groupID(bx.group)
+	}
+	return nd
+}
+
+// routeEdges fills v.Edges from the drawn edges: labels, and points along
+// the engine's layout edge (through its dummy nodes) or a loop for a
+// self-loop. Every route is a slice of one shared points array. It counts
+// edges between plain boxes in v.Stats.ModelEdges.
+func (p *Prepared) routeEdges(v *View, vis *visible, edges []vedge, e *engine) {
+	b := p.b
 	v.Edges = make([]Edge, 0, len(edges))
 	size := 0
 	for _, ed := range edges {
@@ -336,18 +410,27 @@ func (p *Prepared) layout(ctx context.Context, opts Options, start time.Time) (*
 			out.Points = points[start:len(points):len(points)]
 		}
 		v.Edges = append(v.Edges, out)
-		if !isGroup(ed.a) && !isGroup(ed.b) {
+		if !vis.isGroup(ed.a) && !vis.isGroup(ed.b) {
 			v.Stats.ModelEdges++
 		}
 	}
+}
 
-	// Group frames: expanded groups around their members, innermost first.
-	frames := make([][4]float64, ng) // minX, minY, maxX, maxY
+// frame is a rectangle as minX, minY, maxX, maxY.
+type frame = [4]float64
+
+// groupFrames returns the frame of every open group: around its visible
+// members and the long edges routed inside it, padded, with room for the
+// title, and enclosing its open subgroups (innermost first). A group with
+// nothing visible inside keeps an infinite (empty) frame.
+func (p *Prepared) groupFrames(v *View, vis *visible, open []bool, e *engine, m TextMetric) []frame {
+	gt := p.gt
+	frames := make([]frame, gt.len())
 	for i := range frames {
-		frames[i] = [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+		frames[i] = frame{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 	}
 	for k := range v.Nodes {
-		g := visGroup[k]
+		g := vis.group[k]
 		if g < 0 {
 			continue
 		}
@@ -365,7 +448,7 @@ func (p *Prepared) layout(ctx context.Context, opts Options, start time.Time) (*
 			f[2], f[3] = max(f[2], e.x[d]), max(f[3], top+e.rankH[e.rank[d]])
 		}
 	}
-	for gi := ng - 1; gi >= 0; gi-- {
+	for gi := len(frames) - 1; gi >= 0; gi-- {
 		f := &frames[gi]
 		if !open[gi] || math.IsInf(f[0], 1) {
 			continue
@@ -374,17 +457,26 @@ func (p *Prepared) layout(ctx context.Context, opts Options, start time.Time) (*
 		f[1] -= framePad + m.LineHeight
 		f[2] += framePad
 		f[3] += framePad
-		if p := gt.parent[gi]; p >= 0 {
-			pf := &frames[p]
+		if par := gt.parent[gi]; par >= 0 {
+			pf := &frames[par]
 			pf[0], pf[1] = min(pf[0], f[0]), min(pf[1], f[1])
 			pf[2], pf[3] = max(pf[2], f[2]), max(pf[3], f[3])
 		}
 	}
-	for gi := 0; gi < ng; gi++ {
+	return frames
+}
+
+// placeGroups fills v.Groups with every group whose ancestors are all
+// open: an open group as its frame (skipped when nothing of it is
+// visible), a collapsed one at its box.
+func (p *Prepared) placeGroups(v *View, vis *visible, open []bool, e *engine, m TextMetric) {
+	gt := p.gt
+	frames := p.groupFrames(v, vis, open, e, m)
+	for gi := 0; gi < gt.len(); gi++ {
 		g := int32(gi)
 		visible := true
-		if p := gt.parent[g]; p >= 0 {
-			for _, a := range gt.chain[p] {
+		if par := gt.parent[g]; par >= 0 {
+			for _, a := range gt.chain[par] {
 				visible = visible && open[a]
 			}
 		}
@@ -392,8 +484,8 @@ func (p *Prepared) layout(ctx context.Context, opts Options, start time.Time) (*
 			continue
 		}
 		grp := Group{ID: gt.groupID(g), Label: gt.label[g], Collapsed: !open[g], Count: gt.count[g]}
-		if p := gt.parent[g]; p >= 0 {
-			grp.Parent = gt.groupID(p)
+		if par := gt.parent[g]; par >= 0 {
+			grp.Parent = gt.groupID(par)
 		}
 		if open[g] {
 			f := frames[g]
@@ -401,19 +493,12 @@ func (p *Prepared) layout(ctx context.Context, opts Options, start time.Time) (*
 				continue // no visible member
 			}
 			grp.X, grp.Y, grp.W, grp.H = f[0], f[1], f[2]-f[0], f[3]-f[1]
-		} else if k := groupNode[g]; k >= 0 {
+		} else if k := vis.groupNode[g]; k >= 0 {
 			nd := v.Nodes[k]
 			grp.X, grp.Y, grp.W, grp.H = nd.X, nd.Y, nd.W, nd.H
 		}
 		v.Groups = append(v.Groups, grp)
 	}
-	normalize(v)
-	v.Stats.TotalNodes = len(g.Nodes)
-	v.Stats.InlinedNodes = b.inlined
-	v.Stats.Crossings = e.crossings
-	v.Stats.Layers = len(e.layers)
-	v.Stats.LayoutMillis = float64(time.Since(start).Microseconds()) / 1000
-	return v, nil
 }
 
 // loopRoute draws a self-loop on the right side of a box.

@@ -85,6 +85,7 @@ export const api = {
   close: (id) => request('DELETE', `/api/models/${enc(id)}`),
   watch: (id, on) => request('POST', `/api/models/${enc(id)}/watch`, { on }),
   watchAll: (on) => request('POST', '/api/watch', { on }),
+  quit: () => request('POST', '/api/quit'),
 };
 
 /**

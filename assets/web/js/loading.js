@@ -1,0 +1,249 @@
+// Loading: the first model list and graph (taken from prefetch.js), graph
+// requests, live reload over the server's event stream, and quitting.
+
+import { $, show } from './dom.js';
+import { api, settle } from './api.js';
+import { Scene } from './scene.js';
+import { diffViews, summary } from './diff.js';
+import { setState, showError, hideError, banner, changes, updateStatus, showQuit } from './render.js';
+import { syncModels, switchTo, showEmpty, renderTabs, renderBreadcrumb, loadInfo, openDetail, clearSelection } from './panels.js';
+import { runFind } from './findbar.js';
+
+/**
+ * loadGraph fetches and draws the current graph of tab. opts.camera keeps a
+ * viewport; opts.reload marks a live reload (keep the old graph on error);
+ * opts.anchor(scene) may move the camera before the first frame.
+ */
+export async function loadGraph(app, tab, opts) {
+  opts = opts || {};
+  const seq = ++app.loadSeq;
+  if (!opts.reload) {
+    hideError();
+    show($('nograph'), false);
+    setState(app, 'loading');
+  }
+  let view;
+  try {
+    performance.mark('graph-fetch');
+    const pre = await takePrefetched(tab);
+    view = pre ? await settle(Promise.resolve(pre)) : await api.graph(tab.id, tab.pathString(), tab.expandParam(), tab.collapseParam());
+    performance.mark('graph-parsed');
+  } catch (e) {
+    if (seq !== app.loadSeq) return;
+    return graphFailed(app, tab, opts, e);
+  }
+  if (seq !== app.loadSeq || app.cur !== tab) return;
+  const old = tab.view;
+  tab.view = view;
+  const scene = drawGraph(app, view, opts);
+  renderBreadcrumb(app, tab);
+  keepSelection(app, scene, opts.reload);
+  if (opts.reload && old) {
+    const d = diffViews(old, view);
+    const marks = [...d.added, ...d.changed].map((id) => scene.byId.get(id)).filter((i) => i !== undefined);
+    app.renderer.highlight(marks, 4000);
+    changes(summary(d));
+  }
+  if (!$('find').hidden) runFind(app, false);
+  updateStatus(app);
+}
+
+/**
+ * graphFailed handles a graph request's error e: a reload falls back to the
+ * main graph or keeps the last good version; otherwise the error shows.
+ */
+function graphFailed(app, tab, opts, e) {
+  if (opts.reload && tab.path.length) {
+    // The open subgraph is gone: go back to the main graph.
+    tab.path = [];
+    return loadGraph(app, tab, opts);
+  }
+  if (opts.reload && app.scene) {
+    banner(`The new version could not be shown: ${e.message}. Showing the last good version.`);
+    return;
+  }
+  app.scene = null;
+  app.renderer.setScene(null);
+  showError(app, friendly(e.message, tab));
+  renderBreadcrumb(app, tab);
+  updateStatus(app);
+}
+
+/** drawGraph makes view the shown scene, draws it and returns the scene. */
+function drawGraph(app, view, opts) {
+  const r = app.renderer;
+  const scene = new Scene(view);
+  performance.mark('scene-built');
+  app.scene = scene;
+  r.setScene(scene, !!opts.camera);
+  if (opts.camera) r.setCamera(opts.camera);
+  if (opts.anchor) opts.anchor(scene);
+  r.draw();
+  performance.mark('drawn');
+  const st = view.stats || {};
+  hideError();
+  show($('nograph'), !(view.nodes && view.nodes.length));
+  setState(app, 'ready', st.modelNodes ?? 0, st.modelEdges ?? 0);
+  return scene;
+}
+
+/**
+ * keepSelection selects the previously selected node in the new scene when
+ * it still exists (by ID, else by name: IDs are stable within a version
+ * only), and otherwise clears the selection.
+ */
+function keepSelection(app, scene, reload) {
+  if (!app.selectedId) return;
+  let i = scene.byId.get(app.selectedId);
+  if (i === undefined && app.selectedName) {
+    const k = scene.nodes.findIndex((n) => n.name === app.selectedName);
+    if (k >= 0) {
+      i = k;
+      app.selectedId = scene.nodes[k].id;
+    }
+  }
+  if (i === undefined) {
+    clearSelection(app);
+    return;
+  }
+  app.renderer.select = i;
+  if (reload) openDetail(app, i);
+}
+
+/**
+ * takePrefetched returns the first graph response prefetch.js started, when
+ * it is the one wanted now (used once).
+ */
+async function takePrefetched(tab) {
+  const pf = window.modelpeekPrefetch;
+  if (!pf || !pf.graph) return null;
+  const p = pf.graph;
+  pf.graph = null;
+  const got = await p;
+  if (!got || got.id !== tab.id || tab.path.length) return null;
+  if (pf.expand !== (tab.expand === 'all')) return null;
+  if ((tab.expand !== 'all' && tab.expand.size) || tab.collapse.size) return null;
+  return got;
+}
+
+/** friendly words an error about tab's model for the page. */
+export function friendly(msg, tab) {
+  const name = (tab && tab.info && tab.info.name) || 'this model';
+  if (!msg) return `Could not show ${name}.`;
+  // Decoder errors often start with the file name already.
+  if (msg.startsWith(name + ': ')) msg = msg.slice(name.length + 2);
+  return `Could not show ${name}: ${msg}`;
+}
+
+/**
+ * onModelEvent handles a model's reload event ({id, version, error}): an
+ * error keeps the last good graph, a new version reloads the shown graph
+ * (or drops a hidden tab's view).
+ */
+export function onModelEvent(app, ev) {
+  const tab = app.tabs.get(ev.id);
+  if (!tab) return;
+  if (ev.error) {
+    tab.info = Object.assign({}, tab.info, { error: ev.error });
+    renderTabs(app);
+    if (app.cur === tab) {
+      if (app.scene) banner(`${tab.info.name || 'The model'} changed but could not be read: ${ev.error}. Showing the last good version.`);
+      else showError(app, friendly(ev.error, tab));
+    }
+    return;
+  }
+  if (ev.version !== undefined && ev.version <= tab.version && !tab.info.error) return;
+  tab.version = ev.version || tab.version + 1;
+  tab.info = Object.assign({}, tab.info, { error: '', version: tab.version });
+  renderTabs(app);
+  if (app.cur !== tab) {
+    tab.view = null;
+    return;
+  }
+  banner('');
+  loadInfo(app, tab);
+  loadGraph(app, tab, { camera: app.scene ? app.renderer.camera() : null, reload: true });
+}
+
+/**
+ * connectEvents follows the server's event stream: "models" (the list) and
+ * "model" (one model reloaded). When the stream breaks because the server
+ * is gone (after Quit, here or in the tray), the page says so.
+ */
+function connectEvents(app) {
+  if (!window.EventSource) return;
+  const es = new EventSource('/api/events', { withCredentials: true });
+  es.addEventListener('models', (m) => {
+    try {
+      syncModels(app, JSON.parse(m.data));
+      if (!app.cur && app.order.length) switchTo(app, app.order[0]);
+    } catch (e) {
+      console.warn('bad models event', e);
+    }
+  });
+  es.addEventListener('model', (m) => {
+    try {
+      onModelEvent(app, JSON.parse(m.data));
+    } catch (e) {
+      console.warn('bad model event', e);
+    }
+  });
+  es.addEventListener('error', async () => {
+    if (app.quitting || !(await reachable())) {
+      es.close();
+      showQuit(app);
+    }
+  });
+}
+
+/** reachable reports whether the server still answers. */
+async function reachable() {
+  try {
+    await fetch('/api/models', { credentials: 'same-origin', cache: 'no-store' });
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
+/**
+ * quit asks the server to quit modelpeek (POST /api/quit) and then shows
+ * that it has; an error goes to the banner.
+ */
+export async function quit(app) {
+  app.quitting = true;
+  try {
+    await api.quit();
+  } catch (e) {
+    app.quitting = false;
+    banner(`Could not quit modelpeek: ${e.message}`);
+    return;
+  }
+  showQuit(app);
+}
+
+/**
+ * start shows the first model: the one in ?model=, else the first open
+ * one, else the empty page; then it follows the event stream.
+ */
+export async function start(app) {
+  performance.mark('start');
+  let list;
+  try {
+    const pf = window.modelpeekPrefetch;
+    list = pf && pf.list ? await settle(pf.list) : await api.models();
+    performance.mark('list');
+  } catch (e) {
+    showError(app, e.message);
+    return;
+  }
+  syncModels(app, list || []);
+  performance.mark('synced');
+  connectEvents(app);
+  const want = app.params.get('model');
+  if (want && app.tabs.has(want)) await switchTo(app, want);
+  else if (want) {
+    showError(app, `The model "${want}" is not open. It may have been closed; open it again from the tray or drop the file here.`);
+  } else if (app.order.length) await switchTo(app, app.order[0]);
+  else showEmpty(app);
+}
