@@ -19,8 +19,7 @@ type UnknownFormatError struct {
 	// Hint says what the file is, in words ("this is a text file"), or is
 	// empty when nothing is known.
 	Hint string
-	// Supported lists the registered formats with their extensions:
-	// "gguf (.gguf), onnx (.onnx, .pb)".
+	// Supported lists the registered formats: "gguf, onnx".
 	Supported string
 }
 
@@ -53,16 +52,13 @@ func (r *Registry) unknownDir(dir string) error {
 	return &UnknownFormatError{Dir: true, Hint: r.hintDir(dir), Supported: r.supported()}
 }
 
-// supported lists the registered formats and their extensions, in
-// registration order.
+// supported lists the registered formats by name, in registration order;
+// with twenty formats, their extensions would make a message no one reads
+// (the README lists them).
 func (r *Registry) supported() string {
 	parts := make([]string, 0, len(r.formats))
 	for _, f := range r.formats {
-		p := f.Name
-		if len(f.Extensions) > 0 {
-			p += " (" + strings.Join(f.Extensions, ", ") + ")"
-		}
-		parts = append(parts, p)
+		parts = append(parts, f.Name)
 	}
 	return strings.Join(parts, ", ")
 }

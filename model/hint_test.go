@@ -86,7 +86,7 @@ func TestUnknownFormatListsSupported(t *testing.T) {
 	if !errors.Is(err, ErrUnknownFormat) {
 		t.Fatalf("Open = %v, want ErrUnknownFormat", err)
 	}
-	want := "x.bin: not a model file I know; modelpeek reads fake (.fake), other (.oth, .other)"
+	want := "x.bin: not a model file I know; modelpeek reads fake, other"
 	if err.Error() != want {
 		t.Errorf("Open = %q, want %q", err, want)
 	}

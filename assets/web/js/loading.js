@@ -53,9 +53,10 @@ export async function loadGraph(app, tab, opts) {
  * main graph or keeps the last good version; otherwise the error shows.
  */
 function graphFailed(app, tab, opts, e) {
-  if (opts.reload && tab.path.length) {
+  if (opts.reload && (tab.path.length || tab.root)) {
     // The open subgraph is gone: go back to the main graph.
     tab.path = [];
+    tab.root = '';
     return loadGraph(app, tab, opts);
   }
   if (opts.reload && app.scene) {
@@ -120,7 +121,7 @@ async function takePrefetched(tab) {
   const p = pf.graph;
   pf.graph = null;
   const got = await p;
-  if (!got || got.id !== tab.id || tab.path.length) return null;
+  if (!got || got.id !== tab.id || tab.path.length || tab.root) return null;
   if (pf.expand !== (tab.expand === 'all')) return null;
   if ((tab.expand !== 'all' && tab.expand.size) || tab.collapse.size) return null;
   return got;

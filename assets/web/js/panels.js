@@ -131,6 +131,7 @@ export async function loadInfo(app, tab) {
     const info = await api.model(tab.id);
     tab.info = Object.assign({}, tab.info, info);
     if (app.cur === tab && !app.detail) showModel($('sidebar-content'), tab.info, modelCtx(tab));
+    if (app.cur === tab && tab.entries().length > 1) renderBreadcrumb(app, tab);
   } catch (e) {
     if (app.cur === tab && !app.detail) {
       const side = $('sidebar-content');
@@ -153,12 +154,50 @@ export function renderBreadcrumb(app, tab) {
   const nav = $('breadcrumb');
   clear(nav);
   if (!tab) return;
-  const crumbs = [{ label: 'main graph' }, ...tab.path];
+  // A model with several root graphs starts the path with a selector; the
+  // first crumb is then the selected graph's top level.
+  const entries = tab.entries();
+  let top = 'main graph';
+  if (entries.length > 1) {
+    nav.append(entrySelect(app, tab, entries));
+    top = 'top';
+    if (!tab.path.length) return;
+  }
+  const crumbs = [{ label: top }, ...tab.path];
   crumbs.forEach((c, k) => {
     if (k > 0) nav.append(el('span', 'sep', '›'));
     if (k === crumbs.length - 1) nav.append(el('span', 'here', c.label));
     else nav.append(button(c.label, 'Go back to this graph', () => goUp(app, crumbs.length - 1 - k)));
   });
+}
+
+/**
+ * entrySelect is the graph selector of a model with several root graphs
+ * (signatures, methods, function libraries): each option names the graph
+ * and the signature that runs it.
+ */
+function entrySelect(app, tab, entries) {
+  const sel = el('select');
+  sel.id = 'graph-select';
+  sel.title = 'Graph to show: signatures, methods and functions of this model';
+  for (const e of entries) {
+    const count = `${e.nodes} node${e.nodes === 1 ? '' : 's'}`;
+    const label = e.signature && e.signature !== e.name ? `${e.signature} (${e.name}) · ${count}` : `${e.name} · ${count}`;
+    const o = el('option', '', label);
+    o.value = e.path;
+    o.selected = e.path === tab.root;
+    sel.append(o);
+  }
+  sel.addEventListener('change', () => showEntry(app, tab, sel.value));
+  return sel;
+}
+
+/** showEntry shows root graph path ('' main, 'fN') of tab. */
+export function showEntry(app, tab, path) {
+  tab.root = path;
+  tab.path = [];
+  clearSelection(app);
+  loadGraph(app, tab, {});
 }
 
 /** enterSubgraph shows subgraph sub of model node nodeIndex. */
@@ -174,7 +213,7 @@ export function enterSubgraph(app, nodeIndex, sub, label) {
 export function goUp(app, levels) {
   const tab = app.cur;
   if (!tab || !tab.path.length) return;
-  tab.path.splice(tab.path.length - levels, levels);
+  tab.path.splice(tab.path.length - Math.min(levels, tab.path.length), levels);
   clearSelection(app);
   loadGraph(app, tab, {});
 }

@@ -292,6 +292,12 @@ export function keyFacts(m, s) {
   return rows;
 }
 
+/** signatureText spells a signature's inputs and outputs: name → tensor type. */
+function signatureText(g) {
+  const one = (v) => `${v.name} → ${v.tensor || '?'} ${v.dtype || '?'}${v.shape ? '[' + v.shape.map((d) => (d === null ? '?' : d)).join(',') + ']' : ''}`;
+  return `in: ${(g.inputs || []).map(one).join(', ') || '—'}; out: ${(g.outputs || []).map(one).join(', ') || '—'}`;
+}
+
 /** showModel fills the sidebar with the model panel. */
 export function showModel(box, info, ctx) {
   claim(box);
@@ -322,6 +328,7 @@ export function showModel(box, info, ctx) {
   const keys = Object.keys(meta).sort();
   if (keys.length) box.append(section('Metadata', table(keys.map((k) => [k, meta[k]]))));
   if (m.properties && m.properties.length) box.append(section('Properties', table(m.properties.map((p) => [p.name, p.value]))));
+  if (s.signatures && s.signatures.length) box.append(section('Signatures', table(s.signatures.map((g) => [g.key, signatureText(g)]))));
   if (s.ops) {
     const ops = Object.entries(s.ops).sort((a, b) => b[1] - a[1]);
     if (ops.length) box.append(section('Operators', table(ops.map(([k, v]) => [k, String(v)]))));

@@ -11,6 +11,7 @@ export class Tab {
   constructor(info, expandAll) {
     this.id = info.id;
     this.info = info;
+    this.root = ''; // the entry graph: '' main, 'f3' function or signature graph 3
     this.path = []; // [{node, sub, label}]: the subgraphs entered
     this.expand = expandAll ? 'all' : new Set(); // group IDs opened, or 'all'
     this.collapse = new Set(); // groups closed by the user, even if open by default
@@ -19,9 +20,16 @@ export class Tab {
     this.view = null; // the last drawn View (only the shown tab keeps it)
   }
 
-  /** pathString is the subgraph path for the API ("3.0/7.1"). */
+  /** pathString is the subgraph path for the API ("3.0/7.1", "f2/3.0"). */
   pathString() {
-    return this.path.map((p) => `${p.node}.${p.sub}`).join('/');
+    const segs = this.path.map((p) => `${p.node}.${p.sub}`);
+    if (this.root) segs.unshift(this.root);
+    return segs.join('/');
+  }
+
+  /** entries are the model's root graphs (GET /api/models/{id} entries). */
+  entries() {
+    return (this.info && this.info.entries) || [];
   }
 
   /** expandParam is the graph request's expand parameter. */
