@@ -157,7 +157,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 	if len(files) > 0 {
 		// A mistyped name is said at once in the terminal, and a command
 		// line none of whose files can be read serves nothing.
-		files = readableFiles(reg, files, stderr)
+		files = readableFiles(files, stderr)
 		if len(files) == 0 {
 			return 2
 		}
@@ -275,17 +275,17 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 	return 0
 }
 
-// readableFiles prints one line on stderr for each of files that cannot
-// be read ("modelpeek: typo.onnx: no such file") and returns the others.
-// A file that can be read but holds no model it knows is kept: the page
-// shows why, with the formats modelpeek reads.
-func readableFiles(reg *model.Registry, files []string, stderr io.Writer) []string {
+// readableFiles prints one line on stderr for each of files that does not
+// exist or cannot be looked at ("modelpeek: typo.onnx: no such file") and
+// returns the others. It only stats: opening a FIFO or a device here would
+// block before the viewer serves (the app's loader opens them, where a
+// stuck open cannot hold up Quit). A file that holds no model it knows is
+// kept: the page shows why, with the formats modelpeek reads.
+func readableFiles(files []string, stderr io.Writer) []string {
 	var ok []string
 	for _, f := range files {
-		_, err := reg.Detect(f)
-		var fe *model.FileError
-		if errors.As(err, &fe) {
-			fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
+		if _, err := os.Stat(f); err != nil {
+			fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(&model.FileError{Path: f, Err: err}))
 			continue
 		}
 		ok = append(ok, f)

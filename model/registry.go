@@ -122,24 +122,43 @@ func ReadHead(path string) (head []byte, size int64, err error) {
 // Errors are *FileError values that name path once: decoders return them
 // as they are, without adding the path again.
 func OpenFile(path string) (f *os.File, size int64, err error) {
+	// Look before opening: opening a FIFO or some devices blocks until a
+	// writer comes, which may be never.
+	st, err := os.Stat(path)
+	if err == nil {
+		err = regular(path, st)
+	} else {
+		err = fileError(path, err)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
 	f, err = os.Open(path)
 	if err != nil {
 		return nil, 0, fileError(path, err)
 	}
-	st, err := f.Stat()
-	switch {
-	case err != nil:
+	// Check the opened file too: the path may have changed in between.
+	if st, err = f.Stat(); err != nil {
 		err = fileError(path, err)
-	case st.IsDir():
-		err = &FileError{Path: path, Err: errors.New("is a directory, not a model file")}
-	case !st.Mode().IsRegular():
-		err = &FileError{Path: path, Err: errors.New("is not a regular file")}
+	} else {
+		err = regular(path, st)
 	}
 	if err != nil {
 		f.Close()
 		return nil, 0, err
 	}
 	return f, st.Size(), nil
+}
+
+// regular refuses what is not a regular file, naming path.
+func regular(path string, st os.FileInfo) error {
+	switch {
+	case st.IsDir():
+		return &FileError{Path: path, Err: errors.New("is a directory, not a model file")}
+	case !st.Mode().IsRegular():
+		return &FileError{Path: path, Err: errors.New("is not a regular file")}
+	}
+	return nil
 }
 
 // FileError is a file that cannot be opened or read. Its text names the
