@@ -4,6 +4,7 @@
 //	modelpeek [--no-browser] [FILE...]                 tray app (headless if no tray)
 //	modelpeek serve [--addr ADDR] [--no-browser] [FILE...]
 //	modelpeek inspect [--json] FILE
+//	modelpeek diff [--json] A B
 //	modelpeek version
 package main
 
@@ -44,6 +45,8 @@ Usage:
         "modelpeek: serving http://HOST:PORT/..."
   modelpeek inspect [--json] FILE
         print a summary of a model file
+  modelpeek diff [--json] A B
+        compare two models; exit 0 equal, 1 different, 2 error
   modelpeek autostart enable|disable|status
         start at login (quietly, without opening the browser)
   modelpeek integrate [--uninstall]
@@ -61,7 +64,7 @@ Flags:
   --no-browser     do not open the browser
   --watch-stdin    (serve) quit when standard input closes: a program that
                    starts modelpeek keeps the pipe open while it lives
-  --json           (inspect) print the summary as JSON
+  --json           (inspect, diff) print the summary or the changes as JSON
   -h, --help       show this help
 `
 
@@ -86,6 +89,8 @@ func runLogged(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 			return cmdServe(args[1:], stdout, stderr, false, log)
 		case "inspect":
 			return cmdInspect(args[1:], stdout, stderr)
+		case "diff":
+			return cmdDiff(args[1:], stdout, stderr)
 		case "version":
 			if len(args) > 1 {
 				return badUsage(stderr, "version takes no arguments")

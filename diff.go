@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"unicode"
+
+	"github.com/modelpeek/modelpeek/compare"
+	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/all"
+)
+
+// cmdDiff compares two model files: exit 0 when equal, 1 when different,
+// 2 on error.
+func cmdDiff(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "")
+	files, code, ok := parseFlags(fs, args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if len(files) != 2 {
+		return badUsage(stderr, "diff takes exactly two files, A and B")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := diffFiles(ctx, files[0], files[1])
+	if err != nil {
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		fmt.Fprintf(stderr, "modelpeek: %s\n", msg)
+		return 2
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			fmt.Fprintf(stderr, "modelpeek: %v\n", err)
+			return 2
+		}
+	} else {
+		printDiff(stdout, res)
+	}
+	if res.Equal {
+		return 0
+	}
+	return 1
+}
+
+// diffFiles opens both files and compares them.
+func diffFiles(ctx context.Context, pa, pb string) (*compare.Result, error) {
+	reg := all.Registry()
+	var ms [2]*model.Model
+	for k, p := range []string{pa, pb} {
+		m, err := reg.Open(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		ms[k] = m
+	}
+	return compare.Models(ctx, ms[0], ms[1])
+}
+
+// printDiff prints a human-readable summary of a comparison.
+func printDiff(w io.Writer, r *compare.Result) {
+	if r.Equal {
+		fmt.Fprintf(w, "equal: %d nodes matched, no differences\n", r.Nodes.Matched)
+		return
+	}
+	n := r.Nodes
+	fmt.Fprintf(w, "nodes:   %d matched, %d changed, %d added, %d removed\n", n.Matched, len(n.Changed), len(n.Added), len(n.Removed))
+	ws := r.Weights
+	fmt.Fprintf(w, "weights: %d changed, %d added, %d removed\n", len(ws.Changed), len(ws.Added), len(ws.Removed))
+	for _, name := range n.Removed {
+		fmt.Fprintf(w, "- node %s\n", printable(name))
+	}
+	for _, name := range n.Added {
+		fmt.Fprintf(w, "+ node %s\n", printable(name))
+	}
+	for _, c := range n.Changed {
+		label := printable(c.A)
+		if c.A != c.B {
+			label += " → " + printable(c.B)
+		}
+		fmt.Fprintf(w, "~ node %s\n", label)
+		for _, line := range c.Changes {
+			fmt.Fprintf(w, "    %s\n", printable(line))
+		}
+	}
+	printWeights(w, ws)
+}
+
+// printWeights prints the weight half of a comparison.
+func printWeights(w io.Writer, ws compare.WeightDiff) {
+	for _, name := range ws.Removed {
+		fmt.Fprintf(w, "- weight %s\n", printable(name))
+	}
+	for _, name := range ws.Added {
+		fmt.Fprintf(w, "+ weight %s\n", printable(name))
+	}
+	for _, c := range ws.Changed {
+		fmt.Fprintf(w, "~ weight %s %s%v → %s%v", printable(c.A), c.DTypeA, c.ShapeA, c.DTypeB, c.ShapeB)
+		if c.MaxAbsDiff != nil {
+			fmt.Fprintf(w, "  max |Δ| %.4g, mean |Δ| %.4g", *c.MaxAbsDiff, *c.MeanAbsDiff)
+		}
+		if c.Cosine != nil {
+			fmt.Fprintf(w, ", cosine %.6f", *c.Cosine)
+		}
+		if c.RelL2 != nil {
+			fmt.Fprintf(w, ", rel L2 %.4g", *c.RelL2)
+		}
+		if c.Note != "" {
+			fmt.Fprintf(w, " (%s)", printable(c.Note))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// printable escapes control and other non-printing characters so a
+// hostile name cannot drive the terminal.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsPrint(r) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
+}
