@@ -19,7 +19,12 @@ var opAliases = map[string]string{
 // without separators or a "CUSTOM:" prefix, with known aliases resolved.
 func canonicalOp(op string) string {
 	s := strings.ToLower(strings.TrimPrefix(op, "CUSTOM:"))
-	s = strings.NewReplacer("_", "", "-", "", ".", "", " ", "").Replace(s)
+	s = strings.Map(func(r rune) rune {
+		if r == '_' || r == '-' || r == '.' || r == ' ' {
+			return -1
+		}
+		return r
+	}, s)
 	if a, ok := opAliases[s]; ok {
 		return a
 	}
