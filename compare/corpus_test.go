@@ -15,6 +15,7 @@ import (
 	"github.com/modelpeek/modelpeek/internal/testenv"
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/all"
+	"github.com/modelpeek/modelpeek/model/ggml"
 )
 
 // selfFormats are the formats whose single-file models are compared with
@@ -141,6 +142,15 @@ func TestPrecisionPairs(t *testing.T) {
 	}
 }
 
+// decodable says whether values of a dtype can be read: plain numbers
+// and the ggml block types with a dequantiser.
+func decodable(dt string) bool {
+	if _, ok := ggml.Lookup(dt); ok {
+		return true
+	}
+	return !strings.HasPrefix(dt, "q") && !strings.HasPrefix(dt, "iq") && dt != "string" && dt != ""
+}
+
 func checkPrecisionPair(t *testing.T, a, b *model.Model) {
 	r, err := compare.Models(context.Background(), a, b)
 	if err != nil {
@@ -163,6 +173,11 @@ func checkPrecisionPair(t *testing.T, a, b *model.Model) {
 		dtypeChanges++
 		if w.MaxAbsDiff == nil && w.Note == "" {
 			t.Errorf("%s %s → %s: neither statistics nor a reason", w.A, w.DTypeA, w.DTypeB)
+		}
+		na, _ := model.NumElements(w.ShapeA)
+		nb, _ := model.NumElements(w.ShapeB)
+		if na == nb && w.MaxAbsDiff == nil && decodable(w.DTypeA) && decodable(w.DTypeB) {
+			t.Errorf("%s %s → %s: no statistics although both decode: %s", w.A, w.DTypeA, w.DTypeB, w.Note)
 		}
 		if w.Cosine != nil && (math.Abs(*w.Cosine) > 1+1e-9) {
 			t.Errorf("%s: cosine %v outside [-1, 1]", w.A, *w.Cosine)

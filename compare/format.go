@@ -71,10 +71,16 @@ func attrString(a model.Attribute) string {
 		return listString(a.Strings, strconv.Quote)
 	case model.AttrTensor, model.AttrTensors:
 		return listString(a.Tensors, func(t *model.Tensor) string {
+			if t == nil {
+				return "nil"
+			}
 			return fmt.Sprintf("%s%v", t.DType, t.Shape)
 		})
 	case model.AttrGraph, model.AttrGraphs:
 		return listString(a.Graphs, func(g *model.Graph) string {
+			if g == nil {
+				return "nil"
+			}
 			return fmt.Sprintf("graph(%d nodes)", len(g.Nodes))
 		})
 	case model.AttrType_, model.AttrTypes:

@@ -35,10 +35,10 @@ type index struct {
 // newIndex builds the index of g: edges through values, weights by
 // initializer name, a topological position per node and a signature.
 func newIndex(g *model.Graph) *index {
-	x := &index{g: g, byName: map[string]int{}, weights: map[string]*model.Tensor{}, types: map[string]*model.Type{}}
 	if g == nil {
-		return x
+		g = &model.Graph{}
 	}
+	x := &index{g: g, byName: map[string]int{}, weights: map[string]*model.Tensor{}, types: map[string]*model.Type{}}
 	for _, t := range g.Initializers {
 		if t != nil {
 			x.weights[t.Name] = t
@@ -64,8 +64,7 @@ func (x *index) names() {
 	seen := map[string]int{}
 	for i, n := range x.g.Nodes {
 		if n == nil {
-			n = &model.Node{}
-			x.g.Nodes[i] = n
+			n = &model.Node{} // a placeholder; the caller's graph is not changed
 		}
 		x.nodes[i] = node{n: n, op: canonicalOp(n.OpType), match: -1}
 		x.nodes[i].label = n.Name
@@ -74,9 +73,9 @@ func (x *index) names() {
 		}
 		seen[n.Name]++
 	}
-	for i, n := range x.g.Nodes {
-		if n.Name != "" && seen[n.Name] == 1 {
-			x.byName[n.Name] = i
+	for i := range x.nodes {
+		if name := x.nodes[i].n.Name; name != "" && seen[name] == 1 {
+			x.byName[name] = i
 		}
 	}
 }
@@ -85,14 +84,15 @@ func (x *index) names() {
 // attached to the nodes that read them.
 func (x *index) edges() {
 	producer := map[string]int{}
-	for i, n := range x.g.Nodes {
-		for _, o := range n.Outputs {
+	for i := range x.nodes {
+		for _, o := range x.nodes[i].n.Outputs {
 			if o != "" {
 				producer[o] = i
 			}
 		}
 	}
-	for i, n := range x.g.Nodes {
+	for i := range x.nodes {
+		n := x.nodes[i].n
 		for _, in := range n.Inputs {
 			if t, ok := x.weights[in]; ok {
 				x.nodes[i].weights = append(x.nodes[i].weights, t)

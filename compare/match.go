@@ -210,18 +210,28 @@ func (m *matcher) neighbours(an, bn *node) float64 {
 	if total == 0 {
 		return 1
 	}
-	agree := 0
-	for _, p := range an.preds {
-		if q := m.a.nodes[p].match; q >= 0 && slices.Contains(bn.preds, q) {
-			agree++
-		}
-	}
-	for _, p := range an.succs {
-		if q := m.a.nodes[p].match; q >= 0 && slices.Contains(bn.succs, q) {
-			agree++
-		}
-	}
+	agree := m.agree(an.preds, bn.preds) + m.agree(an.succs, bn.succs)
 	return float64(min(agree, total)) / float64(total)
+}
+
+// agree counts the nodes of as whose matches are in bs; wide lists are
+// looked up through a set, so a hostile fan-in stays linear.
+func (m *matcher) agree(as, bs []int) int {
+	in := func(q int) bool { return slices.Contains(bs, q) }
+	if len(bs) > maxFan {
+		set := make(map[int]bool, len(bs))
+		for _, j := range bs {
+			set[j] = true
+		}
+		in = func(q int) bool { return set[q] }
+	}
+	n := 0
+	for _, p := range as {
+		if q := m.a.nodes[p].match; q >= 0 && in(q) {
+			n++
+		}
+	}
+	return n
 }
 
 // weightsAlike says whether two nodes hold the same number of weights of

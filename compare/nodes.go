@@ -150,8 +150,8 @@ func (w *WeightChange) summary() string {
 	}
 	if w.MaxAbsDiff != nil && *w.MaxAbsDiff != 0 {
 		s += fmt.Sprintf(" values changed (max abs diff %.4g, cosine %s)", *w.MaxAbsDiff, optString(w.Cosine))
-	} else if w.Kind == "values" && w.Note != "" {
-		s += " values changed (" + w.Note + ")"
+	} else if w.Note != "" {
+		s += " (" + w.Note + ")"
 	}
 	return s
 }

@@ -71,7 +71,7 @@ func (s *stats) fill(w *WeightChange) {
 // cursor yields a tensor's values, dequantised when the tensor carries
 // affine parameters.
 type cursor struct {
-	r     *model.ValueReader
+	r     source
 	buf   []float64
 	i     int64 // index of the next value in the tensor
 	deq   func(i int64, v float64) float64
@@ -80,6 +80,13 @@ type cursor struct {
 
 // openCursor opens t for streaming.
 func openCursor(t *model.Tensor) (*cursor, error) {
+	if k, ok := ggmlBlocks(t); ok {
+		r, err := newBlockReader(t, k)
+		if err != nil {
+			return nil, err
+		}
+		return &cursor{r: r}, nil
+	}
 	r, err := model.NewValueReader(t)
 	if err != nil {
 		return nil, err

@@ -17,7 +17,10 @@ type weightPair struct{ a, b *model.Tensor }
 func pairWeights(a, b *index) (pairs []weightPair, removed, added []*model.Tensor) {
 	usedA, usedB := map[*model.Tensor]bool{}, map[*model.Tensor]bool{}
 	for _, t := range a.g.Initializers {
-		if u, ok := b.weights[t.Name]; ok && t != nil && !usedB[u] {
+		if t == nil {
+			continue
+		}
+		if u, ok := b.weights[t.Name]; ok && !usedB[u] {
 			pairs = append(pairs, weightPair{t, u})
 			usedA[t], usedB[u] = true, true
 		}
@@ -109,7 +112,7 @@ func unreadable(ctx context.Context, w *WeightChange, a, b *model.Tensor, why er
 // reason explains in words why values could not be compared.
 func reason(a, b *model.Tensor, err error) string {
 	for _, t := range []*model.Tensor{a, b} {
-		if t.Quant != nil && t.Quant.Scheme != "" && t.Location != nil && t.Location.Encoding == model.EncOpaque {
+		if _, ok := ggmlBlocks(t); !ok && t.Quant != nil && t.Quant.Scheme != "" && t.Location != nil && t.Location.Encoding == model.EncOpaque {
 			return fmt.Sprintf("no dequantiser for %s yet", t.Quant.Scheme)
 		}
 	}
