@@ -187,3 +187,71 @@ func checkPrecisionPair(t *testing.T, a, b *model.Model) {
 		t.Error("no weight changed dtype")
 	}
 }
+
+// sameNetwork groups manifest entries whose file names agree once case,
+// punctuation and extension are dropped ("squeezenet_v1.1.prototxt",
+// "squeezenetv1.1.mnn"), keeping groups with one file per format and at
+// least two formats: one network exported to several formats.
+func sameNetwork(t *testing.T) [][]testenv.Entry {
+	t.Helper()
+	norm := regexp.MustCompile(`[^a-z0-9]`)
+	groups := map[string][]testenv.Entry{}
+	var keys []string
+	for _, e := range testenv.Manifests(t) {
+		if !e.Valid() {
+			continue
+		}
+		b := filepath.Base(e.Path)
+		k := norm.ReplaceAllString(strings.ToLower(strings.TrimSuffix(b, filepath.Ext(b))), "")
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], e)
+	}
+	var out [][]testenv.Entry
+	for _, k := range keys {
+		g := groups[k]
+		formats := map[string]bool{}
+		for _, e := range g {
+			formats[e.Format] = true
+		}
+		if len(g) > 1 && len(formats) == len(g) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// TestCrossFormat: the same network in two formats pairs at least 90% of
+// the smaller graph's nodes.
+func TestCrossFormat(t *testing.T) {
+	pairs := 0
+	for _, g := range sameNetwork(t) {
+		var ms []*model.Model
+		var names []string
+		for _, e := range g {
+			m, err := all.Registry().Open(context.Background(), e.Abs())
+			if err != nil || m.Graph == nil || len(m.Graph.Nodes) < 5 {
+				continue // a weights-only part of a model, not a network
+			}
+			ms, names = append(ms, m), append(names, e.Name())
+		}
+		for i := range ms {
+			for j := i + 1; j < len(ms); j++ {
+				pairs++
+				r, err := compare.Models(context.Background(), ms[i], ms[j])
+				if err != nil {
+					t.Fatal(err)
+				}
+				small := min(len(ms[i].Graph.Nodes), len(ms[j].Graph.Nodes))
+				t.Logf("%s ~ %s: %d matched of %d and %d nodes", names[i], names[j], r.Nodes.Matched, len(ms[i].Graph.Nodes), len(ms[j].Graph.Nodes))
+				if 10*r.Nodes.Matched < 9*small {
+					t.Errorf("%s ~ %s: %d of %d nodes matched, want 90%%", names[i], names[j], r.Nodes.Matched, small)
+				}
+			}
+		}
+	}
+	if pairs == 0 {
+		testenv.Skip(t, "no network in two formats in the manifests")
+	}
+}

@@ -27,11 +27,16 @@ type matcher struct {
 }
 
 // run matches by name, then by unique signature, then by propagation
-// along edges from matched pairs, then by position within each op.
+// along edges from matched pairs, then (across formats) by aligning op
+// sequences, then by position within each op.
 func (m *matcher) run() {
 	m.byName()
 	m.bySignature()
 	m.propagate()
+	if m.cross {
+		m.byAlignment()
+		m.propagate()
+	}
 	m.byPosition()
 	m.propagate()
 }

@@ -12,7 +12,8 @@ var opAliases = map[string]string{
 	"concatenation": "concat", "relu6": "clip", "logistic": "sigmoid",
 	"resizebilinear": "resize", "resizenearestneighbor": "resize", "upsample": "resize",
 	"addv2": "add", "biasadd": "add", "realdiv": "div", "squareddifference": "sub",
-	"hardswish": "hardswish", "padv2": "pad", "stridedslice": "slice", "meanreduce": "reducemean", "mean": "reducemean",
+	"convolutional": "conv", "shortcut": "add", "connected": "gemm", "globalaveragepool": "averagepool", "binaryop": "add", "eltwise": "add", "convolutiondepthwise": "conv", "deconvolutiondepthwise": "convtranspose",
+	"batchnorm": "batchnormalization", "flatten": "reshape", "squeeze": "reshape", "unsqueeze": "reshape", "padv2": "pad", "stridedslice": "slice", "meanreduce": "reducemean", "mean": "reducemean",
 }
 
 // canonicalOp returns the comparable spelling of an op type: lower case,
