@@ -65,6 +65,12 @@ func compareWeight(ctx context.Context, p weightPair) (*WeightChange, error) {
 		w.Kind = "shape"
 	case sameLocation(a.Location, b.Location):
 		return nil, nil
+	case sameLayout(a, b):
+		// Equal stored bytes are equal values: a memory compare, which
+		// stops at the first difference, spares decoding unchanged weights.
+		if same, err := sameBytes(ctx, a.Location, b.Location); err == nil && same {
+			return nil, nil
+		}
 	}
 	s, err := compareValues(ctx, a, b)
 	if ctx.Err() != nil {
@@ -125,6 +131,22 @@ func reason(a, b *model.Tensor, err error) string {
 // sameLocation says whether both tensors are the very same bytes.
 func sameLocation(a, b *model.Location) bool {
 	return a != nil && b != nil && !a.Missing && *a == *b
+}
+
+// sameLayout says whether two tensors of one dtype and shape store their
+// values the same way, so equal bytes mean equal values.
+func sameLayout(a, b *model.Tensor) bool {
+	la, lb := a.Location, b.Location
+	return la != nil && lb != nil && !la.Missing && !lb.Missing && la.Encoding == lb.Encoding &&
+		la.Length == lb.Length && quantEqual(a.Quant, b.Quant)
+}
+
+// quantEqual compares quantisation parameters.
+func quantEqual(a, b *model.Quantization) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return slices.Equal(a.Scale, b.Scale) && slices.Equal(a.ZeroPoint, b.ZeroPoint) && a.Axis == b.Axis && a.Scheme == b.Scheme
 }
 
 func nonNil(s []int64) []int64 {
