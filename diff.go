@@ -8,10 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
-	"unicode"
 
 	"github.com/modelpeek/modelpeek/compare"
 	"github.com/modelpeek/modelpeek/model"
@@ -34,8 +31,7 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	res, err := diffFiles(ctx, files[0], files[1])
 	if err != nil {
-		msg, _, _ := strings.Cut(err.Error(), "\n")
-		fmt.Fprintf(stderr, "modelpeek: %s\n", msg)
+		fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
 		return 2
 	}
 	if *asJSON {
@@ -79,19 +75,19 @@ func printDiff(w io.Writer, r *compare.Result) {
 	ws := r.Weights
 	fmt.Fprintf(w, "weights: %d changed, %d added, %d removed\n", len(ws.Changed), len(ws.Added), len(ws.Removed))
 	for _, name := range n.Removed {
-		fmt.Fprintf(w, "- node %s\n", printable(name))
+		fmt.Fprintf(w, "- node %s\n", safeText(name))
 	}
 	for _, name := range n.Added {
-		fmt.Fprintf(w, "+ node %s\n", printable(name))
+		fmt.Fprintf(w, "+ node %s\n", safeText(name))
 	}
 	for _, c := range n.Changed {
-		label := printable(c.A)
+		label := safeText(c.A)
 		if c.A != c.B {
-			label += " → " + printable(c.B)
+			label += " → " + safeText(c.B)
 		}
 		fmt.Fprintf(w, "~ node %s\n", label)
 		for _, line := range c.Changes {
-			fmt.Fprintf(w, "    %s\n", printable(line))
+			fmt.Fprintf(w, "    %s\n", safeText(line))
 		}
 	}
 	printWeights(w, ws)
@@ -100,13 +96,13 @@ func printDiff(w io.Writer, r *compare.Result) {
 // printWeights prints the weight half of a comparison.
 func printWeights(w io.Writer, ws compare.WeightDiff) {
 	for _, name := range ws.Removed {
-		fmt.Fprintf(w, "- weight %s\n", printable(name))
+		fmt.Fprintf(w, "- weight %s\n", safeText(name))
 	}
 	for _, name := range ws.Added {
-		fmt.Fprintf(w, "+ weight %s\n", printable(name))
+		fmt.Fprintf(w, "+ weight %s\n", safeText(name))
 	}
 	for _, c := range ws.Changed {
-		fmt.Fprintf(w, "~ weight %s %s%v → %s%v", printable(c.A), c.DTypeA, c.ShapeA, c.DTypeB, c.ShapeB)
+		fmt.Fprintf(w, "~ weight %s %s%v → %s%v", safeText(c.A), c.DTypeA, c.ShapeA, c.DTypeB, c.ShapeB)
 		if c.MaxAbsDiff != nil {
 			fmt.Fprintf(w, "  max |Δ| %.4g, mean |Δ| %.4g", *c.MaxAbsDiff, *c.MeanAbsDiff)
 		}
@@ -117,23 +113,8 @@ func printWeights(w io.Writer, ws compare.WeightDiff) {
 			fmt.Fprintf(w, ", rel L2 %.4g", *c.RelL2)
 		}
 		if c.Note != "" {
-			fmt.Fprintf(w, " (%s)", printable(c.Note))
+			fmt.Fprintf(w, " (%s)", safeText(c.Note))
 		}
 		fmt.Fprintln(w)
 	}
-}
-
-// printable escapes control and other non-printing characters so a
-// hostile name cannot drive the terminal.
-func printable(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsPrint(r) {
-			b.WriteRune(r)
-			continue
-		}
-		q := strconv.QuoteRune(r)
-		b.WriteString(q[1 : len(q)-1])
-	}
-	return b.String()
 }

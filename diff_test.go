@@ -47,10 +47,3 @@ func TestDiffExitCodes(t *testing.T) {
 		t.Errorf("one file: exit %d, want 2", code)
 	}
 }
-
-// TestPrintable: names cannot carry terminal control sequences.
-func TestPrintable(t *testing.T) {
-	if got := printable("a\x1b[31mb\n\u202e"); strings.ContainsAny(got, "\x1b\n\u202e") {
-		t.Errorf("printable left control characters: %q", got)
-	}
-}
