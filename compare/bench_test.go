@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -156,4 +157,41 @@ func peakRSS(tb testing.TB) int64 {
 		}
 	}
 	return 0
+}
+
+// TestStructuralEdit: nameless on both sides, a node inserted in the
+// middle of B is the one node added, and the rest pair with their copies.
+func TestStructuralEdit(t *testing.T) {
+	a, b := transformerPair(2000, true)
+	for _, nd := range a.Graph.Nodes {
+		nd.Name = ""
+	}
+	g := b.Graph
+	mid := len(g.Nodes) / 2
+	prev := g.Nodes[mid-1]
+	ins := &model.Node{OpType: "Identity", Inputs: []string{prev.Outputs[0]}, Outputs: []string{"inserted"}}
+	for _, nd := range g.Nodes[mid:] {
+		for k, in := range nd.Inputs {
+			if in == prev.Outputs[0] {
+				nd.Inputs[k] = "inserted"
+			}
+		}
+	}
+	g.Nodes = slices.Insert(g.Nodes, mid, ins)
+	r, err := compare.Models(context.Background(), a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Nodes.Added) != 1 || r.Nodes.Added[0] != "Identity#"+strconv.Itoa(mid) || len(r.Nodes.Removed) != 0 {
+		t.Errorf("added %q removed %q, want only the inserted Identity", r.Nodes.Added, r.Nodes.Removed)
+	}
+	right := 0
+	for _, p := range r.Pairs {
+		if p.B == p.A || p.A >= mid && p.B == p.A+1 {
+			right++
+		}
+	}
+	if n := len(a.Graph.Nodes); 100*right < 99*n {
+		t.Errorf("%d of %d nodes paired with their copy", right, n)
+	}
 }
