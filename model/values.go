@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -24,6 +25,7 @@ type ValueReader struct {
 	buf   []byte
 	carry []byte // bytes of an element split across chunks (varint)
 	vals  []float64
+	f32   bool // little-endian float32: the common case, decoded inline
 }
 
 // NewValueReader opens t's data for streaming. It returns an error
@@ -52,7 +54,8 @@ func NewValueReader(t *Tensor) (*ValueReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tensor %q: %w", t.Name, err)
 	}
-	return &ValueReader{f: f, dec: dec, off: loc.Offset, end: loc.Offset + loc.Length, limit: count}, nil
+	return &ValueReader{f: f, dec: dec, off: loc.Offset, end: loc.Offset + loc.Length, limit: count,
+		f32: loc.Encoding == EncRaw && (t.DType == "float32" || t.DType == "complex64")}, nil
 }
 
 // Count is the number of values the reader delivers when the data is
@@ -85,6 +88,10 @@ func (r *ValueReader) Next() ([]float64, error) {
 		return nil, fmt.Errorf("malformed varint data at offset %d", r.off-int64(len(r.carry)))
 	}
 	r.vals = r.vals[:0]
+	if r.f32 {
+		r.float32s(b)
+		return r.vals, nil
+	}
 	r.dec.each(b, func(v float64) bool {
 		if r.seen >= r.limit {
 			return false
@@ -94,6 +101,15 @@ func (r *ValueReader) Next() ([]float64, error) {
 		return true
 	})
 	return r.vals, nil
+}
+
+// float32s decodes little-endian float32 values without a call per value.
+func (r *ValueReader) float32s(b []byte) {
+	n := min(int64(len(b)/4), r.limit-r.seen)
+	for i := range n {
+		r.vals = append(r.vals, float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))))
+	}
+	r.seen += n
 }
 
 // split cuts b after its last whole element and returns the remainder to

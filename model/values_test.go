@@ -36,8 +36,9 @@ func readAll(t *testing.T, tn *Tensor) ([]float64, error) {
 // data shorter than the shape is an error.
 func TestValueReaderChunks(t *testing.T) {
 	const n = 3*valueChunk/4 + 7 // raw float32: three chunks and a bit
-	var raw, varint []byte
+	var raw, varint, i16 []byte
 	for i := range n {
+		i16 = binary.LittleEndian.AppendUint16(i16, uint16(int16(i%30000-15000)))
 		raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(float32(i)))
 		varint = binary.AppendUvarint(varint, uint64(i*37))
 	}
@@ -50,6 +51,7 @@ func TestValueReaderChunks(t *testing.T) {
 		want  func(i int) float64
 	}{
 		{"raw", raw, "float32", EncRaw, func(i int) float64 { return float64(i) }},
+		{"int16", i16, "int16", EncRaw, func(i int) float64 { return float64(i%30000 - 15000) }},
 		{"varint", varint, "int64", EncVarint, func(i int) float64 { return float64(i * 37) }},
 	} {
 		p := filepath.Join(dir, c.name)
