@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/modelpeek/modelpeek/compare"
@@ -102,7 +103,7 @@ func printWeights(w io.Writer, ws compare.WeightDiff) {
 		fmt.Fprintf(w, "+ weight %s\n", safeText(name))
 	}
 	for _, c := range ws.Changed {
-		fmt.Fprintf(w, "~ weight %s %s%v → %s%v", safeText(c.A), c.DTypeA, c.ShapeA, c.DTypeB, c.ShapeB)
+		fmt.Fprintf(w, "~ weight %s %s%s → %s%s", safeText(c.A), safeText(c.DTypeA), shapeText(c.ShapeA), safeText(c.DTypeB), shapeText(c.ShapeB))
 		if c.MaxAbsDiff != nil {
 			fmt.Fprintf(w, "  max |Δ| %.4g, mean |Δ| %.4g", *c.MaxAbsDiff, *c.MeanAbsDiff)
 		}
@@ -117,4 +118,9 @@ func printWeights(w io.Writer, ws compare.WeightDiff) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// shapeText writes a weight shape as "[3,3]".
+func shapeText(s []int64) string {
+	return strings.ReplaceAll(fmt.Sprint(s), " ", ",")
 }
