@@ -22,6 +22,7 @@ import (
 func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "")
+	withGraph := fs.Bool("graph", false, "")
 	files, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -40,7 +41,11 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(s); err != nil {
+		var out any = s
+		if *withGraph {
+			out = withGraphData(s, m)
+		}
+		if err := enc.Encode(out); err != nil {
 			fmt.Fprintf(stderr, "modelpeek: %v\n", err)
 			return 1
 		}

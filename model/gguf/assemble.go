@@ -65,9 +65,13 @@ func assemble(parts []part) (*model.Model, error) {
 		m.Warnings = append(m.Warnings, layoutWarnings(p)...)
 	}
 	nVocab := vocabSize(kvh)
-	m.Graph = buildGraph(tensors, nVocab)
+	g, weightsOnly := graphOf(kvh, tensors, nVocab)
+	m.Graph = g
 	m.Graph.Name = str(kvh, "general.name")
 	m.Properties = properties(kvh, first, len(parts), mix, params, bytes, nVocab)
+	if weightsOnly && len(tensors) > 0 {
+		m.Properties = append(m.Properties, model.Property{Name: "graph", Value: weightsOnlyNote})
+	}
 	return m, nil
 }
 

@@ -24,6 +24,10 @@ type Options struct {
 	// KeepOrder keeps modules in the order their first tensor appears
 	// (an archive's member order) instead of natural name order.
 	KeepOrder bool
+	// NoEdges leaves the chain out: each node consumes its module's tensors
+	// and nothing else, and produces no value (a weight file records no
+	// data flow, so none is drawn).
+	NoEdges bool
 }
 
 // Build groups tensors by module and returns a graph with one node per
@@ -80,14 +84,18 @@ func Build(tensors []*model.Tensor, opt Options) *model.Graph {
 			slices.SortFunc(ts, func(a, b *model.Tensor) int { return cmp(a.Name, b.Name) })
 		}
 		inputs := make([]string, 0, len(ts)+1)
-		if prev != "" {
+		if prev != "" && !opt.NoEdges {
 			inputs = append(inputs, prev)
 		}
 		for _, t := range ts {
 			inputs = append(inputs, t.Name)
 			g.Initializers = append(g.Initializers, t)
 		}
-		out := uniqueName(mod, used)
+		outs := []string{}
+		if !opt.NoEdges {
+			outs = append(outs, uniqueName(mod, used))
+			prev = outs[0]
+		}
 		op := opt.LeafOp
 		if !leaf[mod] {
 			op = OpType(mod, opt.Separators, opt.LeafOp)
@@ -100,10 +108,9 @@ func Build(tensors []*model.Tensor, opt Options) *model.Graph {
 			Name:     mod,
 			OpType:   op,
 			Inputs:   inputs,
-			Outputs:  []string{out},
+			Outputs:  outs,
 			Category: cat,
 		})
-		prev = out
 	}
 	return g
 }
