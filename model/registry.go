@@ -41,6 +41,10 @@ type Format struct {
 	// SavedModel folder, a Core ML .mlpackage or .mlmodelc); dir is
 	// absolute. Open then receives the directory's path.
 	DetectDir func(dir string) Confidence
+	// DetectFile, when set, is asked when Detect declines, with the file's
+	// path: for files recognised by their neighbours (a Hugging Face
+	// config.json beside the weights it describes).
+	DetectFile func(path string, head []byte, size int64) Confidence
 	// Open decodes the file at path (absolute). It must honour ctx for long
 	// work, bound every allocation by the file size, and never execute
 	// anything the file contains.
@@ -211,6 +215,9 @@ func (r *Registry) pick(head []byte, size int64, path string) (Format, error) {
 		c := No
 		if f.Detect != nil {
 			c = f.Detect(head, size)
+		}
+		if c == No && f.DetectFile != nil {
+			c = f.DetectFile(path, head, size)
 		}
 		ext := hasExt(name, f.Extensions)
 		if c == No {

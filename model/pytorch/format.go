@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/llm"
 	"github.com/modelpeek/modelpeek/model/internal/ziputil"
 	"github.com/modelpeek/modelpeek/model/pt2"
 )
@@ -29,7 +30,11 @@ func Format() model.Format {
 		Name:       "pytorch",
 		Extensions: []string{".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle", ".ptl"},
 		Detect:     Detect,
-		Open:       Open,
+		DetectFile: func(path string, head []byte, _ int64) model.Confidence {
+			return llm.DetectConfig("pytorch", path, head)
+		},
+		DetectDir: func(dir string) model.Confidence { return llm.DetectDir("pytorch", dir) },
+		Open:      Open,
 	}
 }
 
@@ -81,6 +86,9 @@ func Open(ctx context.Context, path string) (m *model.Model, err error) {
 			m, err = nil, fmt.Errorf("pytorch: internal error while reading this file: %v", p)
 		}
 	}()
+	if llm.IsConfigPath(path) {
+		return openConfig(ctx, path)
+	}
 	f, size, err := model.OpenFile(path)
 	if err != nil {
 		return nil, err

@@ -175,6 +175,9 @@ func pickleModel(res *pickle.Result, conv *converter) *model.Model {
 	if len(w.modules) > 0 {
 		m.Properties = append(m.Properties, model.Property{Name: "modules", Value: fmt.Sprint(len(w.modules))})
 	}
+	if kind == "state dict" {
+		stateDictGraph(m, conv.file)
+	}
 	return m
 }
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/modelpeek/modelpeek/model"
-	"github.com/modelpeek/modelpeek/model/internal/hier"
+	"github.com/modelpeek/modelpeek/model/internal/llm"
 )
 
 // producers names the framework a safetensors "format" metadata value
@@ -80,15 +80,26 @@ func assemble(opened string, shards []*shard, extraMeta map[string]string, warni
 			m.Producer = f
 		}
 	}
-	m.Graph = hier.Build(tensors, hier.Options{
-		LeafOp: "Tensor",
-		Doc:    "Weights grouped by module name; the file records no dataflow, so edges follow name order.",
-	})
+	cfg, err := llm.ReadHFConfig(filepath.Dir(opened))
+	if err != nil {
+		warnings = append(warnings, "config.json beside the weights was not used: "+err.Error())
+	}
+	g, weightsOnly := llm.WeightsGraph(tensors, cfg)
+	m.Graph = g
+	if cfg != nil && !weightsOnly {
+		m.Files = append(m.Files, cfg.Path)
+	}
 	m.Properties = []model.Property{
 		{Name: "Tensors", Value: strconv.Itoa(len(tensors))},
 		{Name: "Parameters", Value: groupDigits(params)},
 		{Name: "Tensor data", Value: humanBytes(size)},
 		{Name: "Data types", Value: dtypeMix(mix)},
+	}
+	if cfg != nil {
+		m.Properties = append(m.Properties, model.Property{Name: "architecture", Value: cfg.Arch()})
+	}
+	if weightsOnly && len(tensors) > 0 {
+		m.Properties = append(m.Properties, model.Property{Name: "graph", Value: llm.WeightsOnlyNote})
 	}
 	if len(shards) > 1 || len(m.Files) > 1 {
 		m.Properties = append(m.Properties, model.Property{Name: "Shards", Value: strconv.Itoa(len(shards))})

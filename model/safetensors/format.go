@@ -9,8 +9,10 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"path/filepath"
 
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/llm"
 )
 
 // Format returns the registry entry for safetensors files and index files.
@@ -19,7 +21,11 @@ func Format() model.Format {
 		Name:       "safetensors",
 		Extensions: []string{".safetensors", ".safetensors.index.json"},
 		Detect:     Detect,
-		Open:       Open,
+		DetectFile: func(path string, head []byte, _ int64) model.Confidence {
+			return llm.DetectConfig("safetensors", path, head)
+		},
+		DetectDir: func(dir string) model.Confidence { return llm.DetectDir("safetensors", dir) },
+		Open:      Open,
 	}
 }
 
@@ -69,6 +75,9 @@ func Open(ctx context.Context, path string) (m *model.Model, err error) {
 			m, err = nil, fmt.Errorf("safetensors decoder failed on this file (internal error: %v)", p)
 		}
 	}()
+	if llm.IsConfigPath(path) {
+		return openConfig(ctx, path)
+	}
 	head, size, err := model.ReadHead(path)
 	if err != nil {
 		return nil, err
@@ -90,4 +99,29 @@ func parseFile(path string) (*shard, error) {
 	}
 	defer f.Close()
 	return parseShard(f, size, path)
+}
+
+// openConfig opens the weights a Hugging Face config.json (or model
+// folder) describes; the config (or folder) comes first in Files.
+func openConfig(ctx context.Context, path string) (*model.Model, error) {
+	dir := path
+	if filepath.Base(path) == llm.ConfigName {
+		dir = filepath.Dir(path)
+	}
+	w, f := llm.HFWeights(dir)
+	if f != "safetensors" {
+		return nil, fmt.Errorf("no model.safetensors or model.safetensors.index.json beside %s", llm.ConfigName)
+	}
+	m, err := Open(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	files := []string{filepath.Join(dir, llm.ConfigName)}
+	for _, f := range m.Files {
+		if f != files[0] {
+			files = append(files, f)
+		}
+	}
+	m.Files = files
+	return m, nil
 }
