@@ -8,7 +8,7 @@ import (
 
 // weightsOnlyNote is the property and warning shown when a file's tensors
 // do not make an architecture modelpeek can draw.
-const weightsOnlyNote = "this file stores weights only, no data flow"
+const weightsOnlyNote = llm.WeightsOnlyNote
 
 // graphOf draws the computation llama.cpp performs for the file's
 // architecture, or, when the tensors make no model it knows, the module
@@ -17,7 +17,7 @@ func graphOf(h *Header, tensors []*model.Tensor, nVocab int64) (g *model.Graph, 
 	if g := llm.Build(llmParams(h, nVocab), tensors, llm.GGUF{}); g != nil {
 		return g, false
 	}
-	return hier.Build(tensors, hier.Options{LeafOp: "Tensor", NoEdges: true, KeepOrder: true,
+	return hier.Build(tensors, hier.Options{LeafOp: "Tensor", NoEdges: true,
 		Doc: "Weights grouped by module name; " + weightsOnlyNote + "."}), true
 }
 

@@ -224,3 +224,36 @@ func noted(m *model.Model) bool {
 	}
 	return slices.ContainsFunc(m.Warnings, func(w string) bool { return strings.Contains(w, "no data flow") })
 }
+
+// CheckDecoder checks a decoder graph without facts: every initializer
+// consumed by exactly one node, nBlocks attention nodes, each reached from
+// the one before, and the graph's output reached from the first node (the
+// token embedding) through them.
+func CheckDecoder(g *model.Graph, nBlocks int) []string {
+	c := newChecker(g)
+	var errs []string
+	for _, t := range g.Initializers {
+		if n := len(c.weights[t.Name]); n != 1 {
+			errs = append(errs, fmt.Sprintf("tensor %s consumed by %d nodes", t.Name, n))
+		}
+	}
+	path := []int{0}
+	for i, n := range c.data.Nodes {
+		if n.Op == "attention" {
+			path = append(path, i)
+		}
+	}
+	if len(path)-1 != nBlocks {
+		errs = append(errs, fmt.Sprintf("%d attention nodes, want %d", len(path)-1, nBlocks))
+	}
+	if len(g.Outputs) != 1 {
+		return append(errs, fmt.Sprintf("%d graph outputs, want 1", len(g.Outputs)))
+	}
+	path = append(path, c.producer[g.Outputs[0].Name])
+	for i := 1; i < len(path); i++ {
+		if !c.reaches(path[i-1], path[i]) {
+			errs = append(errs, fmt.Sprintf("%s is not reached from %s", c.data.Nodes[path[i]].Name, c.data.Nodes[path[i-1]].Name))
+		}
+	}
+	return errs
+}
