@@ -131,6 +131,11 @@ type Node struct {
 	Category string `json:"category,omitempty"`
 }
 
+// CategoryModule marks a node that holds a module's weights and performs
+// no operation (the view of a weight-only file): the op histogram of
+// Summarize leaves it out.
+const CategoryModule = "module"
+
 // Subgraphs returns the graphs held by the node's attributes, in order
 // (If branches, Loop and Scan bodies, TFLite WHILE cond/body).
 func (n *Node) Subgraphs() []*Graph {

@@ -62,7 +62,9 @@ func Summarize(m *Model) Summary {
 		}
 	}
 	for _, n := range g.Nodes {
-		s.Ops[OpKey(n)]++
+		if n.Category != CategoryModule {
+			s.Ops[OpKey(n)]++
+		}
 	}
 	for _, v := range g.Inputs {
 		s.Inputs = append(s.Inputs, summaryValue(v))

@@ -252,7 +252,7 @@ func category(op string) string {
 	case "pooling":
 		return "pooling"
 	case "weights":
-		return "data"
+		return model.CategoryModule
 	case "add", "mul", "scale", "weighted_sum_experts", "top_k":
 		return "elementwise"
 	}

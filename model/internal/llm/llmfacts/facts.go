@@ -14,6 +14,13 @@ import (
 	"github.com/modelpeek/modelpeek/model"
 )
 
+// stepOps are the operation names a step may have (the corpus README,
+// "Architecture facts"): the op histogram of an architecture graph counts
+// these and nothing else (no module names).
+var stepOps = []string{"get_rows", "rms_norm", "layer_norm", "matmul", "rope", "attention", "add", "mul",
+	"scale", "silu", "gelu", "sigmoid", "softmax", "top_k", "matmul_experts", "weighted_sum_experts",
+	"swiglu", "split", "concat", "ssm_conv", "ssm_scan", "tanh", "pooling", "slice"}
+
 // Facts is facts.llm of a manifest entry.
 type Facts struct {
 	Architecture  *string           `json:"architecture"`
@@ -78,6 +85,11 @@ func Check(m *model.Model, f *Facts) []string {
 	errs := c.consumers(f)
 	for _, s := range f.Stacks {
 		errs = append(errs, c.stack(s)...)
+	}
+	for op := range model.Summarize(m).Ops {
+		if !slices.Contains(stepOps, op) {
+			errs = append(errs, fmt.Sprintf("op histogram counts %q, which is not an operation of the facts' vocabulary", op))
+		}
 	}
 	if f.Output != nil && *f.Output != "" {
 		if !c.reaches(c.stepNode(Step{Op: "get_rows", Weights: []string{f.TokenInput}}), c.stepNode(Step{Op: "matmul", Weights: []string{*f.Output}})) {
@@ -209,6 +221,9 @@ func (c *checker) weightOnly(m *model.Model, f *Facts) []string {
 		}) {
 			errs = append(errs, fmt.Sprintf("module %s is neither a node nor a group", mod))
 		}
+	}
+	if ops := model.Summarize(m).Ops; len(ops) > 0 {
+		errs = append(errs, fmt.Sprintf("op histogram %v: a weight-only file performs no operation", ops))
 	}
 	if !noted(m) {
 		errs = append(errs, "no note saying the file stores no data flow")
