@@ -129,12 +129,11 @@ type Node struct {
 	// "pooling", "shape", "control", "quantization", "custom", ...); the
 	// viewer derives one from OpType when empty.
 	Category string `json:"category,omitempty"`
+	// Container marks a node that holds a module's weights and performs no
+	// operation (the view of a weight-only file): Summarize leaves it out
+	// of the op histogram.
+	Container bool `json:"container,omitempty"`
 }
-
-// CategoryModule marks a node that holds a module's weights and performs
-// no operation (the view of a weight-only file): the op histogram of
-// Summarize leaves it out.
-const CategoryModule = "module"
 
 // Subgraphs returns the graphs held by the node's attributes, in order
 // (If branches, Loop and Scan bodies, TFLite WHILE cond/body).

@@ -62,7 +62,7 @@ func Summarize(m *Model) Summary {
 		}
 	}
 	for _, n := range g.Nodes {
-		if n.Category != CategoryModule {
+		if !n.Container {
 			s.Ops[OpKey(n)]++
 		}
 	}

@@ -26,8 +26,8 @@ type Options struct {
 	KeepOrder bool
 	// NoEdges leaves the chain out: each node consumes its module's tensors
 	// and nothing else, and produces no value (a weight file records no
-	// data flow, so none is drawn). Its nodes are of category
-	// model.CategoryModule: not operations.
+	// data flow, so none is drawn). Its nodes are containers
+	// (model.Node.Container), not operations.
 	NoEdges bool
 }
 
@@ -102,18 +102,16 @@ func Build(tensors []*model.Tensor, opt Options) *model.Graph {
 			op = OpType(mod, opt.Separators, opt.LeafOp)
 		}
 		cat := opt.Category
-		if opt.NoEdges {
-			cat = model.CategoryModule
-		}
 		if cat == "" {
 			cat = GuessCategory(op)
 		}
 		g.Nodes = append(g.Nodes, &model.Node{
-			Name:     mod,
-			OpType:   op,
-			Inputs:   inputs,
-			Outputs:  outs,
-			Category: cat,
+			Name:      mod,
+			OpType:    op,
+			Inputs:    inputs,
+			Outputs:   outs,
+			Category:  cat,
+			Container: opt.NoEdges,
 		})
 	}
 	return g

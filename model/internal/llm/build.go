@@ -86,7 +86,7 @@ func (b *builder) op(name, op string, in, weights []string, attrs ...model.Attri
 
 // opN adds a node with n outputs.
 func (b *builder) opN(name, op string, in, weights []string, n int, attrs ...model.Attribute) []string {
-	nd := &model.Node{Name: unique(name, b.nodes), OpType: op, Category: category(op), Attrs: attrs}
+	nd := &model.Node{Name: unique(name, b.nodes), OpType: op, Category: category(op), Attrs: attrs, Outputs: []string{}}
 	nd.Inputs = make([]string, 0, len(in)+len(weights))
 	for _, v := range in {
 		if v != "" {
@@ -197,7 +197,8 @@ func (b *builder) tail(x string) {
 	b.g.Outputs = append(b.g.Outputs, out)
 }
 
-// leftovers gives each module of unconsumed tensors a node of its own.
+// leftovers gives each module of unconsumed tensors a node of its own: a
+// container with no edges, since its use is unknown.
 func (b *builder) leftovers(tensors []*model.Tensor) {
 	var mods []string
 	by := map[string][]string{}
@@ -212,7 +213,8 @@ func (b *builder) leftovers(tensors []*model.Tensor) {
 		by[mod] = append(by[mod], t.Name)
 	}
 	for _, mod := range mods {
-		b.op(mod, "weights", nil, by[mod])
+		b.opN(mod, "weights", nil, by[mod], 0)
+		b.g.Nodes[len(b.g.Nodes)-1].Container = true
 	}
 }
 
@@ -252,9 +254,9 @@ func category(op string) string {
 	case "pooling":
 		return "pooling"
 	case "weights":
-		return model.CategoryModule
+		return "data"
 	case "add", "mul", "scale", "weighted_sum_experts", "top_k":
-		return "elementwise"
+		return ""
 	}
 	return "layer"
 }
