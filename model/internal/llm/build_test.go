@@ -3,6 +3,7 @@ package llm
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/modelpeek/modelpeek/model"
@@ -100,4 +101,39 @@ func TestHFRoles(t *testing.T) {
 	if got := ArchFromHF("", []string{"Qwen2MoeForCausalLM"}); got != "qwen2moe" {
 		t.Errorf("Qwen2MoeForCausalLM -> %q", got)
 	}
+}
+
+// FuzzBuild draws graphs from arbitrary tensor names (one per line):
+// never a panic, every tensor on some node.
+func FuzzBuild(f *testing.F) {
+	f.Add("token_embd.weight\nblk.0.attn_q.weight\nblk.0.ffn_up.weight\noutput.weight")
+	f.Add("model.embed_tokens.weight\nmodel.layers.3.self_attn.qkv_proj.weight\nmodel.layers.3.mlp.experts.1.up_proj.weight")
+	f.Add("token_embd.weight\nblk.0.ssm_in.weight\nblk.0.ssm_a\nblk.1.attn_kv_a_mqa.weight\nblk.1.ffn_gate_inp.weight")
+	f.Fuzz(func(t *testing.T, s string) {
+		seen := map[string]bool{}
+		var names []string
+		for _, n := range strings.Split(s, "\n") {
+			if n != "" && !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+		for _, m := range []Mapper{GGUF{}, HF{Arch: "gemma2"}} {
+			g := Build(Params{Arch: "llama", Tied: true}, tensorsOf(names...), m)
+			if g == nil {
+				continue
+			}
+			used := map[string]bool{}
+			for _, n := range g.Nodes {
+				for _, in := range n.Inputs {
+					used[in] = true
+				}
+			}
+			for _, n := range names {
+				if !used[n] {
+					t.Fatalf("tensor %q on no node", n)
+				}
+			}
+		}
+	})
 }
