@@ -1,12 +1,18 @@
 package llm
 
-import "github.com/modelpeek/modelpeek/model"
+import (
+	"slices"
+
+	"github.com/modelpeek/modelpeek/model"
+)
 
 // blk draws one numbered block.
 type blk struct {
 	*builder
 	*Block
-	il int
+	il      int
+	first   *Block // the stack's first block (T5 shares its position bias)
+	encoder bool   // a block of an encoder stack: attention is not causal
 }
 
 func (k *blk) has(role string) bool { return len(k.Roles[role]) > 0 }
@@ -48,7 +54,10 @@ func (k *blk) add(label string, a, b string) string {
 }
 
 func (k *blk) act(label, in string) string {
-	if geluArch[k.p.Arch] {
+	if k.p.Arch == "t5" && !k.has("ffn_gate") {
+		return k.unary(label, "relu", in)
+	}
+	if geluArch[k.p.Arch] || k.p.Arch == "t5" {
 		return k.unary(label, "gelu", in)
 	}
 	return k.unary(label, "silu", in)
@@ -87,6 +96,9 @@ func (k *blk) build(x string) string {
 	}
 	h := k.add("attn_residual", a, x)
 	h = k.norm("attn_output_norm", h)
+	if k.has("cross_attn_q") && k.encOut != "" {
+		h = k.add("cross_attn_residual", k.crossAttention(k.norm("cross_attn_norm", h)), h)
+	}
 	f := k.ffn(k.norm("ffn_norm", h))
 	f = k.norm("post_ffw_norm", f)
 	out := k.add("ffn_residual", f, h)
@@ -114,8 +126,19 @@ func (k *blk) attention(in string) string {
 	if scaleQArch[k.p.Arch] {
 		q = k.unary("scale_q", "scale", q)
 	}
-	att := k.op(k.name("attention"), "attention", []string{q, kk, v}, nil, k.attnAttrs()...)
+	att := k.op(k.name("attention"), "attention", []string{q, kk, v}, k.first.Roles["attn_rel_b"], k.attnAttrs()...)
 	return k.matmul("attn_output", att)
+}
+
+// crossAttention draws a decoder block's attention over the encoder's
+// output: queries from the block, keys and values from the encoder.
+func (k *blk) crossAttention(in string) string {
+	q := k.matmul("cross_attn_q", in)
+	kk, v := k.matmul("cross_attn_k", k.encOut), k.matmul("cross_attn_v", k.encOut)
+	attrs := slices.DeleteFunc(k.attnAttrs(), func(a model.Attribute) bool { return a.Name == "causal" })
+	attrs = append(attrs, model.Attribute{Name: "causal", Type: model.AttrBool, Int: 0})
+	att := k.op(k.name("cross_attention"), "attention", []string{q, kk, v}, nil, attrs...)
+	return k.matmul("cross_attn_o", att)
 }
 
 func (k *blk) rope() bool {
@@ -136,7 +159,7 @@ func (k *blk) attnAttrs() []model.Attribute {
 	if k.p.AttnSoftcap > 0 {
 		as = append(as, model.Attribute{Name: "attn_logit_softcapping", Type: model.AttrFloat, Float: k.p.AttnSoftcap})
 	}
-	if encoderArch[k.p.Arch] {
+	if encoderArch[k.p.Arch] || k.encoder {
 		as = append(as, model.Attribute{Name: "causal", Type: model.AttrBool, Int: 0})
 	} else {
 		as = append(as, model.Attribute{Name: "causal", Type: model.AttrBool, Int: 1})

@@ -40,13 +40,35 @@ func Build(p Params, tensors []*model.Tensor, m Mapper) *model.Graph {
 		b.values[n] = true
 	}
 	x := b.head()
-	for i := range r.Blocks {
-		k := &blk{builder: b, Block: &r.Blocks[i], il: i}
-		x = k.build(x)
+	if len(r.Encoder) > 0 {
+		x = b.encoder(x)
 	}
+	x = b.stack(r.Blocks, x, false)
 	b.tail(x)
 	b.leftovers(tensors)
 	return b.g
+}
+
+// stack draws blocks in order from x.
+func (b *builder) stack(blocks []Block, x string, encoder bool) string {
+	for i := range blocks {
+		k := &blk{builder: b, Block: &blocks[i], il: i, first: &blocks[0], encoder: encoder}
+		x = k.build(x)
+	}
+	return x
+}
+
+// encoder draws the encoder stack of an encoder-decoder model (T5) and
+// returns the decoder's embedded tokens; the encoder's output feeds every
+// decoder block's cross-attention.
+func (b *builder) encoder(x string) string {
+	e := b.stack(b.r.Encoder, x, true)
+	if nw := b.global("enc.output_norm"); len(nw) > 0 {
+		e = b.op(b.globalName("enc.output_norm"), b.normOp(nw), []string{e}, nw)
+	}
+	b.encOut = e
+	dec := b.input("decoder_tokens")
+	return b.op("dec.token_embd", "get_rows", []string{dec}, b.global("token_embd"))
 }
 
 // drawable says whether the roles make a model Build knows.
@@ -54,7 +76,7 @@ func drawable(r Roles) bool {
 	if len(r.Global["token_embd"]) == 0 || len(r.Blocks) == 0 {
 		return false
 	}
-	for _, bl := range r.Blocks {
+	for _, bl := range slices.Concat(r.Encoder, r.Blocks) {
 		ok := false
 		for _, role := range []string{"attn_q", "attn_qkv", "attn_q_a", "attn_q_b", "ffn_up", "ffn_up_exps", "ssm_in"} {
 			if len(bl.Roles[role]) > 0 {
@@ -77,6 +99,7 @@ type builder struct {
 	nodes  map[string]bool // node names in use
 	took   map[string]bool // tensors attached to a node
 	g      *model.Graph
+	encOut string // the encoder's output (encoder-decoder models)
 }
 
 // op adds a node with one output and returns the output's name.
@@ -165,8 +188,10 @@ func (b *builder) head() string {
 // tail applies the output norm and the last projection (stored, tied to
 // the embedding, or BERT's pooler) and declares the graph output.
 func (b *builder) tail(x string) {
-	if nw := b.global("output_norm"); len(nw) > 0 {
-		x = b.op(b.globalName("output_norm"), b.normOp(nw), []string{x}, nw)
+	for _, role := range []string{"output_norm", "dec.output_norm"} {
+		if nw := b.global(role); len(nw) > 0 {
+			x = b.op(b.globalName(role), b.normOp(nw), []string{x}, nw)
+		}
 	}
 	logits := false
 	switch {
@@ -247,7 +272,7 @@ func category(op string) string {
 		return "data"
 	case "rms_norm", "layer_norm":
 		return "normalization"
-	case "silu", "gelu", "sigmoid", "tanh", "softmax", "swiglu":
+	case "silu", "gelu", "relu", "sigmoid", "tanh", "softmax", "swiglu":
 		return "activation"
 	case "split", "concat", "slice":
 		return "shape"
@@ -275,7 +300,7 @@ func Known(arch string) bool { return slices.Contains(knownArchs, arch) }
 
 var knownArchs = []string{
 	"llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "gemma", "gemma2", "gemma3",
-	"phi3", "gpt2", "falcon", "gptneox", "bert", "mamba", "deepseek2",
+	"phi3", "gpt2", "falcon", "gptneox", "bert", "mamba", "deepseek2", "t5",
 }
 
 var layerNormArch = map[string]bool{
@@ -293,7 +318,7 @@ var parallelArch = map[string]bool{"falcon": true, "gptneox": true, "phi2": true
 
 var encoderArch = map[string]bool{"bert": true, "nomic-bert": true, "jina-bert-v2": true}
 
-var absolutePosArch = map[string]bool{"gpt2": true, "bert": true, "starcoder": true, "bloom": true, "mpt": true}
+var absolutePosArch = map[string]bool{"t5": true, "gpt2": true, "bert": true, "starcoder": true, "bloom": true, "mpt": true}
 
 var scaleQArch = map[string]bool{"gemma": true, "gemma2": true, "gemma3": true, "phi3": true}
 

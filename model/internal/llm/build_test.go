@@ -137,3 +137,53 @@ func FuzzBuild(f *testing.F) {
 		}
 	})
 }
+
+// TestT5 draws an encoder-decoder model: the encoder's layer-0 position
+// bias used by every encoder layer (the decoder's likewise), and every
+// decoder block's cross-attention reading the encoder's output.
+func TestT5(t *testing.T) {
+	names := []string{"token_embd.weight", "enc.output_norm.weight", "dec.output_norm.weight", "output.weight",
+		"enc.blk.0.attn_rel_b.weight", "dec.blk.0.attn_rel_b.weight"}
+	self := []string{"attn_norm.weight", "attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_o.weight",
+		"ffn_norm.weight", "ffn_up.weight", "ffn_down.weight"}
+	for i := range 3 {
+		for _, r := range self {
+			names = append(names, fmt.Sprintf("enc.blk.%d.%s", i, r), fmt.Sprintf("dec.blk.%d.%s", i, r))
+		}
+		for _, r := range []string{"cross_attn_norm", "cross_attn_q", "cross_attn_k", "cross_attn_v", "cross_attn_o"} {
+			names = append(names, fmt.Sprintf("dec.blk.%d.%s.weight", i, r))
+		}
+	}
+	g := Build(Params{Arch: "t5"}, tensorsOf(names...), GGUF{})
+	if g == nil {
+		t.Fatal("no graph")
+	}
+	uses := map[string]int{}
+	var encOut string
+	for _, n := range g.Nodes {
+		for _, in := range n.Inputs {
+			uses[in]++
+		}
+		if n.Name == "enc.output_norm" {
+			encOut = n.Outputs[0]
+		}
+	}
+	for _, n := range names {
+		want := 1
+		switch n {
+		case "enc.blk.0.attn_rel_b.weight", "dec.blk.0.attn_rel_b.weight":
+			want = 3
+		case "token_embd.weight":
+			want = 2 // encoder and decoder tokens
+		}
+		if uses[n] != want {
+			t.Errorf("%s used %d times, want %d", n, uses[n], want)
+		}
+	}
+	if encOut == "" || uses[encOut] != 6 {
+		t.Errorf("encoder output %q read %d times, want 6 (K and V of 3 cross-attentions)", encOut, uses[encOut])
+	}
+	if last := g.Nodes[len(g.Nodes)-1]; !slices.Contains(last.Inputs, "output.weight") || len(g.Inputs) != 2 {
+		t.Errorf("last node %s, inputs %d", last.Name, len(g.Inputs))
+	}
+}

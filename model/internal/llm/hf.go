@@ -83,6 +83,9 @@ var hfBlock = map[string]string{
 // hfGlobal maps a module outside the layers, matched as the whole name or
 // its ending after a dot.
 var hfGlobal = []struct{ suffix, role string }{
+	{"encoder.final_layer_norm", "enc.output_norm"},
+	{"decoder.final_layer_norm", "dec.output_norm"},
+	{"shared", "token_embd"},
 	{"embed_tokens", "token_embd"},
 	{"wte", "token_embd"},
 	{"word_embeddings", "token_embd"},
@@ -102,8 +105,50 @@ var hfGlobal = []struct{ suffix, role string }{
 	{"pooler.dense", "pooler"},
 }
 
+// hfT5 maps T5's layer names: the decoder's layer.1 is cross-attention,
+// its FFN layer.2.
+var hfT5 = map[string]string{
+	"layer.0.layer_norm":                            "attn_norm",
+	"layer.0.SelfAttention.q":                       "attn_q",
+	"layer.0.SelfAttention.k":                       "attn_k",
+	"layer.0.SelfAttention.v":                       "attn_v",
+	"layer.0.SelfAttention.o":                       "attn_output",
+	"layer.0.SelfAttention.relative_attention_bias": "attn_rel_b",
+	"layer.1.EncDecAttention.q":                     "cross_attn_q",
+	"layer.1.EncDecAttention.k":                     "cross_attn_k",
+	"layer.1.EncDecAttention.v":                     "cross_attn_v",
+	"layer.1.EncDecAttention.o":                     "cross_attn_o",
+}
+
+var t5FFN = map[string]string{
+	"layer_norm": "ffn_norm", "DenseReluDense.wi": "ffn_up", "DenseReluDense.wi_0": "ffn_gate",
+	"DenseReluDense.wi_1": "ffn_up", "DenseReluDense.wo": "ffn_down",
+}
+
+// t5Role maps a T5 layer name, the FFN sub-layer being layer.1 in the
+// encoder and layer.2 in the decoder.
+func t5Role(stack, rest string) string {
+	if r, ok := hfT5[rest]; ok {
+		return r
+	}
+	ffn := "layer.1."
+	if strings.HasPrefix(stack, "decoder") {
+		if rest == "layer.1.layer_norm" {
+			return "cross_attn_norm"
+		}
+		ffn = "layer.2."
+	}
+	if tail, ok := strings.CutPrefix(rest, ffn); ok {
+		return t5FFN[tail]
+	}
+	return ""
+}
+
 // BlockRole implements Mapper.
-func (h HF) BlockRole(rest string) string {
+func (h HF) BlockRole(stack, rest string) string {
+	if h.Arch == "t5" {
+		return t5Role(stack, rest)
+	}
 	rest = dropExpertNumber(rest)
 	if h.Arch == "gemma2" || h.Arch == "gemma3" {
 		switch rest {

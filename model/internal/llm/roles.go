@@ -13,8 +13,11 @@ import (
 type Roles struct {
 	// Global holds the roles outside numbered blocks.
 	Global map[string][]string
-	// Blocks are the numbered blocks in number order.
+	// Blocks are the numbered blocks in number order: the decoder's in an
+	// encoder-decoder model, else the largest stack's.
 	Blocks []Block
+	// Encoder holds the encoder's blocks of an encoder-decoder model.
+	Encoder []Block
 	// Extra lists tensors whose role is unknown.
 	Extra []string
 }
@@ -22,9 +25,10 @@ type Roles struct {
 // Block is one numbered layer.
 type Block struct {
 	// Index is the layer number; Prefix the name up to it ("blk.3",
-	// "model.layers.3").
+	// "model.layers.3"), Stack the name before the number ("blk").
 	Index  int
 	Prefix string
+	Stack  string
 	// Roles maps a role to its tensors: weight first, then bias, then the
 	// rest in natural order (per-expert tensors).
 	Roles map[string][]string
@@ -37,27 +41,39 @@ const maxBlocks = 100000
 // Mapper maps a name inside a block (without the block prefix and the
 // trailing ".weight"/".bias") or a global name to a role, "" if unknown.
 type Mapper interface {
-	BlockRole(rest string) string
+	BlockRole(stack, rest string) string
 	GlobalRole(module string) string
 }
 
 // MapNames sorts names into roles with m.
 func MapNames(names []string, m Mapper) Roles {
 	r := Roles{Global: map[string][]string{}}
-	byIdx := map[int]*Block{}
+	type stack struct {
+		blocks  map[int]*Block
+		tensors []string
+		n       int
+	}
+	stacks := map[string]*stack{}
+	var order []string
 	for _, name := range names {
 		module := trimKind(name)
 		if idx, prefix, rest, ok := splitBlock(module); ok {
-			if role := m.BlockRole(rest); role != "" {
-				b := byIdx[idx]
+			st := strings.TrimSuffix(prefix, "."+strconv.Itoa(idx))
+			if role := m.BlockRole(st, rest); role != "" {
+				s := stacks[st]
+				if s == nil {
+					s = &stack{blocks: map[int]*Block{}}
+					stacks[st] = s
+					order = append(order, st)
+				}
+				b := s.blocks[idx]
 				if b == nil {
-					b = &Block{Index: idx, Prefix: prefix, Roles: map[string][]string{}}
-					byIdx[idx] = b
+					b = &Block{Index: idx, Prefix: prefix, Stack: st, Roles: map[string][]string{}}
+					s.blocks[idx] = b
 				}
-				if b.Prefix == prefix {
-					b.Roles[role] = append(b.Roles[role], name)
-					continue
-				}
+				b.Roles[role] = append(b.Roles[role], name)
+				s.tensors = append(s.tensors, name)
+				continue
 			}
 		} else if role := m.GlobalRole(module); role != "" {
 			r.Global[role] = append(r.Global[role], name)
@@ -65,16 +81,46 @@ func MapNames(names []string, m Mapper) Roles {
 		}
 		r.Extra = append(r.Extra, name)
 	}
-	for _, b := range byIdx {
-		for _, ts := range b.Roles {
-			slices.SortFunc(ts, tensorOrder)
+	sorted := func(st string) []Block {
+		var out []Block
+		for _, b := range stacks[st].blocks {
+			for _, ts := range b.Roles {
+				slices.SortFunc(ts, tensorOrder)
+			}
+			out = append(out, *b)
 		}
-		r.Blocks = append(r.Blocks, *b)
+		slices.SortFunc(out, func(a, b Block) int { return a.Index - b.Index })
+		return out
+	}
+	enc, dec, main := "", "", ""
+	for _, st := range order {
+		switch first, _, _ := strings.Cut(st, "."); first {
+		case "enc", "encoder":
+			enc = st
+		case "dec", "decoder":
+			dec = st
+		}
+		if main == "" || len(stacks[st].tensors) > len(stacks[main].tensors) {
+			main = st
+		}
+	}
+	keep := map[string]bool{}
+	switch {
+	case enc != "" && dec != "":
+		r.Encoder, r.Blocks = sorted(enc), sorted(dec)
+		keep[enc], keep[dec] = true, true
+	case main != "":
+		r.Blocks = sorted(main)
+		keep[main] = true
+	}
+	for _, st := range order {
+		if !keep[st] {
+			r.Extra = append(r.Extra, stacks[st].tensors...)
+		}
 	}
 	for _, ts := range r.Global {
 		slices.SortFunc(ts, tensorOrder)
 	}
-	slices.SortFunc(r.Blocks, func(a, b Block) int { return a.Index - b.Index })
 	return r
 }
 
@@ -130,15 +176,22 @@ func kindRank(name string) int {
 type GGUF struct{}
 
 // BlockRole implements Mapper.
-func (GGUF) BlockRole(rest string) string {
-	if strings.Contains(rest, ".") {
+func (GGUF) BlockRole(_, rest string) string {
+	switch {
+	case strings.Contains(rest, "."):
 		return ""
+	case rest == "attn_o": // T5's name for the attention output
+		return "attn_output"
 	}
 	return rest
 }
 
 // GlobalRole implements Mapper.
 func (GGUF) GlobalRole(module string) string {
+	switch module {
+	case "enc.output_norm", "dec.output_norm":
+		return module
+	}
 	if strings.Contains(module, ".") {
 		return ""
 	}
