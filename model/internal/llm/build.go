@@ -116,12 +116,19 @@ func (b *builder) opN(name, op string, in, weights []string, n int, attrs ...mod
 			nd.Inputs = append(nd.Inputs, v)
 		}
 	}
+	var params int64
 	for _, w := range weights {
 		nd.Inputs = append(nd.Inputs, w)
+		if n, ok := model.NumElements(b.byName[w].Shape); ok {
+			params += n
+		}
 		if !b.took[w] {
 			b.took[w] = true
 			b.g.Initializers = append(b.g.Initializers, b.byName[w])
 		}
+	}
+	if len(weights) > 0 {
+		nd.Attrs = append(slices.Clip(nd.Attrs), intAttr("parameters", params))
 	}
 	for i := 0; i < n; i++ {
 		v := nd.Name

@@ -48,31 +48,13 @@ type Mapper interface {
 // MapNames sorts names into roles with m.
 func MapNames(names []string, m Mapper) Roles {
 	r := Roles{Global: map[string][]string{}}
-	type stack struct {
-		blocks  map[int]*Block
-		tensors []string
-		n       int
-	}
-	stacks := map[string]*stack{}
-	var order []string
+	c := &collector{stacks: map[string]*stack{}}
 	for _, name := range names {
 		module := trimKind(name)
 		if idx, prefix, rest, ok := splitBlock(module); ok {
 			st := strings.TrimSuffix(prefix, "."+strconv.Itoa(idx))
 			if role := m.BlockRole(st, rest); role != "" {
-				s := stacks[st]
-				if s == nil {
-					s = &stack{blocks: map[int]*Block{}}
-					stacks[st] = s
-					order = append(order, st)
-				}
-				b := s.blocks[idx]
-				if b == nil {
-					b = &Block{Index: idx, Prefix: prefix, Stack: st, Roles: map[string][]string{}}
-					s.blocks[idx] = b
-				}
-				b.Roles[role] = append(b.Roles[role], name)
-				s.tensors = append(s.tensors, name)
+				c.add(st, idx, prefix, role, name)
 				continue
 			}
 		} else if role := m.GlobalRole(module); role != "" {
@@ -81,47 +63,83 @@ func MapNames(names []string, m Mapper) Roles {
 		}
 		r.Extra = append(r.Extra, name)
 	}
-	sorted := func(st string) []Block {
-		var out []Block
-		for _, b := range stacks[st].blocks {
-			for _, ts := range b.Roles {
-				slices.SortFunc(ts, tensorOrder)
-			}
-			out = append(out, *b)
-		}
-		slices.SortFunc(out, func(a, b Block) int { return a.Index - b.Index })
-		return out
+	c.pick(&r)
+	for _, ts := range r.Global {
+		slices.SortFunc(ts, tensorOrder)
 	}
+	return r
+}
+
+// stack is the blocks sharing a prefix ("blk", "enc.blk").
+type stack struct {
+	blocks  map[int]*Block
+	tensors []string
+}
+
+// collector gathers blocks by stack, in order of first appearance.
+type collector struct {
+	stacks map[string]*stack
+	order  []string
+}
+
+func (c *collector) add(st string, idx int, prefix, role, name string) {
+	s := c.stacks[st]
+	if s == nil {
+		s = &stack{blocks: map[int]*Block{}}
+		c.stacks[st] = s
+		c.order = append(c.order, st)
+	}
+	b := s.blocks[idx]
+	if b == nil {
+		b = &Block{Index: idx, Prefix: prefix, Stack: st, Roles: map[string][]string{}}
+		s.blocks[idx] = b
+	}
+	b.Roles[role] = append(b.Roles[role], name)
+	s.tensors = append(s.tensors, name)
+}
+
+// pick keeps an encoder and a decoder stack when there are both, else the
+// stack with the most tensors; the other stacks' tensors are extra.
+func (c *collector) pick(r *Roles) {
 	enc, dec, main := "", "", ""
-	for _, st := range order {
+	for _, st := range c.order {
 		switch first, _, _ := strings.Cut(st, "."); first {
 		case "enc", "encoder":
 			enc = st
 		case "dec", "decoder":
 			dec = st
 		}
-		if main == "" || len(stacks[st].tensors) > len(stacks[main].tensors) {
+		if main == "" || len(c.stacks[st].tensors) > len(c.stacks[main].tensors) {
 			main = st
 		}
 	}
 	keep := map[string]bool{}
 	switch {
 	case enc != "" && dec != "":
-		r.Encoder, r.Blocks = sorted(enc), sorted(dec)
+		r.Encoder, r.Blocks = c.sorted(enc), c.sorted(dec)
 		keep[enc], keep[dec] = true, true
 	case main != "":
-		r.Blocks = sorted(main)
+		r.Blocks = c.sorted(main)
 		keep[main] = true
 	}
-	for _, st := range order {
+	for _, st := range c.order {
 		if !keep[st] {
-			r.Extra = append(r.Extra, stacks[st].tensors...)
+			r.Extra = append(r.Extra, c.stacks[st].tensors...)
 		}
 	}
-	for _, ts := range r.Global {
-		slices.SortFunc(ts, tensorOrder)
+}
+
+// sorted returns a stack's blocks in number order, their tensors sorted.
+func (c *collector) sorted(st string) []Block {
+	var out []Block
+	for _, b := range c.stacks[st].blocks {
+		for _, ts := range b.Roles {
+			slices.SortFunc(ts, tensorOrder)
+		}
+		out = append(out, *b)
 	}
-	return r
+	slices.SortFunc(out, func(a, b Block) int { return a.Index - b.Index })
+	return out
 }
 
 // trimKind drops a trailing ".weight" or ".bias".
