@@ -218,6 +218,10 @@ func (b *builder) tail(x string) {
 		x = b.op("softcap_tanh", "tanh", []string{x}, nil)
 		x = b.op("softcap_rescale", "scale", []string{x}, nil)
 	}
+	if last := b.g.Nodes[len(b.g.Nodes)-1]; logits && last.Outputs[0] == x {
+		x = unique("logits", b.values)
+		last.Outputs[0] = x
+	}
 	out := &model.Value{Name: x}
 	if logits {
 		shape := model.Shape{{Param: "n_tokens"}, {Param: "n_vocab"}}
