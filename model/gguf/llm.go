@@ -46,6 +46,9 @@ func llmParams(h *Header, nVocab int64) llm.Params {
 		NExpert: i("expert_count"), NExpertUsed: i("expert_used_count"),
 		AttnSoftcap: f("attn_logit_softcapping"), FinalSoftcap: f("final_logit_softcapping"),
 	}
+	if v, ok := h.Lookup(arch + ".use_parallel_residual"); ok && v.Type == TypeBool && !v.Bool {
+		p.Sequential = true
+	}
 	if p.NHeadKV == 0 {
 		p.NHeadKV = p.NHead
 	}

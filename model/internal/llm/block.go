@@ -83,7 +83,7 @@ func (k *blk) build(x string) string {
 	}
 	a := k.attention(cur)
 	a = k.norm("post_attention_norm", a)
-	if parallelArch[k.p.Arch] {
+	if parallelArch[k.p.Arch] && !k.p.Sequential {
 		in := cur
 		switch {
 		case k.has("ffn_norm"):

@@ -187,3 +187,28 @@ func TestT5(t *testing.T) {
 		t.Errorf("last node %s, inputs %d", last.Name, len(g.Inputs))
 	}
 }
+
+// TestParallelResidual draws GPT-NeoX with its parallel residual, and
+// sequentially when the file turns it off.
+func TestParallelResidual(t *testing.T) {
+	names := append([]string{"token_embd.weight", "output.weight"}, blocks(1, "attn_norm.weight", "attn_qkv.weight",
+		"attn_output.weight", "ffn_norm.weight", "ffn_up.weight", "ffn_down.weight")...)
+	for _, seq := range []bool{false, true} {
+		g := Build(Params{Arch: "gptneox", Sequential: seq}, tensorsOf(names...), GGUF{})
+		var normIn []string
+		for _, n := range g.Nodes {
+			if n.Name == "blk.0.ffn_norm" {
+				normIn = n.Inputs
+			}
+		}
+		// Parallel: the FFN norm reads the block input (the embedding);
+		// sequential: the attention's residual sum.
+		want := "token_embd"
+		if seq {
+			want = "blk.0.attn_residual"
+		}
+		if len(normIn) == 0 || normIn[0] != want {
+			t.Errorf("sequential=%v: ffn_norm inputs %v, want %s first", seq, normIn, want)
+		}
+	}
+}

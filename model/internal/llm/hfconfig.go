@@ -97,7 +97,8 @@ func (c *HFConfig) Params() Params {
 		NExpert:     i("num_experts", "num_local_experts", "n_routed_experts"),
 		NExpertUsed: i("num_experts_per_tok"), NVocab: i("vocab_size"),
 		AttnSoftcap: c.num("attn_logit_softcapping"), FinalSoftcap: c.num("final_logit_softcapping"),
-		Tied: c.flag("tie_word_embeddings", true),
+		Tied:       c.flag("tie_word_embeddings", true),
+		Sequential: !c.flag("use_parallel_residual", true),
 	}
 	if p.Arch == "falcon" && p.NHeadKV == 0 && c.flag("multi_query", false) {
 		p.NHeadKV = 1

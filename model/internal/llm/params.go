@@ -24,6 +24,9 @@ type Params struct {
 	AttnSoftcap, FinalSoftcap float64
 	// NVocab sizes the logits.
 	NVocab int64
+	// Sequential turns off the parallel residual of an architecture that
+	// has one by default (GPT-NeoX's use_parallel_residual = false).
+	Sequential bool
 	// Tied says the output projection reuses the token embedding even when
 	// an architecture might store its own (Hugging Face tie_word_embeddings).
 	Tied bool
