@@ -38,6 +38,10 @@ type Model struct {
 	// Functions too: formats whose node count is defined over a function
 	// library (TensorFlow, TensorFlow.js graph models) set it.
 	FunctionsInNodeCount bool `json:"-"`
+	// OpsIncludeSubgraphs makes the summary's op histogram count the ops
+	// of node subgraphs too, for formats whose facts define it so (MLIR,
+	// whose regions are node subgraphs).
+	OpsIncludeSubgraphs bool `json:"-"`
 	// Properties are extra facts for the model panel, in display order
 	// (GGUF architecture and context length, quantisation mix, ...).
 	Properties []Property `json:"properties,omitempty"`

@@ -31,9 +31,10 @@ type SummaryTensor struct {
 }
 
 // Summarize computes the Summary of a model: nodes counts the main graph
-// and every nested subgraph (not function bodies); ops is the op-type
-// histogram of the main graph, keyed "domain::OpType" outside the default
-// domain.
+// and every nested subgraph (and function bodies when
+// m.FunctionsInNodeCount); ops is the op-type histogram of the main graph
+// (with its nested subgraphs when m.OpsIncludeSubgraphs), keyed
+// "domain::OpType" outside the default domain.
 func Summarize(m *Model) Summary {
 	s := Summary{
 		Format:   m.Format,
@@ -61,11 +62,7 @@ func Summarize(m *Model) Summary {
 			s.Nodes += CountNodes(f)
 		}
 	}
-	for _, n := range g.Nodes {
-		if !n.Container {
-			s.Ops[OpKey(n)]++
-		}
-	}
+	countOps(s.Ops, g, m.OpsIncludeSubgraphs)
 	for _, v := range g.Inputs {
 		s.Inputs = append(s.Inputs, summaryValue(v))
 	}
@@ -99,12 +96,37 @@ func CountNodes(g *Graph) int {
 	for len(stack) > 0 {
 		g := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
+		if g == nil {
+			continue
+		}
 		n += len(g.Nodes)
 		for _, node := range g.Nodes {
 			stack = append(stack, node.Subgraphs()...)
 		}
 	}
 	return n
+}
+
+// countOps adds the op types of g's nodes (not weight containers) to
+// ops, and those of every subgraph nested in them when deep, iteratively so hostile nesting
+// cannot exhaust the stack.
+func countOps(ops map[string]int, g *Graph, deep bool) {
+	stack := []*Graph{g}
+	for len(stack) > 0 {
+		g := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if g == nil {
+			continue
+		}
+		for _, n := range g.Nodes {
+			if !n.Container {
+				ops[OpKey(n)]++
+			}
+			if deep {
+				stack = append(stack, n.Subgraphs()...)
+			}
+		}
+	}
 }
 
 // summaryValue describes a graph input or output. Tensor and sparse tensor
