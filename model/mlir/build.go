@@ -1,7 +1,6 @@
 package mlir
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,20 +33,21 @@ func (s *scope) resolve(name string) (string, bool) {
 	return "", false
 }
 
-// builder flattens one function's ops into a graph.
+// builder makes one function's graph and its regions' subgraphs.
 type builder struct {
 	p     *parser
 	path  string
 	fn    string
-	g     *model.Graph
 	used  map[string]int
 	count int
 	dial  map[string]bool
-	// consts collects the function's constant tensors.
+	// consts collects the function's constant tensors, at every depth.
 	consts []*model.Tensor
 }
 
-// define gives name a unique graph name in scope s.
+// define gives name a unique name in the function (so a region's reads
+// of enclosing values carry the names those values have outside) and
+// binds it in scope s.
 func (b *builder) define(s *scope, name string) string {
 	u := name
 	if n := b.used[name]; n > 0 {
@@ -59,69 +59,65 @@ func (b *builder) define(s *scope, name string) string {
 }
 
 // buildFunction makes the graph of a function: its arguments as inputs,
-// its results as outputs "0", "1", ..., and every op of its body (at any
-// depth) as a node, nested ops after their owner.
+// its results as outputs "0", "1", ..., its top-level ops as nodes; the
+// ops of regions are nodes of their owner's region subgraphs.
 func buildFunction(p *parser, f *function, path string, dial map[string]bool) (*model.Graph, []*model.Tensor, int) {
-	b := &builder{p: p, path: path, fn: f.name, used: map[string]int{}, dial: dial,
-		g: &model.Graph{Name: f.name, Inputs: []*model.Value{}, Outputs: []*model.Value{}}}
+	b := &builder{p: p, path: path, fn: f.name, used: map[string]int{}, dial: dial}
+	g := &model.Graph{Name: f.name, Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
 	root := &scope{names: map[string]string{}}
 	for i, a := range f.args {
 		name := a.name
 		if name == "" {
 			name = "%arg" + strconv.Itoa(i)
 		}
-		b.g.Inputs = append(b.g.Inputs, &model.Value{Name: b.define(root, name), Type: parseType(a.typ)})
+		g.Inputs = append(g.Inputs, &model.Value{Name: b.define(root, name), Type: parseType(a.typ)})
 	}
 	for i, r := range f.results {
-		b.g.Outputs = append(b.g.Outputs, &model.Value{Name: strconv.Itoa(i), Type: parseType(r)})
+		g.Outputs = append(g.Outputs, &model.Value{Name: strconv.Itoa(i), Type: parseType(r)})
 	}
 	if f.body != nil {
-		b.walkRegion(f.body, root, nil, 0)
-		b.wireReturn(f.body)
+		b.functionBody(g, f.body, root)
 	}
-	return b.g, b.consts, b.count
+	return g, b.consts, b.count
 }
 
-// walkRegion adds the nodes of a region's blocks; block arguments become
-// outputs of the owner node.
-func (b *builder) walkRegion(r *region, parent *scope, owner *model.Node, idx int) {
-	s := &scope{parent: parent, names: map[string]string{}}
-	for i, blk := range r.blocks {
+// functionBody adds the body's top-level ops to g; the entry block's
+// arguments are g's inputs already (generic functions name them there),
+// other blocks' arguments are only named.
+func (b *builder) functionBody(g *model.Graph, body *region, root *scope) {
+	s := &scope{parent: root, names: map[string]string{}}
+	for i, blk := range body.blocks {
 		for _, a := range blk.args {
-			if _, ok := parent.resolve(a.name); ok && owner == nil && i == 0 {
-				continue // a generic function's entry arguments: its inputs
+			if _, ok := root.resolve(a.name); ok && i == 0 {
+				continue
 			}
-			v := b.define(s, a.name)
-			if owner != nil {
-				owner.Outputs = append(owner.Outputs, v)
-			}
+			b.define(s, a.name)
 		}
 		for _, o := range blk.ops {
-			b.addOp(o, s, owner, idx)
+			b.addOp(g, o, s)
 		}
 	}
+	b.wireReturn(g, body)
 }
 
-// addOp adds one op's node, then its regions' nodes.
-func (b *builder) addOp(o *op, s *scope, owner *model.Node, idx int) {
+// addOp adds one op's node to g, with one subgraph per region.
+func (b *builder) addOp(g *model.Graph, o *op, s *scope) *model.Node {
 	b.count++
 	full := fullName(o.name)
 	if i := strings.IndexByte(full, '.'); i > 0 {
 		b.dial[full[:i]] = true
 	}
 	n := &model.Node{OpType: full, Inputs: []string{}, Outputs: []string{}, Category: category(full)}
-	if owner != nil {
-		n.Doc = fmt.Sprintf("in region %d of %s", idx, owner.Name)
-	}
 	inner := s
 	if len(o.regions) > 0 || hasDefinitions(o) {
 		inner = &scope{parent: s, names: map[string]string{}}
 	}
+	var defs []string // values the op names for its regions
 	for _, r := range o.refs {
 		v, ok := s.resolve(r.name)
 		switch {
 		case r.next == '=' || (r.next == ':' && !ok):
-			n.Outputs = append(n.Outputs, b.define(inner, r.name))
+			defs = append(defs, b.define(inner, r.name))
 		case ok:
 			n.Inputs = append(n.Inputs, v)
 		default:
@@ -133,9 +129,9 @@ func (b *builder) addOp(o *op, s *scope, owner *model.Node, idx int) {
 		n.Name = o.results[0]
 	}
 	b.attributes(o, n)
-	b.g.Nodes = append(b.g.Nodes, n)
-	for i, r := range o.regions {
-		b.walkRegion(r, inner, n, i)
+	g.Nodes = append(g.Nodes, n)
+	if !b.addRegions(o, n, inner, defs) {
+		n.Outputs = append(n.Outputs, defs...)
 	}
 	var results []string
 	for _, r := range o.results {
@@ -143,8 +139,9 @@ func (b *builder) addOp(o *op, s *scope, owner *model.Node, idx int) {
 	}
 	n.Outputs = append(results, n.Outputs...)
 	if constantOps[full] {
-		b.constant(o, n)
+		b.constant(o, n, g)
 	}
+	return n
 }
 
 // hasDefinitions reports whether the op names values it defines for its
@@ -210,19 +207,19 @@ func textAttr(name, s string, size int) model.Attribute {
 	return a
 }
 
-// wireReturn makes the function's top-level return produce the outputs.
-func (b *builder) wireReturn(body *region) {
-	if len(body.blocks) == 0 || len(b.g.Outputs) == 0 {
+// wireReturn makes the function's top-level returns produce its outputs.
+func (b *builder) wireReturn(g *model.Graph, body *region) {
+	if len(body.blocks) == 0 || len(g.Outputs) == 0 {
 		return
 	}
 	ops := body.blocks[len(body.blocks)-1].ops
 	if len(ops) == 0 || !strings.HasSuffix(fullName(ops[len(ops)-1].name), ".return") {
 		return
 	}
-	for _, n := range b.g.Nodes {
-		if n.OpType == fullName(ops[len(ops)-1].name) && n.Doc == "" {
+	for _, n := range g.Nodes {
+		if n.OpType == fullName(ops[len(ops)-1].name) {
 			n.Outputs = n.Outputs[:0]
-			for _, v := range b.g.Outputs {
+			for _, v := range g.Outputs {
 				n.Outputs = append(n.Outputs, v.Name)
 			}
 		}
@@ -230,8 +227,9 @@ func (b *builder) wireReturn(body *region) {
 }
 
 // constant lists a constant op's tensor result as `@fn/%name`, located
-// at its literal's text (which cannot be previewed).
-func (b *builder) constant(o *op, n *model.Node) {
+// at its literal's text (which cannot be previewed), among the function's
+// constants and the initializers of g, the graph holding the op.
+func (b *builder) constant(o *op, n *model.Node, g *model.Graph) {
 	if len(o.results) == 0 {
 		return
 	}
@@ -255,6 +253,7 @@ func (b *builder) constant(o *op, n *model.Node) {
 		ten.Location = &model.Location{File: b.path, Offset: int64(sp.start), Length: int64(sp.end - sp.start), Encoding: model.EncOpaque}
 	}
 	b.consts = append(b.consts, ten)
+	g.Initializers = append(g.Initializers, ten)
 	n.Inputs = append(n.Inputs, ten.Name)
 }
 

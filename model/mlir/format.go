@@ -1,10 +1,11 @@
 // Package mlir decodes MLIR textual IR (`.mlir`): modules and func-like
 // ops, operations in pretty and generic form, regions, block arguments
-// and SSA values. Each function becomes a graph whose nodes are all its
-// ops, nested region ops after their owner (the region's block arguments
-// are outputs of the owner); constants with a tensor type are listed as
-// tensors located at their literal. MLIR bytecode is recognised and
-// refused with a clear message.
+// and SSA values. Each function becomes a graph whose nodes are its
+// top-level ops; an op's regions are graph attributes of its node (one
+// subgraph per region: block arguments as inputs, the final terminator's
+// operands as outputs, enclosing values read under their outer names).
+// Constants with a tensor type are listed as tensors located at their
+// literal. MLIR bytecode is recognised and refused with a clear message.
 package mlir
 
 import (
@@ -131,7 +132,7 @@ func Open(ctx context.Context, path string) (*model.Model, error) {
 func buildModel(p *parser, ops []*op, path string) *model.Model {
 	funcs := collectFunctions(p, ops, nil, 0)
 	main := pickMain(funcs)
-	m := &model.Model{Format: "mlir", Producer: "MLIR", Files: []string{path}, FunctionsInNodeCount: true,
+	m := &model.Model{Format: "mlir", Producer: "MLIR", Files: []string{path}, FunctionsInNodeCount: true, OpsIncludeSubgraphs: true,
 		Graph: &model.Graph{Inputs: []*model.Value{}, Outputs: []*model.Value{}}}
 	dialects := map[string]bool{}
 	perFn := map[string]int{}

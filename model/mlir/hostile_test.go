@@ -65,27 +65,6 @@ func TestHostile(t *testing.T) {
 	}
 }
 
-// TestRegionsWired checks that a region's ops follow their owner and read
-// its block arguments, with sibling regions' names kept apart.
-func TestRegionsWired(t *testing.T) {
-	m, err := Open(context.Background(), filepath.Join(testenv.Corpus(t), "mlir/stablehlo/while_generic.mlir"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var while, add *model.Node
-	for _, n := range m.Graph.Nodes {
-		switch n.OpType {
-		case "stablehlo.while":
-			while = n
-		case "stablehlo.add":
-			add = n
-		}
-	}
-	if while == nil || add == nil || len(while.Outputs) != 6 || add.Inputs[0] != while.Outputs[4] {
-		t.Fatalf("while %+v, add %+v", while, add)
-	}
-}
-
 func TestDetect(t *testing.T) {
 	for text, want := range map[string]model.Confidence{
 		"// RUN: x\nmodule {\n}":            model.Strong,
