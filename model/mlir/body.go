@@ -55,6 +55,11 @@ func (p *parser) record(o *op, t token, nest int) {
 		if p.is(next, "=") || p.is(next, ":") {
 			r.next = p.src[next.start]
 		}
+		if r.next == ':' {
+			if _, typ := p.peek2(); typ.kind == tBare || typ.kind == tBang {
+				r.typ = span{typ.start, typ.end}
+			}
+		}
 		o.refs = append(o.refs, r)
 	case t.kind == tAt:
 		o.symbols = append(o.symbols, strings.Trim(p.text(t)[1:], "\""))

@@ -112,12 +112,12 @@ func (b *builder) addOp(g *model.Graph, o *op, s *scope) *model.Node {
 	if len(o.regions) > 0 || hasDefinitions(o) {
 		inner = &scope{parent: s, names: map[string]string{}}
 	}
-	var defs []string // values the op names for its regions
+	var defs []*model.Value // values the op names for its regions
 	for _, r := range o.refs {
 		v, ok := s.resolve(r.name)
 		switch {
 		case r.next == '=' || (r.next == ':' && !ok):
-			defs = append(defs, b.define(inner, r.name))
+			defs = append(defs, b.defValue(inner, r))
 		case ok:
 			n.Inputs = append(n.Inputs, v)
 		default:
@@ -131,7 +131,9 @@ func (b *builder) addOp(g *model.Graph, o *op, s *scope) *model.Node {
 	b.attributes(o, n)
 	g.Nodes = append(g.Nodes, n)
 	if !b.addRegions(o, n, inner, defs) {
-		n.Outputs = append(n.Outputs, defs...)
+		for _, v := range defs {
+			n.Outputs = append(n.Outputs, v.Name)
+		}
 	}
 	var results []string
 	for _, r := range o.results {
@@ -142,6 +144,16 @@ func (b *builder) addOp(g *model.Graph, o *op, s *scope) *model.Node {
 		b.constant(o, n, g)
 	}
 	return n
+}
+
+// defValue defines a value the op names for its regions, typed when a
+// type follows it (`%a: tensor<f32>`).
+func (b *builder) defValue(s *scope, r ref) *model.Value {
+	v := &model.Value{Name: b.define(s, r.name)}
+	if r.typ.end > r.typ.start {
+		v.Type = parseType(string(b.p.src[r.typ.start:r.typ.end]))
+	}
+	return v
 }
 
 // hasDefinitions reports whether the op names values it defines for its

@@ -29,10 +29,12 @@ type op struct {
 }
 
 // ref is a %value named by an op; next is the punctuation after it ('='
-// or ':' mark a value the op defines, such as a loop variable).
+// or ':' mark a value the op defines, such as a loop variable); typ is
+// the type written after the ':', when there is one.
 type ref struct {
 	name string
 	next byte
+	typ  span
 }
 
 // span is a byte range of the source.

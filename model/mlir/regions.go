@@ -32,10 +32,10 @@ func regionAttrName(full string, i int) string {
 // the values o names for its regions (`%i = %lb to ...`, iter_args,
 // `reducer(%a: t)`): they are the inputs of the regions whose entry block
 // has no arguments. It reports whether some region took them.
-func (b *builder) addRegions(o *op, n *model.Node, inner *scope, defs []string) bool {
+func (b *builder) addRegions(o *op, n *model.Node, inner *scope, defs []*model.Value) bool {
 	took := false
 	for i, r := range o.regions {
-		var implicit []string
+		var implicit []*model.Value
 		if len(r.blocks) == 0 || len(r.blocks[0].args) == 0 {
 			implicit, took = defs, true
 		}
@@ -51,11 +51,11 @@ func (b *builder) addRegions(o *op, n *model.Node, inner *scope, defs []string) 
 // of its final terminator as outputs "0", "1", ... Values of the
 // enclosing scopes keep their names, so the viewer shows them as read
 // from outside.
-func (b *builder) regionGraph(r *region, parent *scope, implicit []string) *model.Graph {
+func (b *builder) regionGraph(r *region, parent *scope, implicit []*model.Value) *model.Graph {
 	s := &scope{parent: parent, names: map[string]string{}}
 	g := &model.Graph{Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
 	for _, v := range implicit {
-		g.Inputs = append(g.Inputs, &model.Value{Name: v})
+		g.Inputs = append(g.Inputs, &model.Value{Name: v.Name, Type: v.Type})
 	}
 	var last *model.Node
 	for _, blk := range r.blocks {

@@ -125,3 +125,32 @@ func TestRegionConstant(t *testing.T) {
 		t.Errorf("then-branch initializers %+v, constant reads %q", then.Initializers, then.Nodes[0].Inputs)
 	}
 }
+
+// TestReducerRegion checks a pretty stablehlo.reduce: the values its
+// reducer names are the region's typed inputs, not the node's outputs.
+func TestReducerRegion(t *testing.T) {
+	src := `func.func @main(%x: tensor<4xf32>, %init: tensor<f32>) -> tensor<f32> {
+  %0 = stablehlo.reduce(%x init: %init) across dimensions = [0] : (tensor<4xf32>, tensor<f32>) -> tensor<f32>
+   reducer(%a: tensor<f32>, %b: tensor<f32>)  {
+    %1 = stablehlo.add %a, %b : tensor<f32>
+    stablehlo.return %1 : tensor<f32>
+  }
+  return %0 : tensor<f32>
+}
+`
+	m := openNoPanic(t, filepath.Join(t.TempDir(), "r.mlir"), []byte(src))
+	if m == nil {
+		t.Fatal("not opened")
+	}
+	red := nodeOf(t, m.Graph, "stablehlo.reduce")
+	if !slices.Equal(red.Inputs, []string{"%x", "%init"}) || !slices.Equal(red.Outputs, []string{"%0"}) {
+		t.Errorf("reduce reads %q, writes %q", red.Inputs, red.Outputs)
+	}
+	body := red.Subgraphs()[0]
+	if !slices.Equal(names(body.Inputs), []string{"%a", "%b"}) || body.Inputs[1].Type == nil || body.Inputs[1].Type.DType != "float32" {
+		t.Errorf("reducer inputs %+v", body.Inputs)
+	}
+	if red.Attrs[len(red.Attrs)-1].Name != "body" || len(body.Outputs) != 1 {
+		t.Errorf("attrs %+v, outputs %+v", red.Attrs, body.Outputs)
+	}
+}
