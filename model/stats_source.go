@@ -1,0 +1,162 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// statsChunk is the bytes read at a time while streaming a tensor.
+const statsChunk = 1 << 20
+
+// valueSource streams a tensor's values, dequantized, chunk by chunk.
+type valueSource struct {
+	loc   *Location
+	count int64
+	// unit is the chunk alignment in bytes (element width or block size).
+	unit int
+	// decode turns one aligned chunk into values, starting at element
+	// index first; it stops when emit returns false.
+	decode func(b []byte, first int64, emit func(float64) bool)
+	// varint marks a protobuf varint run, whose chunks are cut after a
+	// final byte rather than at a fixed unit.
+	varint bool
+}
+
+// newValueSource picks how t's bytes become values.
+func newValueSource(t *Tensor) (*valueSource, error) {
+	if t == nil || t.Location == nil || t.Location.Missing || t.Location.Encoding == "" {
+		return nil, ErrNoPreview
+	}
+	if t.Location.Offset < 0 || t.Location.Length < 0 {
+		return nil, fmt.Errorf("tensor %q: bad data location", t.Name)
+	}
+	count, ok := NumElements(t.Shape)
+	if !ok {
+		return nil, fmt.Errorf("tensor %q: shape %v has no valid element count", t.Name, t.Shape)
+	}
+	src := &valueSource{loc: t.Location, count: count}
+	if blk, ok := ggmlBlocks[t.DType]; ok && t.Location.Encoding == EncOpaque {
+		src.unit = blk.bytes
+		src.decode = blk.decoder()
+		return src, nil
+	}
+	if t.DType == "complex64" || t.DType == "complex128" || t.Location.Encoding == EncOpaque {
+		return nil, fmt.Errorf("%w: values of type %s stored as %s", ErrNoPreview, t.DType, t.Location.Encoding)
+	}
+	dec, ok := newElemDecoder(t.DType, t.Location.Encoding)
+	if !ok {
+		return nil, fmt.Errorf("%w: values of type %s stored as %s", ErrNoPreview, t.DType, t.Location.Encoding)
+	}
+	src.unit = max(dec.width, 1)
+	src.varint = dec.enc == EncVarint
+	deq := newDequantizer(t)
+	src.decode = func(b []byte, first int64, emit func(float64) bool) {
+		i := first
+		dec.each(b, func(v float64) bool {
+			v = deq(i, v)
+			i++
+			return emit(v)
+		})
+	}
+	return src, nil
+}
+
+// each calls fn for the first n values, checking ctx between chunks; it
+// returns how many values it delivered (fewer than n when ctx ended).
+func (s *valueSource) each(ctx context.Context, n int64, fn func(float64)) (int64, error) {
+	f, err := os.Open(s.loc.File)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, statsChunk-statsChunk%s.unit)
+	var seen, off, carry int64
+	for seen < n && off < s.loc.Length && ctx.Err() == nil {
+		want := min(int64(len(buf))-carry, s.loc.Length-off)
+		got, err := f.ReadAt(buf[carry:carry+want], s.loc.Offset+off)
+		if int64(got) < want {
+			if err == nil || errors.Is(err, io.EOF) {
+				err = fmt.Errorf("the data ends before its recorded length (%d bytes at offset %d)", s.loc.Length, s.loc.Offset)
+			}
+			return seen, err
+		}
+		off += want
+		chunk := buf[:carry+want]
+		carry = 0
+		if s.varint && off < s.loc.Length {
+			cut := lastVarintEnd(chunk)
+			carry = int64(copy(buf, chunk[cut:]))
+			chunk = buf[:cut]
+			if cut == 0 {
+				return seen, errors.New("a varint run longer than a chunk")
+			}
+		}
+		s.decode(chunk, seen, func(v float64) bool {
+			if seen >= n {
+				return false
+			}
+			fn(v)
+			seen++
+			return true
+		})
+	}
+	if seen < n && ctx.Err() == nil {
+		return seen, fmt.Errorf("the data holds %d of %d values", seen, n)
+	}
+	return seen, nil
+}
+
+// lastVarintEnd returns the length of the prefix of b made of whole
+// varints (ending in a byte without the continuation bit).
+func lastVarintEnd(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i]&0x80 == 0 {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// newDequantizer returns the affine dequantization of t's integer values
+// ((q - zero point) × scale, per channel along Quant.Axis when there are
+// several scales), or the identity.
+func newDequantizer(t *Tensor) func(i int64, v float64) float64 {
+	q := t.Quant
+	ident := func(_ int64, v float64) float64 { return v }
+	if q == nil || len(q.Scale) == 0 || !isIntDType(t.DType) {
+		return ident
+	}
+	zp := func(c int) float64 {
+		if c < len(q.ZeroPoint) {
+			return float64(q.ZeroPoint[c])
+		}
+		return 0
+	}
+	if len(q.Scale) == 1 {
+		sc, z := q.Scale[0], zp(0)
+		return func(_ int64, v float64) float64 { return (v - z) * sc }
+	}
+	ax := int(q.Axis)
+	if ax < 0 || ax >= len(t.Shape) || t.Shape[ax] != int64(len(q.Scale)) {
+		return ident
+	}
+	inner := int64(1)
+	for _, d := range t.Shape[ax+1:] {
+		inner *= d
+	}
+	return func(i int64, v float64) float64 {
+		c := int((i / inner) % int64(len(q.Scale)))
+		return (v - zp(c)) * q.Scale[c]
+	}
+}
+
+func isIntDType(t DType) bool {
+	switch t {
+	case "int8", "uint8", "int16", "uint16", "int32", "uint32", "int4", "uint4":
+		return true
+	}
+	return false
+}
