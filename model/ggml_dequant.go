@@ -224,4 +224,3 @@ func deqQ6K(b []byte, y []float32) {
 		}
 	}
 }
-
