@@ -23,6 +23,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "")
 	withGraph := fs.Bool("graph", false, "")
+	tensorName := fs.String("tensor", "", "")
 	files, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -36,6 +37,9 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
 		return 1
+	}
+	if *tensorName != "" {
+		return printTensorStats(ctx, stdout, stderr, m, *tensorName)
 	}
 	s := model.Summarize(m)
 	if *asJSON {

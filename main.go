@@ -65,6 +65,7 @@ Flags:
   --watch-stdin    (serve) quit when standard input closes: a program that
                    starts modelpeek keeps the pipe open while it lives
   --json           (inspect, diff) print the summary or the changes as JSON
+  --tensor NAME    (inspect) print one tensor's statistics as JSON
   -h, --help       show this help
 `
 
