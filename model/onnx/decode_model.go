@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/onnx/shapeinfer"
 )
 
 // ModelProto field numbers.
@@ -102,6 +103,7 @@ func (d *decoder) modelProto() (*model.Model, error) {
 		m.Functions = append(m.Functions, training...)
 	}
 	d.finish(m)
+	shapeinfer.Fill(d.ctx, m, shapeinfer.Options{DType: dtypeCode})
 	return m, nil
 }
 

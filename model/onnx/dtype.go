@@ -44,3 +44,12 @@ func dtypeOf(v uint64) model.DType {
 	}
 	return model.DType("dtype" + strconv.FormatUint(v, 10))
 }
+
+// dtypeCode is dtypeOf for an attribute's int64 data type number ("" for
+// negative numbers).
+func dtypeCode(v int64) model.DType {
+	if v < 0 {
+		return ""
+	}
+	return dtypeOf(uint64(v))
+}

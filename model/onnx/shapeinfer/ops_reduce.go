@@ -1,0 +1,115 @@
+package shapeinfer
+
+import (
+	"slices"
+
+	"github.com/modelpeek/modelpeek/model"
+)
+
+// padRule adds folded pads (input 1, or the pads attribute before opset
+// 11) to each dim; pads on selected axes (input 3) are not folded.
+func padRule(c *nodeCtx) []*model.Type {
+	x, dt := c.shape(0), c.dtype(0)
+	if x == nil {
+		return one(tensor(dt, nil))
+	}
+	pads, ok := c.ints(1, "pads")
+	if !ok || len(pads) != 2*len(x) || c.has(3) {
+		return one(tensor(dt, unknownShape(len(x))))
+	}
+	out := make(model.Shape, len(x))
+	for i, d := range x {
+		switch {
+		case d.Known:
+			out[i] = model.IntDim(d.Size + pads[i] + pads[i+len(x)])
+		case pads[i] == 0 && pads[i+len(x)] == 0:
+			out[i] = d
+		}
+	}
+	return one(tensor(dt, out))
+}
+
+// reduceRule covers Reduce* and ArgMax/ArgMin (whose single axis is an
+// attribute).
+func reduceRule(c *nodeCtx) []*model.Type {
+	x, dt := c.shape(0), c.dtype(0)
+	if x == nil {
+		return one(tensor(dt, nil))
+	}
+	keep := c.intAttr("keepdims", 1) != 0
+	var axes []int64
+	given, ok := true, true
+	if c.n.OpType == "ArgMax" || c.n.OpType == "ArgMin" {
+		axes = []int64{c.intAttr("axis", 0)}
+	} else {
+		axes, given, ok = axesOf(c)
+	}
+	if !ok {
+		if keep {
+			return one(tensor(dt, unknownShape(len(x))))
+		}
+		return one(tensor(dt, nil))
+	}
+	if !given || len(axes) == 0 {
+		if c.intAttr("noop_with_empty_axes", 0) != 0 {
+			return one(tensor(dt, slices.Clone(x)))
+		}
+		axes = make([]int64, len(x))
+		for i := range axes {
+			axes[i] = int64(i)
+		}
+	}
+	red := make([]bool, len(x))
+	for _, a := range axes {
+		ax, ok := axis(a, len(x))
+		if !ok {
+			return nil
+		}
+		red[ax] = true
+	}
+	out := model.Shape{}
+	for i, d := range x {
+		switch {
+		case !red[i]:
+			out = append(out, d)
+		case keep:
+			out = append(out, model.IntDim(1))
+		}
+	}
+	return one(tensor(dt, out))
+}
+
+func topKRule(c *nodeCtx) []*model.Type {
+	x, dt := c.shape(0), c.dtype(0)
+	if x == nil {
+		return []*model.Type{tensor(dt, nil), tensor("int64", nil)}
+	}
+	out := slices.Clone(x)
+	ax, ok := axis(c.intAttr("axis", -1), len(x))
+	if !ok {
+		return nil
+	}
+	out[ax] = unknownDim
+	if k, ok := c.ints(1, ""); ok && len(k) == 1 {
+		out[ax] = model.IntDim(k[0])
+	} else if !c.has(1) && c.attr("k") != nil {
+		out[ax] = model.IntDim(c.intAttr("k", 0))
+	}
+	return []*model.Type{tensor(dt, out), tensor("int64", out)}
+}
+
+// resizeRule uses folded sizes; scales are floats and not folded, so a
+// resize by scales keeps batch and channel only when they are unscaled
+// by construction (unknown here).
+func resizeRule(c *nodeCtx) []*model.Type {
+	x, dt := c.shape(0), c.dtype(0)
+	if x == nil {
+		return one(tensor(dt, nil))
+	}
+	if c.n.OpType == "Resize" && c.has(3) && !c.has(4) {
+		if sizes, ok := c.in.constInts(c.n.Inputs[3]); ok && len(sizes) == len(x) && c.attr("axes") == nil {
+			return one(tensor(dt, model.ShapeOf(sizes)))
+		}
+	}
+	return one(tensor(dt, unknownShape(len(x))))
+}
