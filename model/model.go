@@ -198,6 +198,21 @@ type Value struct {
 	Name string `json:"name"`
 	Type *Type  `json:"type,omitempty"`
 	Doc  string `json:"doc,omitempty"`
+	// Inferred marks a type modelpeek inferred (shape inference) rather
+	// than read from the file.
+	Inferred bool `json:"inferred,omitempty"`
+}
+
+// StoredValueInfo counts the ValueInfo entries read from the file (not
+// added by inference).
+func (g *Graph) StoredValueInfo() int {
+	n := 0
+	for _, v := range g.ValueInfo {
+		if v != nil && !v.Inferred {
+			n++
+		}
+	}
+	return n
 }
 
 // TypeKind says what kind of value a Type describes.

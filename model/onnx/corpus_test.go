@@ -168,7 +168,7 @@ func TestCorpus(t *testing.T) {
 			}
 			diff("initializers", dense, f.Inits)
 			diff("sparse initializers", sparse, f.Sparse)
-			diff("value info", len(m.Graph.ValueInfo), f.ValueInfo)
+			diff("value info", m.Graph.StoredValueInfo(), f.ValueInfo)
 			diff("functions", len(m.Functions), f.Functions)
 			for i, fn := range f.FunctionList {
 				if i < len(m.Functions) {

@@ -161,7 +161,7 @@ func Fill(ctx context.Context, m *model.Model, opt Options) *Info {
 	for _, v := range g.Outputs {
 		have[v.Name] = -1
 		if t := in.types[v.Name]; t != nil && (v.Type == nil || v.Type.Shape == nil) {
-			v.Type = t
+			v.Type, v.Inferred = t, true
 		}
 	}
 	for _, n := range g.Nodes {
@@ -171,14 +171,19 @@ func Fill(ctx context.Context, m *model.Model, opt Options) *Info {
 				continue
 			}
 			if i, ok := have[o]; ok {
-				if i >= 0 {
-					g.ValueInfo[i].Type = t
+				if i >= 0 && !typeEqual(g.ValueInfo[i].Type, t) {
+					g.ValueInfo[i].Type, g.ValueInfo[i].Inferred = t, true
 				}
 				continue
 			}
 			have[o] = len(g.ValueInfo)
-			g.ValueInfo = append(g.ValueInfo, &model.Value{Name: o, Type: t})
+			g.ValueInfo = append(g.ValueInfo, &model.Value{Name: o, Type: t, Inferred: true})
 		}
 	}
 	return in
+}
+
+// typeEqual reports whether two types print the same.
+func typeEqual(a, b *model.Type) bool {
+	return model.TypeString(a) == model.TypeString(b)
 }
