@@ -103,7 +103,7 @@ func (d *decoder) modelProto() (*model.Model, error) {
 		m.Functions = append(m.Functions, training...)
 	}
 	d.finish(m)
-	shapeinfer.Fill(d.ctx, m, shapeinfer.Options{DType: dtypeCode})
+	shapeinfer.Fill(d.ctx, m, shapeinfer.Options{DType: DType})
 	return m, nil
 }
 

@@ -45,9 +45,9 @@ func dtypeOf(v uint64) model.DType {
 	return model.DType("dtype" + strconv.FormatUint(v, 10))
 }
 
-// dtypeCode is dtypeOf for an attribute's int64 data type number ("" for
-// negative numbers).
-func dtypeCode(v int64) model.DType {
+// DType is the numpy spelling of an ONNX TensorProto data type number as
+// an attribute holds it (Cast's "to"); "" for negative numbers.
+func DType(v int64) model.DType {
 	if v < 0 {
 		return ""
 	}

@@ -1,0 +1,88 @@
+package shapeinfer_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/modelpeek/modelpeek/internal/testenv"
+	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/onnx"
+	"github.com/modelpeek/modelpeek/model/onnx/shapeinfer"
+)
+
+const libonnxTestdata = "/usr/share/libonnx-testdata/data"
+
+// TestOutputsMatchTestData checks inferred graph output types of ONNX's
+// own test suite against the output tensors its test data sets hold
+// (test_data_set_0/output_N.pb, computed by a runtime): every inferred
+// known dim must equal the real one. Values the file types itself are
+// forgotten first: inference alone must find them.
+func TestOutputsMatchTestData(t *testing.T) {
+	models, _ := filepath.Glob(filepath.Join(libonnxTestdata, "*", "*", "model.onnx"))
+	if len(models) == 0 {
+		testenv.Skip(t, "%s not found (install Debian package libonnx-testdata)", libonnxTestdata)
+	}
+	var inferred, checked, complete int
+	for _, p := range models {
+		m, err := onnx.Open(context.Background(), p)
+		if err != nil {
+			continue // the decoder's own tests cover refusals
+		}
+		info := inferWithoutOutputs(m)
+		for i, v := range m.Graph.Outputs {
+			got := info.Type(v.Name)
+			if got == nil || got.Kind != model.KindTensor || got.Shape == nil {
+				continue
+			}
+			inferred++
+			ref := filepath.Join(filepath.Dir(p), "test_data_set_0", fmt.Sprintf("output_%d.pb", i))
+			if _, err := os.Stat(ref); err != nil {
+				continue
+			}
+			want, err := onnx.Open(context.Background(), ref)
+			if err != nil || len(want.Graph.Initializers) != 1 {
+				continue
+			}
+			checked++
+			if full(got.Shape) {
+				complete++
+			}
+			if d := mismatch(got, v.Type, want.Graph.Initializers[0]); d != "" {
+				t.Errorf("%s output %s: %s", p, v.Name, d)
+			}
+		}
+	}
+	t.Logf("%d inferred output types in %d models, %d checked against test data (%d with every dim known)", inferred, len(models), checked, complete)
+}
+
+// mismatch compares the dtype with the file's declared output type (the
+// test data store bfloat16 as uint16) and the dims with the data's.
+func mismatch(got, stored *model.Type, want *model.Tensor) string {
+	bad := fmt.Sprintf("inferred %s%v, declared %s, data %v", got.DType, got.Shape, model.TypeString(stored), want.Shape)
+	if got.DType != "" && stored != nil && got.DType != stored.DType || len(got.Shape) != len(want.Shape) {
+		return bad
+	}
+	for i, d := range got.Shape {
+		if d.Known && d.Size != want.Shape[i] {
+			return bad
+		}
+	}
+	return ""
+}
+
+// inferWithoutOutputs infers the main graph with the graph outputs'
+// stored types removed.
+func inferWithoutOutputs(m *model.Model) *shapeinfer.Info {
+	g := *m.Graph
+	g.Outputs = nil
+	var opset int64
+	for _, o := range m.Opsets {
+		if o.Domain == "" || o.Domain == "ai.onnx" {
+			opset = o.Version
+		}
+	}
+	return shapeinfer.Infer(context.Background(), &g, shapeinfer.Options{DType: onnx.DType, Opset: opset})
+}
