@@ -41,3 +41,13 @@ func (q Quantization) MarshalJSON() ([]byte, error) {
 		Max   []any `json:"max,omitempty"`
 	}{plain(q), jsonNumbers(q.Scale), jsonNumbers(q.Min), jsonNumbers(q.Max)})
 }
+
+// MarshalJSON encodes the tensor, spelling non-finite Values as strings
+// like Attribute does.
+func (t Tensor) MarshalJSON() ([]byte, error) {
+	type plain Tensor
+	return json.Marshal(struct {
+		plain
+		Values []any `json:"values,omitempty"`
+	}{plain(t), jsonNumbers(t.Values)})
+}

@@ -270,6 +270,10 @@ type Tensor struct {
 	// Extra carries format-specific facts (stride and storage offset for
 	// PyTorch, shape_signature for TFLite), in display order.
 	Extra []Property `json:"extra,omitempty"`
+	// Values holds every value of a tiny tensor (at most MaxInlineValues
+	// elements, row-major) when they have been read (InlineValues), so
+	// that a viewer can show "B = 0" or "axes = [1, 2]".
+	Values []float64 `json:"values,omitempty"`
 }
 
 // Encoding names how a tensor's bytes are laid out at its Location.

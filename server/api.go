@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -432,9 +433,14 @@ func acceptsGzip(req *http.Request) bool {
 
 // valueRef is one input or output of a node in GET .../node.
 type valueRef struct {
-	Name   string        `json:"name"`
-	Type   *model.Type   `json:"type"`
+	Name string      `json:"name"`
+	Type *model.Type `json:"type"`
+	// Tensor is the initializer or constant behind the value (through
+	// Identity nodes), with its values when it is tiny.
 	Tensor *model.Tensor `json:"tensor,omitempty"`
+	// From names the initializer an Identity chain forwards, when the
+	// value is not the initializer itself.
+	From string `json:"from,omitempty"`
 }
 
 type nodeDetail struct {
@@ -447,10 +453,12 @@ type nodeDetail struct {
 type scope struct {
 	types   map[string]*model.Type
 	tensors map[string]*model.Tensor
+	// from maps a value forwarded by Identity nodes to the tensor's name.
+	from map[string]string
 }
 
 func newScope(chain []*model.Graph) *scope {
-	s := &scope{types: map[string]*model.Type{}, tensors: map[string]*model.Tensor{}}
+	s := &scope{types: map[string]*model.Type{}, tensors: map[string]*model.Tensor{}, from: map[string]string{}}
 	for _, g := range chain { // outer first; inner graphs shadow
 		for _, vs := range [][]*model.Value{g.Inputs, g.Outputs, g.ValueInfo} {
 			for _, v := range vs {
@@ -464,12 +472,34 @@ func newScope(chain []*model.Graph) *scope {
 				s.tensors[t.Name] = t
 			}
 		}
+		s.constants(g)
 	}
 	return s
 }
 
+// constants records the tensors of Constant nodes and follows Identity
+// nodes that forward a known tensor (in node order, so chains resolve).
+func (s *scope) constants(g *model.Graph) {
+	for _, n := range g.Nodes {
+		if n == nil || len(n.Outputs) != 1 || s.tensors[n.Outputs[0]] != nil {
+			continue
+		}
+		if t := model.ConstantTensor(n); t != nil {
+			s.tensors[n.Outputs[0]] = t
+			continue
+		}
+		if n.OpType != "Identity" || n.Domain != "" || len(n.Inputs) != 1 {
+			continue
+		}
+		if t := s.tensors[n.Inputs[0]]; t != nil {
+			s.tensors[n.Outputs[0]] = t
+			s.from[n.Outputs[0]] = cmp.Or(s.from[n.Inputs[0]], n.Inputs[0])
+		}
+	}
+}
+
 func (s *scope) ref(name string) valueRef {
-	v := valueRef{Name: name, Type: s.types[name], Tensor: s.tensors[name]}
+	v := valueRef{Name: name, Type: s.types[name], Tensor: model.WithValues(s.tensors[name]), From: s.from[name]}
 	if v.Type == nil && v.Tensor != nil {
 		v.Type = &model.Type{Kind: model.KindTensor, DType: v.Tensor.DType, Shape: model.ShapeOf(v.Tensor.Shape)}
 	}
