@@ -93,8 +93,14 @@ func productDim(ds []model.Dim) model.Dim {
 	return *sym
 }
 
-// unknownShape is a shape of rank r with every dim unknown.
-func unknownShape(r int) model.Shape { return make(model.Shape, r) }
+// unknownShape is a shape of rank r with every dim unknown; nil (rank
+// unknown) for a negative or absurd rank.
+func unknownShape(r int) model.Shape {
+	if r < 0 || r > maxConstElems {
+		return nil
+	}
+	return make(model.Shape, r)
+}
 
 // sameDim reports whether two dims are known to be equal.
 func sameDim(a, b model.Dim) bool {

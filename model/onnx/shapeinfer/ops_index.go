@@ -193,9 +193,9 @@ func constantOfShapeRule(c *nodeCtx) []*model.Type {
 	if a := c.attr("value"); a != nil && len(a.Tensors) == 1 && a.Tensors[0] != nil {
 		dt = a.Tensors[0].DType
 	}
-	k, ok := c.in.constDims(c.n.Inputs[0])
-	if !ok {
-		if s := c.shape(0); len(s) == 1 && s[0].Known {
+	k := c.input(0)
+	if k == nil {
+		if s := c.shape(0); len(s) == 1 && s[0].Known && s[0].Size <= maxConstElems {
 			return one(tensor(dt, unknownShape(int(s[0].Size))))
 		}
 		return one(tensor(dt, nil))
@@ -205,8 +205,8 @@ func constantOfShapeRule(c *nodeCtx) []*model.Type {
 
 func expandRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
-	k, ok := c.in.constDims(c.n.Inputs[min(1, len(c.n.Inputs)-1)])
-	if !ok || k.scalar {
+	k := c.input(1)
+	if k == nil || k.scalar {
 		return one(tensor(dt, nil))
 	}
 	return one(tensor(dt, broadcast(x, model.Shape(k.vals))))

@@ -34,11 +34,16 @@ func init() {
 // size, symbolic names cancelled against the input's).
 func reshapeRule(c *nodeCtx) []*model.Type {
 	dt := c.dtype(0)
-	k, ok := c.in.constDims(c.n.Inputs[min(1, len(c.n.Inputs)-1)])
+	k, ok := c.input(1), c.has(1)
+	ok = ok && k != nil
 	if a, isAttr := c.intsAttr("shape"); !c.has(1) && isAttr {
 		k, ok = &constant{vals: model.ShapeOf(a)}, true
 	}
 	if !ok || k.scalar {
+		// The rank is still the length of the shape input.
+		if s := c.shape(1); len(s) == 1 && s[0].Known && s[0].Size <= maxConstElems {
+			return one(tensor(dt, unknownShape(int(s[0].Size))))
+		}
 		return one(tensor(dt, nil))
 	}
 	x := c.shape(0)
