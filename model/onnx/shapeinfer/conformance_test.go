@@ -25,7 +25,7 @@ func TestOutputsMatchTestData(t *testing.T) {
 	if len(models) == 0 {
 		testenv.Skip(t, "%s not found (install Debian package libonnx-testdata)", libonnxTestdata)
 	}
-	var inferred, checked, complete int
+	var outputs, inferred, checked, complete int
 	for _, p := range models {
 		m, err := onnx.Open(context.Background(), p)
 		if err != nil {
@@ -33,6 +33,9 @@ func TestOutputsMatchTestData(t *testing.T) {
 		}
 		info := inferWithoutOutputs(m)
 		for i, v := range m.Graph.Outputs {
+			if v.Type != nil && v.Type.Kind == model.KindTensor {
+				outputs++
+			}
 			got := info.Type(v.Name)
 			if got == nil || got.Kind != model.KindTensor || got.Shape == nil {
 				continue
@@ -55,7 +58,7 @@ func TestOutputsMatchTestData(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d inferred output types in %d models, %d checked against test data (%d with every dim known)", inferred, len(models), checked, complete)
+	t.Logf("%d of %d tensor outputs of %d models inferred, %d checked against test data (%d with every dim known)", inferred, outputs, len(models), checked, complete)
 }
 
 // mismatch compares the dtype with the file's declared output type (the

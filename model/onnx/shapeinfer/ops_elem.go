@@ -16,8 +16,8 @@ func init() {
 		"Softsign", "Gelu", "HardSwish", "Mish", "Clip", "Identity", "Softmax", "LogSoftmax", "Hardmax",
 		"Not", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh",
 		"Celu", "ThresholdedRelu", "Shrink", "Sign", "LRN", "InstanceNormalization", "CumSum", "Trilu",
-		"PRelu", "BatchNormalization", "LayerNormalization", "GroupNormalization", "MeanVarianceNormalization",
-		"LpNormalization", "Dropout", "BitwiseNot")
+		"PRelu", "GroupNormalization", "MeanVarianceNormalization",
+		"LpNormalization", "BitwiseNot")
 	register(withDType(sameAsInput(0), "bool"), "IsNaN", "IsInf")
 	register(broadcastRule("", 0), "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean",
 		"Mod", "BitShift", "BitwiseAnd", "BitwiseOr", "BitwiseXor")
