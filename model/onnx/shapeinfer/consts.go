@@ -20,7 +20,10 @@ func (in *Info) constDims(name string) (*constant, bool) {
 	if c, ok := in.consts[name]; ok {
 		return c, c != nil
 	}
-	t := in.inits[name]
+	t, local := in.inits[name]
+	if !local && in.types[name] == nil && in.parent != nil {
+		return in.parent.constDims(name)
+	}
 	c := readConst(t)
 	in.consts[name] = c
 	return c, c != nil

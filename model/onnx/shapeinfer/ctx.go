@@ -18,7 +18,7 @@ func (c *nodeCtx) typ(i int) *model.Type {
 	if i >= len(c.n.Inputs) || c.n.Inputs[i] == "" {
 		return nil
 	}
-	t := c.in.types[c.n.Inputs[i]]
+	t := c.in.Type(c.n.Inputs[i])
 	if t == nil || t.Kind != model.KindTensor {
 		return nil
 	}

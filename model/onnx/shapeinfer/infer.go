@@ -27,16 +27,25 @@ type Info struct {
 	types  map[string]*model.Type
 	consts map[string]*constant
 	inits  map[string]*model.Tensor
-	// known is the number of values whose type was stored in the file.
+	// stored marks the values whose type was read from the file.
 	stored map[string]bool
+	// parent is the enclosing graph's Info, for a subgraph's outer values.
+	parent *Info
 }
 
 // Type returns a value's type (stored or inferred), nil when unknown.
-func (in *Info) Type(name string) *model.Type { return in.types[name] }
+func (in *Info) Type(name string) *model.Type {
+	for i := in; i != nil; i = i.parent {
+		if t, ok := i.types[name]; ok {
+			return t
+		}
+	}
+	return nil
+}
 
 // Shape returns a value's shape, nil when its rank is unknown.
 func (in *Info) Shape(name string) model.Shape {
-	if t := in.types[name]; t != nil {
+	if t := in.Type(name); t != nil {
 		return t.Shape
 	}
 	return nil
@@ -62,8 +71,13 @@ func (in *Info) Ints(name string) ([]int64, bool) {
 // Infer infers the types of g's values. Stored types win; inference fills
 // the values the file leaves untyped, and the dims it leaves unknown.
 func Infer(ctx context.Context, g *model.Graph, opt Options) *Info {
+	return infer(ctx, g, opt, nil)
+}
+
+// infer is Infer within an enclosing graph's Info (nil for a root graph).
+func infer(ctx context.Context, g *model.Graph, opt Options, parent *Info) *Info {
 	in := &Info{opt: opt, types: map[string]*model.Type{}, consts: map[string]*constant{},
-		inits: map[string]*model.Tensor{}, stored: map[string]bool{}}
+		inits: map[string]*model.Tensor{}, stored: map[string]bool{}, parent: parent}
 	if g == nil {
 		return in
 	}
@@ -138,9 +152,11 @@ func merge(old, inf *model.Type) *model.Type {
 	return &out
 }
 
-// Fill infers the main graph of an ONNX model and adds a ValueInfo entry
-// for every value it types that the file left untyped (or typed without a
-// shape), so that every edge can show its shape. It returns the Info.
+// Fill infers every graph of an ONNX model (the main graph, the
+// subgraphs of its nodes within their outer scope, the functions) and
+// adds a ValueInfo entry, marked Inferred, for every value the file left
+// untyped (or typed without a shape), so that every edge can show its
+// shape. It returns the main graph's Info.
 func Fill(ctx context.Context, m *model.Model, opt Options) *Info {
 	if m == nil || m.Graph == nil {
 		return nil
@@ -152,15 +168,45 @@ func Fill(ctx context.Context, m *model.Model, opt Options) *Info {
 			}
 		}
 	}
-	g := m.Graph
-	in := Infer(ctx, g, opt)
+	in := fillGraph(ctx, m.Graph, opt, nil, 0)
+	for _, f := range m.Functions {
+		fillGraph(ctx, f, opt, nil, 0)
+	}
+	return in
+}
+
+// maxDepth bounds the nesting of subgraphs inferred.
+const maxDepth = 32
+
+// fillGraph infers g and its nodes' subgraphs and records the results.
+func fillGraph(ctx context.Context, g *model.Graph, opt Options, parent *Info, depth int) *Info {
+	if g == nil || depth > maxDepth || ctx.Err() != nil {
+		return nil
+	}
+	in := infer(ctx, g, opt, parent)
+	in.record(g)
+	for _, n := range g.Nodes {
+		for _, sg := range n.Subgraphs() {
+			fillGraph(ctx, sg, opt, in, depth+1)
+		}
+	}
+	return in
+}
+
+// record writes inferred types into g's outputs and ValueInfo.
+func (in *Info) record(g *model.Graph) {
 	have := map[string]int{}
 	for i, v := range g.ValueInfo {
-		have[v.Name] = i
+		if v != nil {
+			have[v.Name] = i
+		}
 	}
 	for _, v := range g.Outputs {
+		if v == nil {
+			continue
+		}
 		have[v.Name] = -1
-		if t := in.types[v.Name]; t != nil && (v.Type == nil || v.Type.Shape == nil) {
+		if t := in.types[v.Name]; t != nil && (v.Type == nil || v.Type.Shape == nil) && !typeEqual(v.Type, t) {
 			v.Type, v.Inferred = t, true
 		}
 	}
@@ -180,7 +226,6 @@ func Fill(ctx context.Context, m *model.Model, opt Options) *Info {
 			g.ValueInfo = append(g.ValueInfo, &model.Value{Name: o, Type: t, Inferred: true})
 		}
 	}
-	return in
 }
 
 // typeEqual reports whether two types print the same.
