@@ -28,17 +28,16 @@ var ggmlBlocks = map[DType]ggmlBlock{
 }
 
 // decoder adapts the block dequantization to a valueSource.
-func (g ggmlBlock) decoder() func(b []byte, first int64, emit func(float64) bool) {
-	return func(b []byte, _ int64, emit func(float64) bool) {
-		out := make([]float32, g.values)
+func (g ggmlBlock) decoder() func(b []byte, first int64, out []float64) []float64 {
+	return func(b []byte, _ int64, out []float64) []float64 {
+		blk := make([]float32, g.values)
 		for ; len(b) >= g.bytes; b = b[g.bytes:] {
-			g.dequant(b[:g.bytes], out)
-			for _, v := range out {
-				if !emit(float64(v)) {
-					return
-				}
+			g.dequant(b[:g.bytes], blk)
+			for _, v := range blk {
+				out = append(out, float64(v))
 			}
 		}
+		return out
 	}
 }
 

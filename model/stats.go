@@ -87,23 +87,25 @@ func firstPass(ctx context.Context, src *valueSource, s *Stats) (int64, error) {
 	var sum float64
 	var finite int64
 	s.Min, s.Max = math.Inf(1), math.Inf(-1)
-	n, err := src.each(ctx, src.count, func(v float64) {
-		if len(s.First) < firstValues {
-			s.First = append(s.First, v)
+	n, err := src.each(ctx, src.count, func(vs []float64) {
+		for _, v := range vs {
+			if len(s.First) < firstValues {
+				s.First = append(s.First, v)
+			}
+			switch {
+			case math.IsNaN(v):
+				s.NaN++
+				continue
+			case math.IsInf(v, 0):
+				s.Inf++
+				continue
+			case v == 0:
+				s.Zeros++
+			}
+			finite++
+			sum += v
+			s.Min, s.Max = min(s.Min, v), max(s.Max, v)
 		}
-		switch {
-		case math.IsNaN(v):
-			s.NaN++
-			return
-		case math.IsInf(v, 0):
-			s.Inf++
-			return
-		case v == 0:
-			s.Zeros++
-		}
-		finite++
-		sum += v
-		s.Min, s.Max = math.Min(s.Min, v), math.Max(s.Max, v)
 	})
 	if err != nil {
 		return 0, err
@@ -127,13 +129,15 @@ func secondPass(ctx context.Context, src *valueSource, s *Stats, finite int64, b
 		return nil
 	}
 	var sq float64
-	_, err := src.each(context.WithoutCancel(ctx), s.Read, func(v float64) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return
+	_, err := src.each(context.WithoutCancel(ctx), s.Read, func(vs []float64) {
+		for _, v := range vs {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				continue
+			}
+			d := v - s.Mean
+			sq += d * d
+			s.Histogram.Counts[h.bin(v)]++
 		}
-		d := v - s.Mean
-		sq += d * d
-		s.Histogram.Counts[h.bin(v)]++
 	})
 	s.Std = math.Sqrt(sq / float64(finite))
 	return err

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"encoding/binary"
+	"math"
 	"context"
 	"errors"
 	"fmt"
@@ -17,9 +19,9 @@ type valueSource struct {
 	count int64
 	// unit is the chunk alignment in bytes (element width or block size).
 	unit int
-	// decode turns one aligned chunk into values, starting at element
-	// index first; it stops when emit returns false.
-	decode func(b []byte, first int64, emit func(float64) bool)
+	// decode appends the values of one aligned chunk to out; first is
+	// the index of the chunk's first element.
+	decode func(b []byte, first int64, out []float64) []float64
 	// varint marks a protobuf varint run, whose chunks are cut after a
 	// final byte rather than at a fixed unit.
 	varint bool
@@ -53,26 +55,39 @@ func newValueSource(t *Tensor) (*valueSource, error) {
 	src.unit = max(dec.width, 1)
 	src.varint = dec.enc == EncVarint
 	deq := newDequantizer(t)
-	src.decode = func(b []byte, first int64, emit func(float64) bool) {
-		i := first
-		dec.each(b, func(v float64) bool {
-			v = deq(i, v)
-			i++
-			return emit(v)
-		})
+	src.decode = func(b []byte, first int64, out []float64) []float64 {
+		start := len(out)
+		if t.DType == "float32" && dec.enc == EncRaw {
+			for i := 0; i+4 <= len(b); i += 4 {
+				out = append(out, float64(math.Float32frombits(binary.LittleEndian.Uint32(b[i:]))))
+			}
+		} else {
+			dec.each(b, func(v float64) bool {
+				out = append(out, v)
+				return true
+			})
+		}
+		if deq != nil {
+			for i := start; i < len(out); i++ {
+				out[i] = deq(first+int64(i-start), out[i])
+			}
+		}
+		return out
 	}
 	return src, nil
 }
 
-// each calls fn for the first n values, checking ctx between chunks; it
-// returns how many values it delivered (fewer than n when ctx ended).
-func (s *valueSource) each(ctx context.Context, n int64, fn func(float64)) (int64, error) {
+// each calls fn with the first n values, a chunk at a time, checking ctx
+// between chunks; it returns how many values it delivered (fewer than n
+// when ctx ended).
+func (s *valueSource) each(ctx context.Context, n int64, fn func([]float64)) (int64, error) {
 	f, err := os.Open(s.loc.File)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
 	buf := make([]byte, statsChunk-statsChunk%s.unit)
+	var vals []float64
 	var seen, off, carry int64
 	for seen < n && off < s.loc.Length && ctx.Err() == nil {
 		want := min(int64(len(buf))-carry, s.loc.Length-off)
@@ -88,20 +103,18 @@ func (s *valueSource) each(ctx context.Context, n int64, fn func(float64)) (int6
 		carry = 0
 		if s.varint && off < s.loc.Length {
 			cut := lastVarintEnd(chunk)
-			carry = int64(copy(buf, chunk[cut:]))
-			chunk = buf[:cut]
 			if cut == 0 {
 				return seen, errors.New("a varint run longer than a chunk")
 			}
+			chunk, carry = chunk[:cut], int64(len(chunk)-cut)
 		}
-		s.decode(chunk, seen, func(v float64) bool {
-			if seen >= n {
-				return false
-			}
-			fn(v)
-			seen++
-			return true
-		})
+		vals = s.decode(chunk, seen, vals[:0])
+		vals = vals[:min(int64(len(vals)), n-seen)]
+		fn(vals)
+		seen += int64(len(vals))
+		if carry > 0 {
+			copy(buf, buf[len(chunk):len(chunk)+int(carry)])
+		}
 	}
 	if seen < n && ctx.Err() == nil {
 		return seen, fmt.Errorf("the data holds %d of %d values", seen, n)
@@ -122,12 +135,11 @@ func lastVarintEnd(b []byte) int {
 
 // newDequantizer returns the affine dequantization of t's integer values
 // ((q - zero point) × scale, per channel along Quant.Axis when there are
-// several scales), or the identity.
+// several scales), or nil for none.
 func newDequantizer(t *Tensor) func(i int64, v float64) float64 {
 	q := t.Quant
-	ident := func(_ int64, v float64) float64 { return v }
 	if q == nil || len(q.Scale) == 0 || !isIntDType(t.DType) {
-		return ident
+		return nil
 	}
 	zp := func(c int) float64 {
 		if c < len(q.ZeroPoint) {
@@ -141,7 +153,7 @@ func newDequantizer(t *Tensor) func(i int64, v float64) float64 {
 	}
 	ax := int(q.Axis)
 	if ax < 0 || ax >= len(t.Shape) || t.Shape[ax] != int64(len(q.Scale)) {
-		return ident
+		return nil
 	}
 	inner := int64(1)
 	for _, d := range t.Shape[ax+1:] {
