@@ -1,12 +1,12 @@
 package model
 
 import (
-	"encoding/binary"
-	"math"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 )
 

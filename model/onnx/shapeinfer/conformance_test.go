@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/modelpeek/modelpeek/internal/testenv"
@@ -31,7 +32,7 @@ func TestOutputsMatchTestData(t *testing.T) {
 		if err != nil {
 			continue // the decoder's own tests cover refusals
 		}
-		info := inferWithoutOutputs(m)
+		info := inferWithoutOutputs(m, filepath.Join(filepath.Dir(p), "test_data_set_0"))
 		for i, v := range m.Graph.Outputs {
 			if v.Type != nil && v.Type.Kind == model.KindTensor {
 				outputs++
@@ -77,10 +78,19 @@ func mismatch(got, stored *model.Type, want *model.Tensor) string {
 }
 
 // inferWithoutOutputs infers the main graph with the graph outputs'
-// stored types removed.
-func inferWithoutOutputs(m *model.Model) *shapeinfer.Info {
+// stored types removed, and the small rank-0 or rank-1 graph inputs of
+// the test data set (input_N.pb: shapes, axes, scales, indices) given as
+// constants, as an exporter would have stored them.
+func inferWithoutOutputs(m *model.Model, data string) *shapeinfer.Info {
 	g := *m.Graph
 	g.Outputs = nil
+	for i, v := range m.Graph.Inputs {
+		if t := smallInput(filepath.Join(data, fmt.Sprintf("input_%d.pb", i))); t != nil {
+			c := *t
+			c.Name = v.Name
+			g.Initializers = append(slices.Clone(g.Initializers), &c)
+		}
+	}
 	var opset int64
 	for _, o := range m.Opsets {
 		if o.Domain == "" || o.Domain == "ai.onnx" {
@@ -88,4 +98,17 @@ func inferWithoutOutputs(m *model.Model) *shapeinfer.Info {
 		}
 	}
 	return shapeinfer.Infer(context.Background(), &g, shapeinfer.Options{DType: onnx.DType, Opset: opset})
+}
+
+// smallInput opens a test data tensor of at most 64 elements and rank 1.
+func smallInput(path string) *model.Tensor {
+	m, err := onnx.Open(context.Background(), path)
+	if err != nil || len(m.Graph.Initializers) != 1 {
+		return nil
+	}
+	t := m.Graph.Initializers[0]
+	if n, ok := model.NumElements(t.Shape); !ok || n > 64 || len(t.Shape) > 1 {
+		return nil
+	}
+	return t
 }

@@ -118,6 +118,9 @@ func floorDivOK(a, b int64) (int64, bool) {
 }
 
 func foldConstant(c *nodeCtx) *constant {
+	if a := c.attr("value"); a != nil && len(a.Tensors) == 1 && a.Tensors[0] != nil {
+		c.in.floatConsts[c.n.Outputs[0]] = a.Tensors[0]
+	}
 	if a := c.attr("value_int"); a != nil {
 		return &constant{scalar: true, vals: []model.Dim{model.IntDim(a.Int)}}
 	}
@@ -265,4 +268,35 @@ func foldArith(op func(a, b int64) (int64, bool)) func(c *nodeCtx) *constant {
 		}
 		return out
 	}
+}
+
+// constFloats returns the values of a small float constant: an
+// initializer or a Constant node's value (not folded through other ops).
+func (in *Info) constFloats(name string) ([]float64, bool) {
+	if t, ok := in.inits[name]; ok {
+		return readFloats(t)
+	}
+	if t, ok := in.floatConsts[name]; ok {
+		return readFloats(t)
+	}
+	if in.types[name] == nil && in.parent != nil {
+		return in.parent.constFloats(name)
+	}
+	return nil, false
+}
+
+// readFloats reads a small float tensor's values.
+func readFloats(t *model.Tensor) ([]float64, bool) {
+	if t == nil || len(t.Shape) > 1 || (t.DType != "float32" && t.DType != "float64" && t.DType != "float16") {
+		return nil, false
+	}
+	n, ok := model.NumElements(t.Shape)
+	if !ok || n > maxConstElems || t.Location == nil || t.Location.Length > 8*maxConstElems {
+		return nil, false
+	}
+	p, err := model.ReadPreview(t, int(n))
+	if err != nil || int64(len(p.Values)) != n {
+		return nil, false
+	}
+	return p.Values, true
 }

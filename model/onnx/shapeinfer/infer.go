@@ -27,6 +27,8 @@ type Info struct {
 	types  map[string]*model.Type
 	consts map[string]*constant
 	inits  map[string]*model.Tensor
+	// floatConsts are Constant nodes' tensors, read on demand as floats.
+	floatConsts map[string]*model.Tensor
 	// stored marks the values whose type was read from the file.
 	stored map[string]bool
 	// parent is the enclosing graph's Info, for a subgraph's outer values.
@@ -77,7 +79,7 @@ func Infer(ctx context.Context, g *model.Graph, opt Options) *Info {
 // infer is Infer within an enclosing graph's Info (nil for a root graph).
 func infer(ctx context.Context, g *model.Graph, opt Options, parent *Info) *Info {
 	in := &Info{opt: opt, types: map[string]*model.Type{}, consts: map[string]*constant{},
-		inits: map[string]*model.Tensor{}, stored: map[string]bool{}, parent: parent}
+		inits: map[string]*model.Tensor{}, floatConsts: map[string]*model.Tensor{}, stored: map[string]bool{}, parent: parent}
 	if g == nil {
 		return in
 	}

@@ -1,6 +1,7 @@
 package shapeinfer
 
 import (
+	"math"
 	"slices"
 
 	"github.com/modelpeek/modelpeek/model"
@@ -98,18 +99,55 @@ func topKRule(c *nodeCtx) []*model.Type {
 	return []*model.Type{tensor(dt, out), tensor("int64", out)}
 }
 
-// resizeRule uses folded sizes; scales are floats and not folded, so a
-// resize by scales keeps batch and channel only when they are unscaled
-// by construction (unknown here).
+// resizeRule uses folded sizes, or constant scales (out = floor(in ×
+// scale), as the operator defines it); roi-dependent modes
+// (tf_crop_and_resize) and axes are left unknown.
 func resizeRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
 	if x == nil {
 		return one(tensor(dt, nil))
 	}
-	if c.n.OpType == "Resize" && c.has(3) && !c.has(4) {
-		if sizes, ok := c.in.constInts(c.n.Inputs[3]); ok && len(sizes) == len(x) && c.attr("axes") == nil {
+	unknown := one(tensor(dt, unknownShape(len(x))))
+	if c.attr("axes") != nil {
+		return unknown
+	}
+	if a := c.attr("coordinate_transformation_mode"); a != nil && a.String == "tf_crop_and_resize" {
+		return unknown
+	}
+	if c.n.OpType == "Resize" && c.has(3) {
+		if sizes, ok := c.in.constInts(c.n.Inputs[3]); ok && len(sizes) == len(x) {
 			return one(tensor(dt, model.ShapeOf(sizes)))
 		}
+		return unknown
 	}
-	return one(tensor(dt, unknownShape(len(x))))
+	scales, ok := resizeScales(c)
+	if !ok || len(scales) != len(x) {
+		return unknown
+	}
+	out := make(model.Shape, len(x))
+	for i, d := range x {
+		switch {
+		case scales[i] == 1:
+			out[i] = d
+		case d.Known && scales[i] > 0:
+			out[i] = model.IntDim(int64(math.Floor(float64(d.Size) * scales[i])))
+		}
+	}
+	return one(tensor(dt, out))
+}
+
+// resizeScales finds the scales: Resize's input 2 (opset 11+) or 1
+// (opset 10), Upsample's input 1 or scales attribute.
+func resizeScales(c *nodeCtx) ([]float64, bool) {
+	i := 1
+	if c.n.OpType == "Resize" && len(c.n.Inputs) > 2 {
+		i = 2
+	}
+	if c.has(i) {
+		return c.in.constFloats(c.n.Inputs[i])
+	}
+	if a := c.attr("scales"); a != nil && a.Type == model.AttrFloats && !a.Truncated {
+		return a.Floats, true
+	}
+	return nil, false
 }
