@@ -94,20 +94,70 @@ var folders map[string]func(c *nodeCtx) *constant
 
 func init() {
 	folders = map[string]func(c *nodeCtx) *constant{
-		"Constant":  foldConstant,
-		"Shape":     foldShape,
-		"Identity":  func(c *nodeCtx) *constant { return c.input(0) },
-		"Cast":      foldCast,
-		"Gather":    foldGather,
-		"Concat":    foldConcat,
-		"Unsqueeze": foldUnsqueeze,
-		"Squeeze":   foldSqueeze,
-		"Slice":     foldSlice,
-		"Add":       foldArith(func(a, b int64) (int64, bool) { return a + b, true }),
-		"Sub":       foldArith(func(a, b int64) (int64, bool) { return a - b, true }),
-		"Mul":       foldArith(func(a, b int64) (int64, bool) { return a * b, true }),
-		"Div":       foldArith(floorDivOK),
+		"Constant":        foldConstant,
+		"Shape":           foldShape,
+		"Identity":        func(c *nodeCtx) *constant { return c.input(0) },
+		"Cast":            foldCast,
+		"Gather":          foldGather,
+		"Concat":          foldConcat,
+		"Unsqueeze":       foldUnsqueeze,
+		"Squeeze":         foldSqueeze,
+		"Slice":           foldSlice,
+		"Add":             foldArith(func(a, b int64) (int64, bool) { return a + b, true }),
+		"Sub":             foldArith(func(a, b int64) (int64, bool) { return a - b, true }),
+		"Mul":             foldArith(func(a, b int64) (int64, bool) { return a * b, true }),
+		"Div":             foldArith(floorDivOK),
+		"Max":             foldArith(func(a, b int64) (int64, bool) { return max(a, b), true }),
+		"Min":             foldArith(func(a, b int64) (int64, bool) { return min(a, b), true }),
+		"Neg":             foldNeg,
+		"Size":            foldSize,
+		"ConstantOfShape": foldConstantOfShape,
 	}
+}
+
+func foldNeg(c *nodeCtx) *constant {
+	k := c.input(0)
+	if k == nil {
+		return nil
+	}
+	out := &constant{scalar: k.scalar, vals: make([]model.Dim, len(k.vals))}
+	for i, d := range k.vals {
+		if d.Known {
+			out.vals[i] = model.IntDim(-d.Size)
+		}
+	}
+	return out
+}
+
+func foldSize(c *nodeCtx) *constant {
+	if p, ok := product(c.shape(0)); ok && c.shape(0) != nil {
+		return &constant{scalar: true, vals: []model.Dim{model.IntDim(p)}}
+	}
+	return nil
+}
+
+// foldConstantOfShape folds a 1-D integer fill of a small known length.
+func foldConstantOfShape(c *nodeCtx) *constant {
+	k := c.input(0)
+	if k == nil || len(k.vals) != 1 || !k.vals[0].Known || k.vals[0].Size < 0 || k.vals[0].Size > maxConstElems {
+		return nil
+	}
+	fill := model.IntDim(0)
+	if a := c.attr("value"); a != nil {
+		if len(a.Tensors) != 1 {
+			return nil
+		}
+		v := readConst(a.Tensors[0])
+		if v == nil || len(v.vals) != 1 {
+			return nil
+		}
+		fill = v.vals[0]
+	}
+	out := &constant{vals: make([]model.Dim, k.vals[0].Size)}
+	for i := range out.vals {
+		out.vals[i] = fill
+	}
+	return out
 }
 
 func floorDivOK(a, b int64) (int64, bool) {

@@ -19,6 +19,7 @@ var hostileAttrs = [][]model.Attribute{
 		{Name: "keepdims", Type: model.AttrInt}, {Name: "split", Type: model.AttrInts, Ints: []int64{-1}},
 		{Name: "auto_pad", Type: model.AttrString, String: "SAME_UPPER"}, {Name: "ceil_mode", Type: model.AttrInt, Int: 1},
 		{Name: "value", Type: model.AttrTensor, Tensors: []*model.Tensor{nil}}, {Name: "to", Type: model.AttrInt, Int: -7}},
+	{{Name: "value", Type: model.AttrTensor}, {Name: "blocksize", Type: model.AttrInt, Int: -2}, {Name: "reduction", Type: model.AttrString, String: "none"}},
 }
 
 // TestRulesSurviveHostileGraphs runs every shape rule and folder on nodes
