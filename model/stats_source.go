@@ -2,119 +2,92 @@ package model
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
+
+	"github.com/modelpeek/modelpeek/model/ggml"
 )
 
-// statsChunk is the bytes read at a time while streaming a tensor.
-const statsChunk = 1 << 20
-
-// valueSource streams a tensor's values, dequantized, chunk by chunk.
+// valueSource streams a tensor's values, dequantized, a run at a time.
 type valueSource struct {
-	loc   *Location
+	t     *Tensor
 	count int64
-	// unit is the chunk alignment in bytes (element width or block size).
-	unit int
-	// decode appends the values of one aligned chunk to out; first is
-	// the index of the chunk's first element.
-	decode func(b []byte, first int64, out []float64) []float64
-	// varint marks a protobuf varint run, whose chunks are cut after a
-	// final byte rather than at a fixed unit.
-	varint bool
+	block ggml.Block
+	// ggml is set for block-quantized data (dequantized block by block).
+	ggml bool
+	// deq applies affine quantization parameters, nil for none.
+	deq func(i int64, v float64) float64
 }
 
-// newValueSource picks how t's bytes become values.
+// runReader yields runs of values until io.EOF.
+type runReader interface {
+	Next() ([]float64, error)
+	Close() error
+}
+
+// newValueSource picks how t's bytes become values: ggml blocks, or the
+// element decoders of ValueReader with affine dequantization.
 func newValueSource(t *Tensor) (*valueSource, error) {
 	if t == nil || t.Location == nil || t.Location.Missing || t.Location.Encoding == "" {
 		return nil, ErrNoPreview
-	}
-	if t.Location.Offset < 0 || t.Location.Length < 0 {
-		return nil, fmt.Errorf("tensor %q: bad data location", t.Name)
 	}
 	count, ok := NumElements(t.Shape)
 	if !ok {
 		return nil, fmt.Errorf("tensor %q: shape %v has no valid element count", t.Name, t.Shape)
 	}
-	src := &valueSource{loc: t.Location, count: count}
-	if blk, ok := ggmlBlocks[t.DType]; ok && t.Location.Encoding == EncOpaque {
-		src.unit = blk.bytes
-		src.decode = blk.decoder()
+	src := &valueSource{t: t, count: count}
+	if blk, ok := ggml.Lookup(string(t.DType)); ok && t.Location.Encoding == EncOpaque {
+		src.block, src.ggml = blk, true
 		return src, nil
 	}
-	if t.DType == "complex64" || t.DType == "complex128" || t.Location.Encoding == EncOpaque {
+	if t.DType == "complex64" || t.DType == "complex128" {
+		return nil, fmt.Errorf("%w: statistics of complex values", ErrNoPreview)
+	}
+	if _, ok := newElemDecoder(t.DType, t.Location.Encoding); !ok || t.Location.Encoding == EncOpaque {
 		return nil, fmt.Errorf("%w: values of type %s stored as %s", ErrNoPreview, t.DType, t.Location.Encoding)
 	}
-	dec, ok := newElemDecoder(t.DType, t.Location.Encoding)
-	if !ok {
-		return nil, fmt.Errorf("%w: values of type %s stored as %s", ErrNoPreview, t.DType, t.Location.Encoding)
-	}
-	src.unit = max(dec.width, 1)
-	src.varint = dec.enc == EncVarint
-	deq := newDequantizer(t)
-	src.decode = func(b []byte, first int64, out []float64) []float64 {
-		start := len(out)
-		if t.DType == "float32" && dec.enc == EncRaw {
-			for i := 0; i+4 <= len(b); i += 4 {
-				out = append(out, float64(math.Float32frombits(binary.LittleEndian.Uint32(b[i:]))))
-			}
-		} else {
-			dec.each(b, func(v float64) bool {
-				out = append(out, v)
-				return true
-			})
-		}
-		if deq != nil {
-			for i := start; i < len(out); i++ {
-				out[i] = deq(first+int64(i-start), out[i])
-			}
-		}
-		return out
+	src.deq = newDequantizer(t)
+	if q := t.Quant; src.deq == nil && q != nil && len(q.Scale) > 1 && isIntDType(t.DType) {
+		return nil, fmt.Errorf("%w: %d scales do not fit axis %d of shape %v", ErrNoPreview, len(q.Scale), q.Axis, t.Shape)
 	}
 	return src, nil
 }
 
-// each calls fn with the first n values, a chunk at a time, checking ctx
-// between chunks; it returns how many values it delivered (fewer than n
+func (s *valueSource) open() (runReader, error) {
+	if s.ggml {
+		return newBlockReader(s.t, s.block)
+	}
+	return NewValueReader(s.t)
+}
+
+// each calls fn with the first n values, a run at a time, checking ctx
+// between runs; it returns how many values it delivered (fewer than n
 // when ctx ended).
 func (s *valueSource) each(ctx context.Context, n int64, fn func([]float64)) (int64, error) {
-	f, err := os.Open(s.loc.File)
+	r, err := s.open()
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
-	buf := make([]byte, statsChunk-statsChunk%s.unit)
-	var vals []float64
-	var seen, off, carry int64
-	for seen < n && off < s.loc.Length && ctx.Err() == nil {
-		want := min(int64(len(buf))-carry, s.loc.Length-off)
-		got, err := f.ReadAt(buf[carry:carry+want], s.loc.Offset+off)
-		if int64(got) < want {
-			if err == nil || errors.Is(err, io.EOF) {
-				err = fmt.Errorf("the data ends before its recorded length (%d bytes at offset %d)", s.loc.Length, s.loc.Offset)
-			}
+	defer r.Close()
+	var seen int64
+	for seen < n && ctx.Err() == nil {
+		vals, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
 			return seen, err
 		}
-		off += want
-		chunk := buf[:carry+want]
-		carry = 0
-		if s.varint && off < s.loc.Length {
-			cut := lastVarintEnd(chunk)
-			if cut == 0 {
-				return seen, errors.New("a varint run longer than a chunk")
-			}
-			chunk, carry = chunk[:cut], int64(len(chunk)-cut)
-		}
-		vals = s.decode(chunk, seen, vals[:0])
 		vals = vals[:min(int64(len(vals)), n-seen)]
+		if s.deq != nil {
+			for i := range vals {
+				vals[i] = s.deq(seen+int64(i), vals[i])
+			}
+		}
 		fn(vals)
 		seen += int64(len(vals))
-		if carry > 0 {
-			copy(buf, buf[len(chunk):len(chunk)+int(carry)])
-		}
 	}
 	if seen < n && ctx.Err() == nil {
 		return seen, fmt.Errorf("the data holds %d of %d values", seen, n)
@@ -122,16 +95,61 @@ func (s *valueSource) each(ctx context.Context, n int64, fn func([]float64)) (in
 	return seen, nil
 }
 
-// lastVarintEnd returns the length of the prefix of b made of whole
-// varints (ending in a byte without the continuation bit).
-func lastVarintEnd(b []byte) int {
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i]&0x80 == 0 {
-			return i + 1
+// blockReader streams ggml block-quantized data, dequantized.
+type blockReader struct {
+	f          *os.File
+	blk        ggml.Block
+	off, end   int64
+	buf        []byte
+	out        []float32
+	vals       []float64
+	seen, want int64
+}
+
+// blocksPerRun is how many blocks a blockReader expands per Next.
+const blocksPerRun = 4096
+
+func newBlockReader(t *Tensor, blk ggml.Block) (*blockReader, error) {
+	loc := t.Location
+	if loc.Offset < 0 || loc.Length < 0 || loc.Offset > 1<<62-loc.Length {
+		return nil, fmt.Errorf("tensor %q: bad data location", t.Name)
+	}
+	f, err := os.Open(loc.File)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: %w", t.Name, err)
+	}
+	n, _ := NumElements(t.Shape)
+	return &blockReader{f: f, blk: blk, off: loc.Offset, end: loc.Offset + loc.Length,
+		buf: make([]byte, blocksPerRun*blk.Bytes), out: make([]float32, blk.Values), want: n}, nil
+}
+
+// Next expands the next run of whole blocks.
+func (r *blockReader) Next() ([]float64, error) {
+	if r.seen >= r.want {
+		return nil, io.EOF
+	}
+	n := min(r.end-r.off, int64(len(r.buf)))
+	n -= n % int64(r.blk.Bytes)
+	if n <= 0 {
+		return nil, fmt.Errorf("the data ends after %d of %d values", r.seen, r.want)
+	}
+	if got, err := r.f.ReadAt(r.buf[:n], r.off); int64(got) < n {
+		return nil, fmt.Errorf("the data ends before its recorded length (at offset %d): %v", r.off+int64(got), err)
+	}
+	r.off += n
+	r.vals = r.vals[:0]
+	for b := r.buf[:n]; len(b) >= r.blk.Bytes; b = b[r.blk.Bytes:] {
+		r.blk.Decode(b, r.out)
+		for _, v := range r.out {
+			r.vals = append(r.vals, float64(v))
 		}
 	}
-	return 0
+	r.seen += int64(len(r.vals))
+	return r.vals, nil
 }
+
+// Close closes the file.
+func (r *blockReader) Close() error { return r.f.Close() }
 
 // newDequantizer returns the affine dequantization of t's integer values
 // ((q - zero point) × scale, per channel along Quant.Axis when there are
