@@ -73,7 +73,11 @@ func (w window) out(i int, in model.Dim) model.Dim {
 		return unknownDim
 	}
 	if !in.Known {
-		if k == 1 && s == 1 && (w.autoPad != "NOTSET" || w.pads[i]+w.pads[i+len(w.kernel)] == 0) {
+		// A stride-1 window whose padding makes up for the kernel keeps
+		// the size, whatever it is (SAME padding, or pads = k - 1).
+		same := w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER" ||
+			w.autoPad == "NOTSET" && w.pads[i]+w.pads[i+len(w.kernel)] == k-1 || w.autoPad == "VALID" && k == 1
+		if s == 1 && same {
 			return in
 		}
 		return unknownDim
