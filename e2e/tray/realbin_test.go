@@ -36,7 +36,9 @@ type app struct {
 	token string
 }
 
-func start(t *testing.T) *app {
+// start runs the binary with --no-browser and args (model files) under a
+// private bus and a fake tray host, and finds its tray item.
+func start(t *testing.T, args ...string) *app {
 	t.Helper()
 	bin := proc.Binary(t)
 	addr := dbustest.StartBus(t)
@@ -44,7 +46,7 @@ func start(t *testing.T) *app {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	home := proc.NewHome(t)
-	cmd := exec.Command(bin, "--no-browser")
+	cmd := exec.Command(bin, append([]string{"--no-browser"}, args...)...)
 	// A private home: recent files and start-at-login land there.
 	cmd.Env = home.Env(dbustest.Env(addr), "XDG_RUNTIME_DIR="+home.Dir, "BROWSER=true")
 	p := proc.Start(t, cmd)
