@@ -16,3 +16,9 @@ require (
 )
 
 require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+
+// updatemaxprocs=0: since Go 1.25 the runtime re-reads the cgroup CPU
+// limit about once a second to update GOMAXPROCS, and that wakes the
+// tray app at rest. modelpeek never needs GOMAXPROCS to follow a limit
+// changed while it runs; the limit at start is still honoured.
+godebug updatemaxprocs=0

@@ -29,7 +29,7 @@ const (
 	DefaultMaxUploads        = 4
 	DefaultUploadQuota       = 2 * DefaultMaxUpload
 	DefaultUploadIdle        = 30 * time.Second
-	DefaultHeartbeat         = 15 * time.Second
+	DefaultHeartbeat         = time.Minute
 	DefaultMaxStreams        = 256
 	DefaultGrace             = 500 * time.Millisecond
 	DefaultReadHeaderTimeout = 5 * time.Second
@@ -61,7 +61,11 @@ type Config struct {
 	// UploadIdle is the rolling read deadline of an upload: the
 	// connection is dropped when no byte arrives for this long.
 	UploadIdle time.Duration
-	// Heartbeat is the interval of SSE keep-alive comments.
+	// Heartbeat is the interval of SSE keep-alive comments. It is long
+	// (a minute) because each one wakes the app: on loopback a page that
+	// goes away closes its stream at once (net/http then cancels the
+	// request), so the comment only keeps intermediaries from idling the
+	// stream out.
 	Heartbeat time.Duration
 	// MaxStreams caps concurrent SSE streams; more get 503.
 	MaxStreams int

@@ -133,7 +133,12 @@ func (r *run) handleEvents(w http.ResponseWriter, req *http.Request) {
 		if _, err := w.Write(b); err != nil {
 			return false
 		}
-		return rc.Flush() == nil
+		if rc.Flush() != nil {
+			return false
+		}
+		// Clear the deadline: left set, its timer would wake the app
+		// sseWriteTimeout after every event of an idle stream.
+		return rc.SetWriteDeadline(time.Time{}) == nil
 	}
 	if !write(first) {
 		return

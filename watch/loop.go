@@ -24,8 +24,12 @@ func (w *Watcher) loop(ctx context.Context, fsw *fsnotify.Watcher, poll time.Dur
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	retry := time.NewTicker(retryInterval)
+	// The retry timer runs only while a directory lacks its watch: a
+	// watcher at rest schedules nothing.
+	retry := time.NewTimer(retryInterval)
+	retry.Stop()
 	defer retry.Stop()
+	retryArmed := false
 	var pollC <-chan time.Time
 	if poll > 0 {
 		t := time.NewTicker(poll)
@@ -36,6 +40,14 @@ func (w *Watcher) loop(ctx context.Context, fsw *fsnotify.Watcher, poll time.Dur
 	for {
 		w.mu.Lock()
 		w.armLocked(timer, time.Now())
+		if missing := w.missingDirsLocked(); missing != retryArmed {
+			retryArmed = missing
+			if missing {
+				retry.Reset(retryInterval)
+			} else {
+				retry.Stop()
+			}
+		}
 		var send chan Event
 		var next Event
 		if len(w.out) > 0 {
@@ -60,7 +72,10 @@ func (w *Watcher) loop(ctx context.Context, fsw *fsnotify.Watcher, poll time.Dur
 			w.check(now)
 		case <-pollC:
 			w.poll(time.Now())
+		case <-w.wake:
+			// Add or Remove changed the directories: re-arm above.
 		case now := <-retry.C:
+			retryArmed = false
 			w.mu.Lock()
 			w.retryDirsLocked(now)
 			w.mu.Unlock()

@@ -216,6 +216,20 @@ func (w *Watcher) syncDirsLocked() error {
 	return errors.Join(errs...)
 }
 
+// missingDirsLocked reports whether a wanted directory has no OS watch
+// yet (it does not exist, or setting it up failed), so a retry is due.
+func (w *Watcher) missingDirsLocked() bool {
+	if w.fsw == nil {
+		return false
+	}
+	for _, dw := range w.dirs {
+		if !dw.added {
+			return true
+		}
+	}
+	return false
+}
+
 // retryDirsLocked tries again to watch the directories whose watch is not
 // in place, and marks the files in a directory that became watchable as
 // changed (they may have appeared while nobody was looking).

@@ -93,6 +93,9 @@ type Watcher struct {
 	dirs map[string]*dirWatch
 	// out holds events waiting for the consumer, one per key at most.
 	out []Event
+	// wake tells the loop that Add or Remove changed the directories, so
+	// it arms (or stops) the retry timer; capacity one, never blocks.
+	wake chan struct{}
 }
 
 // New returns a Watcher; call Run to start it.
@@ -115,6 +118,7 @@ func New(opts Options) (*Watcher, error) {
 		groups: make(map[string]*group),
 		byPath: make(map[string][]*file),
 		dirs:   make(map[string]*dirWatch),
+		wake:   make(chan struct{}, 1),
 
 		newNotifier: fsnotify.NewWatcher,
 	}, nil
@@ -150,6 +154,7 @@ func (w *Watcher) Add(key string, files []string) error {
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	defer w.wakeLoop()
 	if old, ok := w.groups[key]; ok {
 		if sameFiles(old, g) {
 			// Already watched: keep the state (a change may be pending).
@@ -187,6 +192,7 @@ func (w *Watcher) Remove(key string) {
 	}
 	w.dropGroupLocked(g)
 	delete(w.groups, key)
+	defer w.wakeLoop()
 	for i := range w.out {
 		if w.out[i].Key == key {
 			w.out = append(w.out[:i], w.out[i+1:]...)
@@ -195,6 +201,14 @@ func (w *Watcher) Remove(key string) {
 	}
 	if err := w.syncDirsLocked(); err != nil {
 		w.log.Debug("watch: removing directory watches", "err", err)
+	}
+}
+
+// wakeLoop makes the loop look at the directories again.
+func (w *Watcher) wakeLoop() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
 	}
 }
 
