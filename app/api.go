@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
+	"slices"
 
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/server"
@@ -60,19 +62,18 @@ func (l *library) Close(id string) error {
 		close(e.ready) // requests waiting for its load get its last state
 	}
 	delete(a.byID, id)
-	for i, m := range a.models {
-		if m == e {
-			a.models = append(a.models[:i], a.models[i+1:]...)
-			break
-		}
-	}
+	// slices.Delete clears the freed slot: a stale pointer left past the
+	// end of the slice would keep the model's whole graph alive.
+	a.models = slices.DeleteFunc(a.models, func(m *entry) bool { return m == e })
 	a.watcher.Remove(id)
 	if e.uploaded {
 		os.Remove(e.path)
 	}
 	a.notifyLocked()
 	a.mu.Unlock()
+	a.srv.DropLayouts(id, math.MaxInt)
 	a.publishModels()
+	a.releaseMemory()
 	return nil
 }
 

@@ -91,6 +91,9 @@ type App struct {
 	viewerErr string
 	autostart bool
 	subs      map[*stateSub]struct{}
+
+	// release wakes releaseLoop after a model is closed (capacity one).
+	release chan struct{}
 }
 
 var _ tray.Controller = (*App)(nil)
@@ -129,6 +132,7 @@ func New(parent context.Context, opts Options) (*App, error) {
 		byID:     map[string]*entry{},
 		watching: true,
 		subs:     map[*stateSub]struct{}{},
+		release:  make(chan struct{}, 1),
 	}
 	if opts.ConfigDir != "" {
 		a.recentFn = filepath.Join(opts.ConfigDir, "recent.json")
@@ -180,6 +184,7 @@ func New(parent context.Context, opts Options) (*App, error) {
 		return nil
 	})
 	a.g.Go(a.watchLoop)
+	a.g.Go(a.releaseLoop)
 	a.g.Go(a.shutdown)
 	return a, nil
 }

@@ -199,6 +199,11 @@ func (a *App) finishLoad(e *entry, gen int, m *model.Model, err error) {
 	a.applyWatchLocked(e)
 	a.notifyLocked()
 	a.mu.Unlock()
+	if err == nil {
+		// The previous version's layouts hold its graph: drop them now,
+		// not when a page next asks (there may be none all day).
+		a.srv.DropLayouts(ev.ID, ev.Version)
+	}
 	if reload {
 		a.srv.Hub().Publish("model", ev)
 	}

@@ -234,8 +234,7 @@ func (r *run) handleClose(w http.ResponseWriter, req *http.Request) {
 		jsonError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	r.s.graphs.forget(id)
-	r.s.preps.forgetBefore(id, math.MaxInt)
+	r.s.DropLayouts(id, math.MaxInt)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -382,8 +381,7 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 	g := chain[len(chain)-1]
 	opts, expand := layoutOptions(q.Get("expand"), q.Get("collapse"))
 	key := graphKey{id: info.ID, version: info.Version, path: path, expand: expand}
-	r.s.graphs.forgetBefore(info.ID, info.Version)
-	r.s.preps.forgetBefore(info.ID, info.Version)
+	r.s.DropLayouts(info.ID, info.Version)
 	raw, gz, err := r.s.graphs.get(req.Context(), key, func(ctx context.Context) ([]byte, error) {
 		v, err := r.s.preps.layout(ctx, prepKey{info.ID, info.Version, path}, g, opts)
 		if err != nil {
@@ -391,6 +389,7 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 		}
 		return json.Marshal(v)
 	})
+	r.s.dropStale(req.Context(), info)
 	if err != nil {
 		if req.Context().Err() != nil {
 			return // the client left or the server is stopping

@@ -144,10 +144,28 @@ func (c *graphCache) forgetBefore(id string, version int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, e := range c.m {
-		if k.id == id && k.version < version && e.elem != nil {
+		if k.id != id || k.version >= version {
+			continue
+		}
+		// A layout still being computed is forgotten too: compute does
+		// not store an entry that is no longer in the map.
+		if e.elem != nil {
 			c.lru.Remove(e.elem)
 			c.bytes -= len(e.raw) + len(e.gz)
-			delete(c.m, k)
+		}
+		delete(c.m, k)
+	}
+}
+
+// count returns how many finished layouts of model id are cached.
+func (c *graphCache) count(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for k, e := range c.m {
+		if k.id == id && e.elem != nil {
+			n++
 		}
 	}
+	return n
 }

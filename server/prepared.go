@@ -26,38 +26,65 @@ type prepCache struct {
 	mu    sync.Mutex
 	m     map[prepKey]*layout.Prepared
 	order []prepKey // oldest first
+	// running holds a token per Prepare in progress; forgetBefore
+	// removes those of a model closed or reloaded meanwhile, and a
+	// Prepare whose token is gone does not store its result.
+	running map[prepKey]*int
 }
 
-func newPrepCache() *prepCache { return &prepCache{m: map[prepKey]*layout.Prepared{}} }
+func newPrepCache() *prepCache {
+	return &prepCache{m: map[prepKey]*layout.Prepared{}, running: map[prepKey]*int{}}
+}
 
 // layout lays out g for key with opts, preparing it first when needed.
 func (c *prepCache) layout(ctx context.Context, key prepKey, g *model.Graph, opts layout.Options) (*layout.View, error) {
 	c.mu.Lock()
 	p := c.m[key]
+	tok := new(int)
+	if p == nil {
+		c.running[key] = tok
+	}
 	c.mu.Unlock()
 	if p == nil {
 		var err error
-		if p, err = layout.Prepare(ctx, g, opts); err != nil {
+		p, err = layout.Prepare(ctx, g, opts)
+		c.store(key, tok, p)
+		if err != nil {
 			return nil, err
 		}
-		c.mu.Lock()
-		if _, ok := c.m[key]; !ok {
-			c.m[key] = p
-			c.order = append(c.order, key)
-			if len(c.order) > maxPrepared {
-				delete(c.m, c.order[0])
-				c.order = c.order[1:]
-			}
-		}
-		c.mu.Unlock()
 	}
 	return p.Layout(ctx, opts)
+}
+
+// store keeps p (nil: the Prepare failed) unless the model was closed or
+// reloaded while it was prepared, or another Prepare of key took over.
+func (c *prepCache) store(key prepKey, tok *int, p *layout.Prepared) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running[key] != tok {
+		return
+	}
+	delete(c.running, key)
+	if _, ok := c.m[key]; ok || p == nil {
+		return
+	}
+	c.m[key] = p
+	c.order = append(c.order, key)
+	if len(c.order) > maxPrepared {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
 }
 
 // forgetBefore drops the prepared graphs of model id older than version.
 func (c *prepCache) forgetBefore(id string, version int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for k := range c.running {
+		if k.id == id && k.version < version {
+			delete(c.running, k) // its Prepare must not store the result
+		}
+	}
 	kept := c.order[:0]
 	for _, k := range c.order {
 		if k.id == id && k.version < version {
@@ -67,4 +94,17 @@ func (c *prepCache) forgetBefore(id string, version int) {
 		kept = append(kept, k)
 	}
 	c.order = kept
+}
+
+// count returns how many prepared graphs of model id are kept.
+func (c *prepCache) count(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for k := range c.m {
+		if k.id == id {
+			n++
+		}
+	}
+	return n
 }

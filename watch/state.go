@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -131,7 +132,7 @@ func (w *Watcher) unindexLocked(f *file) {
 		list := w.byPath[p]
 		for i, x := range list {
 			if x == f {
-				list = append(list[:i], list[i+1:]...)
+				list = slices.Delete(list, i, i+1) // clears the freed slot
 				break
 			}
 		}

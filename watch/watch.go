@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -195,7 +196,7 @@ func (w *Watcher) Remove(key string) {
 	defer w.wakeLoop()
 	for i := range w.out {
 		if w.out[i].Key == key {
-			w.out = append(w.out[:i], w.out[i+1:]...)
+			w.out = slices.Delete(w.out, i, i+1)
 			break
 		}
 	}
