@@ -1,6 +1,9 @@
 package server
 
 import (
+	"context"
+	"log/slog"
+	"math"
 	"testing"
 
 	"github.com/modelpeek/modelpeek/layout"
@@ -45,5 +48,46 @@ func TestGraphExpandCollapse(t *testing.T) {
 	}
 	if n := len(s.preps.m); n != 1 {
 		t.Errorf("%d prepared graphs kept, want 1 (one model version, one path)", n)
+	}
+}
+
+// A model closed (or reloaded) while its graph is being prepared or laid
+// out keeps nothing: the result reaches the requests waiting for it, but
+// neither cache stores it.
+func TestForgetWhileComputing(t *testing.T) {
+	g := layout.GenTransformer(50)
+	pc := newPrepCache()
+	key := prepKey{"m", 1, ""}
+	tok := new(int)
+	pc.running[key] = tok // a Prepare of key has started
+	pc.forgetBefore("m", math.MaxInt)
+	p, err := layout.Prepare(context.Background(), g, layout.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc.store(key, tok, p)
+	if n := pc.count("m"); n != 0 || len(pc.running) != 0 {
+		t.Errorf("prepared graph stored after its model was forgotten (%d kept, %d running)", n, len(pc.running))
+	}
+
+	gc := newGraphCache(8, slog.New(slog.DiscardHandler))
+	started, finish := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := gc.get(context.Background(), graphKey{id: "m", version: 1}, func(context.Context) ([]byte, error) {
+			close(started)
+			<-finish
+			return []byte("{}"), nil
+		})
+		done <- err
+	}()
+	<-started
+	gc.forgetBefore("m", math.MaxInt)
+	close(finish)
+	if err := <-done; err != nil {
+		t.Fatalf("the waiting request failed: %v", err)
+	}
+	if n := gc.count("m"); n != 0 {
+		t.Errorf("%d layouts stored after their model was forgotten", n)
 	}
 }
