@@ -292,7 +292,7 @@ func TestIdle(t *testing.T) {
 	if _, err := bufio.NewReader(resp.Body).ReadString('\n'); err != nil {
 		t.Fatalf("SSE: %v", err)
 	}
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(time.Second) // let the stream's set-up work end
 	rate, st = idleRate(t, pid, window)
 	t.Logf("at rest, one idle page (SSE open), %v: %.2f wakeups/s, %v", window, rate, st)
 	if rate > maxIdleRate {
