@@ -1,8 +1,11 @@
 package app
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 	"weak"
@@ -102,4 +105,65 @@ func TestReloadedVersionIsReleased(t *testing.T) {
 	if n := ta.Server().CachedLayouts(id); n == 0 {
 		t.Error("no layout of version 2 cached after drawing it")
 	}
+}
+
+// TestSoakGoroutines: open → draw → close cycles through the API and
+// reloads of a watched file leave no goroutine behind (counted while the
+// app runs, not only at its end as goleak does).
+func TestSoakGoroutines(t *testing.T) {
+	ta := newTestApp(t, nil)
+	if err := ta.StartViewer(); err != nil {
+		t.Fatal(err)
+	}
+	p := ta.write(t, "w.fake", "FAKE\nnodes 20\n")
+	ids, err := ta.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	watched := ids[0]
+	version := ta.waitInfo(t, watched, func(i server.ModelInfo) bool { return i.Version == 1 && !i.Loading }).Version
+	cycle := func() {
+		code, body := ta.api(t, "POST", "/api/upload", strings.NewReader("FAKE\nnodes 300\n"), map[string]string{"X-Filename": "big.fake"})
+		var res struct{ IDs []string }
+		if code != http.StatusOK || json.Unmarshal([]byte(body), &res) != nil || len(res.IDs) != 1 {
+			t.Fatalf("upload: %d %s", code, body)
+		}
+		draw(t, ta, res.IDs[0])
+		if code, _ := ta.api(t, "DELETE", "/api/models/"+res.IDs[0], nil, nil); code != http.StatusNoContent {
+			t.Fatalf("close: %d", code)
+		}
+		version++
+		ta.write(t, "w.fake", fmt.Sprintf("FAKE\nnodes %d\n", 20+version))
+		if err := ta.Reload(watched); err != nil {
+			t.Fatal(err)
+		}
+		ta.waitInfo(t, watched, func(i server.ModelInfo) bool { return i.Version == version && !i.Loading })
+	}
+	cycle() // warm up
+	base := settledGoroutines(0)
+	for range 20 {
+		cycle()
+	}
+	if n := settledGoroutines(base); n > base {
+		t.Errorf("goroutines grew from %d to %d over 20 cycles", base, n)
+	}
+	t.Logf("goroutines: %d before and after 20 open → draw → close → reload cycles", base)
+}
+
+// settledGoroutines waits (a hang bound of 2 s: connections of the test
+// client close within milliseconds) for the goroutine count to reach want,
+// or to stop moving when want is 0, and returns it.
+func settledGoroutines(want int) int {
+	n := runtime.NumGoroutine()
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		m := runtime.NumGoroutine()
+		if want > 0 && m <= want {
+			return m
+		}
+		if want == 0 && m == n {
+			return m
+		}
+		n = m
+	}
+	return n
 }
