@@ -94,7 +94,7 @@ func TestReloadedVersionIsReleased(t *testing.T) {
 	if err := ta.Reload(id); err != nil {
 		t.Fatal(err)
 	}
-	ta.waitInfo(t, id, func(i server.ModelInfo) bool { return i.Version == 2 && !i.Loading })
+	ta.waitInfo(t, id, func(i server.ModelInfo) bool { return i.Version >= 2 && !i.Loading })
 	if n := ta.Server().CachedLayouts(id); n != 0 {
 		t.Errorf("%d layouts of version 1 are still cached after the reload", n)
 	}
@@ -108,7 +108,7 @@ func TestReloadedVersionIsReleased(t *testing.T) {
 }
 
 // TestSoakGoroutines: open → draw → close cycles through the API and
-// reloads of a watched file leave no goroutine behind (counted while the
+// rewrites of a watched file (reloaded by the real watcher) leave no goroutine behind (counted while the
 // app runs, not only at its end as goleak does).
 func TestSoakGoroutines(t *testing.T) {
 	ta := newTestApp(t, nil)
@@ -132,12 +132,9 @@ func TestSoakGoroutines(t *testing.T) {
 		if code, _ := ta.api(t, "DELETE", "/api/models/"+res.IDs[0], nil, nil); code != http.StatusNoContent {
 			t.Fatalf("close: %d", code)
 		}
-		version++
-		ta.write(t, "w.fake", fmt.Sprintf("FAKE\nnodes %d\n", 20+version))
-		if err := ta.Reload(watched); err != nil {
-			t.Fatal(err)
-		}
-		ta.waitInfo(t, watched, func(i server.ModelInfo) bool { return i.Version == version && !i.Loading })
+		// The watcher sees the rewrite and reloads the model.
+		ta.write(t, "w.fake", fmt.Sprintf("FAKE\nnodes %d\n", 21+version))
+		version = ta.waitInfo(t, watched, func(i server.ModelInfo) bool { return i.Version > version && !i.Loading }).Version
 	}
 	cycle() // warm up
 	base := settledGoroutines(0)
