@@ -199,8 +199,8 @@ type modelInfo struct {
 	Loading bool   `json:"loading"`
 }
 
-// waitVersion polls the model list until model index i (or id, when
-// given) has reached version v, and returns it.
+// waitVersion polls the model list until model id (any model when id is
+// "") has reached version v and is not loading, and returns it.
 func (c *client) waitVersion(id string, v int) modelInfo {
 	c.t.Helper()
 	deadline := time.Now().Add(30 * time.Second) // a hang bound: loads take milliseconds
