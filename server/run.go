@@ -86,12 +86,25 @@ func (r *run) connContext(ctx context.Context, c net.Conn) context.Context {
 	return context.WithValue(ctx, connKey{}, ci)
 }
 
+// connState forgets closed connections and, once stopping has begun,
+// closes each connection as soon as it has nothing in flight: one just
+// accepted (still sending headers) or one whose last response is written.
+// Shutdown alone would find those only by polling with a growing interval,
+// and would wait out the whole grace for a connection accepted after it
+// began.
 func (r *run) connState(c net.Conn, st http.ConnState) {
 	switch st {
 	case http.StateClosed, http.StateHijacked:
 		r.mu.Lock()
 		delete(r.conns, c)
 		r.mu.Unlock()
+	case http.StateNew, http.StateIdle:
+		r.mu.Lock()
+		closing := r.closing
+		r.mu.Unlock()
+		if closing {
+			c.Close()
+		}
 	}
 }
 

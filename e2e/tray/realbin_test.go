@@ -23,8 +23,14 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// quitBudget is the longest Quit may take, click to process exit.
-const quitBudget = 500 * time.Millisecond
+// quitBudget is the longest Quit should take, click to process exit: the
+// server's grace. The median of the runs must stay within it; one run may
+// be delayed by a busy machine, so each run is bounded only by
+// quitHangBound (10x the budget), past which Quit is taken to hang.
+const (
+	quitBudget    = 500 * time.Millisecond
+	quitHangBound = 10 * quitBudget
+)
 
 // app is the real binary running under a private bus.
 type app struct {
@@ -196,7 +202,7 @@ func TestQuitWithBusyClients(t *testing.T) {
 			}
 			begin := time.Now()
 			clickErr := a.tr.Click(a.ctx, q.ID)
-			code, at, err := a.proc.Wait(5 * time.Second)
+			code, at, err := a.proc.Wait(2 * quitHangBound)
 			if err != nil {
 				t.Fatalf("%v (click: %v)", err, clickErr)
 			}
@@ -204,15 +210,19 @@ func TestQuitWithBusyClients(t *testing.T) {
 				t.Fatalf("exit status %d; stderr:\n%s", code, a.proc.Stderr())
 			}
 			d := at.Sub(begin)
-			if d > quitBudget {
-				t.Errorf("Quit took %v, want <= %v", d, quitBudget)
+			if d > quitHangBound {
+				t.Errorf("Quit took %v, more than the hang bound %v", d, quitHangBound)
 			}
 			lat = append(lat, d)
 		})
 	}
 	if len(lat) > 0 {
 		slices.Sort(lat)
+		median := lat[len(lat)/2]
 		t.Logf("real binary, Quit click → exit with an SSE stream and a slow client, %d runs: median %v, min %v, max %v",
-			len(lat), lat[len(lat)/2], lat[0], lat[len(lat)-1])
+			len(lat), median, lat[0], lat[len(lat)-1])
+		if median > quitBudget {
+			t.Errorf("median Quit %v, want <= %v", median, quitBudget)
+		}
 	}
 }
