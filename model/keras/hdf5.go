@@ -285,108 +285,137 @@ func (f *h5file) object(addr int64) (*h5object, error) {
 // messages collects every message of an object header, following
 // continuation blocks.
 func (f *h5file) messages(addr int64) ([]message, error) {
-	first, err := f.read(addr, 1)
+	first, creationOrder, err := f.headerBlock(addr)
 	if err != nil {
 		return nil, err
 	}
+	blocks := []headerBlock{first}
 	var out []message
-	type block struct {
-		addr, size int64
-		v2         bool
-	}
-	var blocks []block
-	creationOrder := false
-	if first[0] == 1 {
-		h, err := f.read(addr, 16)
-		if err != nil {
-			return nil, err
-		}
-		size := int64(binary.LittleEndian.Uint32(h[8:]))
-		blocks = append(blocks, block{addr + 16, size, false})
-	} else {
-		h, err := f.read(addr, 6)
-		if err != nil {
-			return nil, err
-		}
-		if string(h[:4]) != "OHDR" || h[4] != 2 {
-			return nil, h5err("object header at %d has an unknown version", addr)
-		}
-		flags := h[5]
-		p := addr + 6
-		if flags&0x20 != 0 {
-			p += 16
-		}
-		if flags&0x10 != 0 {
-			p += 4
-		}
-		n := 1 << (flags & 3)
-		b, err := f.read(p, n)
-		if err != nil {
-			return nil, err
-		}
-		size := int64(f.uintN(b))
-		creationOrder = flags&0x04 != 0
-		blocks = append(blocks, block{p + int64(n), size, true})
-	}
 	for i := 0; i < len(blocks); i++ {
 		if i > 1000 || len(out) > h5MaxMessages {
 			return nil, h5err("object header at %d has too many messages", addr)
 		}
-		bl := blocks[i]
-		if bl.size < 0 || bl.size > f.size {
-			return nil, h5err("object header block of %d bytes", bl.size)
-		}
-		data, err := f.read(bl.addr, int(bl.size))
+		msgs, more, err := f.blockMessages(blocks[i], i > 0, creationOrder)
 		if err != nil {
 			return nil, err
 		}
-		c := &cursor{b: data}
-		if bl.v2 {
-			if i > 0 {
-				if string(c.bytes(4)) != "OCHK" {
-					return nil, h5err("continuation block without its signature")
-				}
-			}
-			c.b = c.b[:max(len(c.b)-4, c.p)] // checksum
-		}
-		for c.p < len(c.b) && !c.bad {
-			var typ, size int
-			if bl.v2 {
-				if len(c.b)-c.p < 4 {
-					break
-				}
-				typ = int(c.u8())
-				size = int(c.un(2))
-				mflags := c.u8()
-				if creationOrder {
-					c.skip(2)
-				}
-				_ = mflags
-			} else {
-				if len(c.b)-c.p < 8 {
-					break
-				}
-				typ = int(c.un(2))
-				size = int(c.un(2))
-				c.skip(4)
-			}
-			body := c.bytes(size)
-			if c.bad {
-				break
-			}
-			if typ == 0x0010 {
-				cc := &cursor{b: body}
-				a := int64(cc.un(f.offSize))
-				n := int64(cc.un(f.lenSize))
-				if !cc.bad {
-					blocks = append(blocks, block{a, n, bl.v2})
-				}
-				continue
-			}
-			out = append(out, message{typ: typ, data: body})
-		}
+		out = append(out, msgs...)
+		blocks = append(blocks, more...)
 	}
 	return out, nil
+}
+
+// headerBlock is one block of an object header's messages: the first
+// block or a continuation.
+type headerBlock struct {
+	addr, size int64
+	v2         bool
+}
+
+// headerBlock reads the prefix of the object header at addr (version 1,
+// or version 2 "OHDR") and returns its first message block and whether
+// its messages carry a creation order.
+func (f *h5file) headerBlock(addr int64) (headerBlock, bool, error) {
+	first, err := f.read(addr, 1)
+	if err != nil {
+		return headerBlock{}, false, err
+	}
+	if first[0] == 1 {
+		h, err := f.read(addr, 16)
+		if err != nil {
+			return headerBlock{}, false, err
+		}
+		size := int64(binary.LittleEndian.Uint32(h[8:]))
+		return headerBlock{addr + 16, size, false}, false, nil
+	}
+	h, err := f.read(addr, 6)
+	if err != nil {
+		return headerBlock{}, false, err
+	}
+	if string(h[:4]) != "OHDR" || h[4] != 2 {
+		return headerBlock{}, false, h5err("object header at %d has an unknown version", addr)
+	}
+	flags := h[5]
+	p := addr + 6
+	if flags&0x20 != 0 { // access, modification, change and birth times
+		p += 16
+	}
+	if flags&0x10 != 0 { // attribute phase change values
+		p += 4
+	}
+	n := 1 << (flags & 3)
+	b, err := f.read(p, n)
+	if err != nil {
+		return headerBlock{}, false, err
+	}
+	return headerBlock{p + int64(n), int64(f.uintN(b)), true}, flags&0x04 != 0, nil
+}
+
+// blockMessages reads the messages of one header block; continuation
+// messages become further blocks to read.
+func (f *h5file) blockMessages(bl headerBlock, continuation, creationOrder bool) ([]message, []headerBlock, error) {
+	if bl.size < 0 || bl.size > f.size {
+		return nil, nil, h5err("object header block of %d bytes", bl.size)
+	}
+	data, err := f.read(bl.addr, int(bl.size))
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &cursor{b: data}
+	if bl.v2 {
+		if continuation && string(c.bytes(4)) != "OCHK" {
+			return nil, nil, h5err("continuation block without its signature")
+		}
+		c.b = c.b[:max(len(c.b)-4, c.p)] // checksum
+	}
+	var out []message
+	var more []headerBlock
+	for c.p < len(c.b) && !c.bad {
+		typ, body, ok := nextMessage(c, bl.v2, creationOrder)
+		if !ok {
+			break
+		}
+		if typ == 0x0010 { // continuation: address and length of the next block
+			cc := &cursor{b: body}
+			a := int64(cc.un(f.offSize))
+			n := int64(cc.un(f.lenSize))
+			if !cc.bad {
+				more = append(more, headerBlock{a, n, bl.v2})
+			}
+			continue
+		}
+		out = append(out, message{typ: typ, data: body})
+	}
+	return out, more, nil
+}
+
+// nextMessage reads one message's type and body at c; ok is false at the
+// block's end (padding too short for a message prefix) or past its bounds.
+func nextMessage(c *cursor, v2, creationOrder bool) (typ int, body []byte, ok bool) {
+	var size int
+	if v2 {
+		if len(c.b)-c.p < 4 {
+			return 0, nil, false
+		}
+		typ = int(c.u8())
+		size = int(c.un(2))
+		c.u8() // message flags
+		if creationOrder {
+			c.skip(2)
+		}
+	} else {
+		if len(c.b)-c.p < 8 {
+			return 0, nil, false
+		}
+		typ = int(c.un(2))
+		size = int(c.un(2))
+		c.skip(4) // flags and reserved
+	}
+	body = c.bytes(size)
+	if c.bad {
+		return 0, nil, false
+	}
+	return typ, body, true
 }
 
 func (f *h5file) uintN(b []byte) uint64 {
