@@ -2,155 +2,41 @@ package model_test
 
 import (
 	"context"
-	"encoding/json"
-	"math"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/modelpeek/modelpeek/internal/testenv"
 	"github.com/modelpeek/modelpeek/internal/testenv/facts"
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/all"
 )
 
-// statsFact is one tensor_stats fact; First holds numbers or the strings
-// "nan", "inf", "-inf".
-type statsFact struct {
-	DType string  `json:"dtype"`
-	Shape []int64 `json:"shape"`
-	Count int64   `json:"count"`
-	Min   float64 `json:"min"`
-	Max   float64 `json:"max"`
-	Mean  float64 `json:"mean"`
-	Std   float64 `json:"std"`
-	Zeros int64   `json:"zeros"`
-	NaN   int64   `json:"nan"`
-	Inf   int64   `json:"inf"`
-	First []any   `json:"first"`
-}
-
-// statsFiles gathers every tensor_stats fact: MANIFEST entries and
-// tensor-stats-existing.json, keyed by absolute path.
-func statsFiles(t *testing.T) map[string]map[string]statsFact {
-	out := map[string]map[string]statsFact{}
-	for _, e := range testenv.Manifests(t) {
-		var f struct {
-			TensorStats map[string]statsFact `json:"tensor_stats"`
-		}
-		if json.Unmarshal(e.Facts, &f) == nil && len(f.TensorStats) > 0 {
-			out[e.Abs()] = f.TensorStats
-		}
-	}
-	corpus := testenv.Corpus(t)
-	raw, err := os.ReadFile(filepath.Join(corpus, "tensor-stats-existing.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ex struct {
-		Files map[string]struct {
-			TensorStats map[string]statsFact `json:"tensor_stats"`
-		} `json:"files"`
-	}
-	if err := json.Unmarshal(raw, &ex); err != nil {
-		t.Fatal(err)
-	}
-	for p, f := range ex.Files {
-		out[filepath.Join(corpus, filepath.FromSlash(p))] = f.TensorStats
-	}
-	if len(out) == 0 {
-		t.Fatal("no tensor_stats facts found")
-	}
-	return out
-}
-
-// TestStatsAgreeWithFacts checks ReadStats against every tensor_stats fact,
-// with the corpus README's tolerances: counts exact; min, max and first
-// within relative 1e-6 (the facts are float32 values printed in float64,
-// so only summation order may differ); mean and std within relative 1e-5
-// with an absolute floor of 1e-7 × max(|min|, |max|).
+// TestStatsAgreeWithFacts checks ReadStats against every tensor_stats fact
+// of the manifests and tensor-stats-existing.json, with the corpus
+// README's tolerances (facts.CompareStats).
 func TestStatsAgreeWithFacts(t *testing.T) {
 	n := 0
-	for path, want := range statsFiles(t) {
-		m, err := all.Registry().Open(context.Background(), path)
+	for _, f := range facts.StatsFacts(t) {
+		m, err := all.Registry().Open(context.Background(), f.Path)
 		if err != nil {
-			t.Errorf("%s: %v", path, err)
+			t.Errorf("%s: %v", f.Path, err)
 			continue
 		}
-		for name, w := range want {
+		for name, w := range f.Tensors {
 			n++
 			tn := model.FindTensor(m, name)
 			if tn == nil {
-				t.Errorf("%s: no tensor %q", path, name)
+				t.Errorf("%s: no tensor %q", f.Path, name)
 				continue
 			}
 			s, err := model.ReadStats(context.Background(), tn, model.StatsOptions{})
 			if err != nil {
-				t.Errorf("%s %s: %v", path, name, err)
+				t.Errorf("%s %s: %v", f.Path, name, err)
 				continue
 			}
-			for _, p := range compareStats(s, w) {
-				t.Errorf("%s %s (%s): %s", filepath.Base(path), name, tn.DType, p)
+			for _, p := range facts.CompareStats(s, w) {
+				t.Errorf("%s %s (%s): %s", filepath.Base(f.Path), name, tn.DType, p)
 			}
 		}
 	}
 	t.Logf("%d tensor_stats facts checked", n)
-}
-
-func compareStats(s *model.Stats, w statsFact) []string {
-	var bad []string
-	add := func(what string, got, want any) { bad = append(bad, what+": got "+fmtAny(got)+", want "+fmtAny(want)) }
-	if facts.NormDType(string(s.DType)) != facts.NormDType(w.DType) {
-		add("dtype", s.DType, w.DType)
-	}
-	if s.Count != w.Count || s.Zeros != w.Zeros || s.NaN != w.NaN || s.Inf != w.Inf {
-		add("count/zeros/nan/inf", []int64{s.Count, s.Zeros, s.NaN, s.Inf}, []int64{w.Count, w.Zeros, w.NaN, w.Inf})
-	}
-	floor := 1e-7 * math.Max(math.Abs(w.Min), math.Abs(w.Max))
-	for _, c := range []struct {
-		what      string
-		got, want float64
-		rel       float64
-	}{{"min", s.Min, w.Min, 1e-6}, {"max", s.Max, w.Max, 1e-6}, {"mean", s.Mean, w.Mean, 1e-5}, {"std", s.Std, w.Std, 1e-5}} {
-		if !close(c.got, c.want, c.rel, floor) {
-			add(c.what, c.got, c.want)
-		}
-	}
-	if len(s.First) != len(w.First) {
-		add("len(first)", len(s.First), len(w.First))
-	}
-	for i := range min(len(s.First), len(w.First)) {
-		if !sameFirst(s.First[i], w.First[i]) {
-			add("first", s.First[i], w.First[i])
-		}
-	}
-	var sum int64
-	for _, c := range s.Histogram.Counts {
-		sum += c
-	}
-	if len(s.Histogram.Edges) != len(s.Histogram.Counts)+1 || sum != s.Count-s.NaN-s.Inf {
-		add("histogram", s.Histogram, "edges = counts+1, counts summing to finite count")
-	}
-	return bad
-}
-
-func close(got, want, rel, abs float64) bool {
-	return math.Abs(got-want) <= math.Max(rel*math.Abs(want), abs)
-}
-
-func sameFirst(got float64, want any) bool {
-	switch w := want.(type) {
-	case string:
-		return strings.EqualFold(w, map[bool]string{true: "nan"}[math.IsNaN(got)]) ||
-			(w == "inf" && math.IsInf(got, 1)) || (w == "-inf" && math.IsInf(got, -1))
-	case float64:
-		return close(got, w, 1e-6, 0)
-	}
-	return false
-}
-
-func fmtAny(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
