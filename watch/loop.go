@@ -24,12 +24,8 @@ func (w *Watcher) loop(ctx context.Context, fsw *fsnotify.Watcher, poll time.Dur
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	// The retry timer runs only while a directory lacks its watch: a
-	// watcher at rest schedules nothing.
-	retry := time.NewTimer(retryInterval)
-	retry.Stop()
-	defer retry.Stop()
-	retryArmed := false
+	retry := newRetryTimer()
+	defer retry.t.Stop()
 	var pollC <-chan time.Time
 	if poll > 0 {
 		t := time.NewTicker(poll)
@@ -38,23 +34,7 @@ func (w *Watcher) loop(ctx context.Context, fsw *fsnotify.Watcher, poll time.Dur
 	}
 
 	for {
-		w.mu.Lock()
-		w.armLocked(timer, time.Now())
-		if missing := w.missingDirsLocked(); missing != retryArmed {
-			retryArmed = missing
-			if missing {
-				retry.Reset(retryInterval)
-			} else {
-				retry.Stop()
-			}
-		}
-		var send chan Event
-		var next Event
-		if len(w.out) > 0 {
-			send, next = w.events, w.out[0]
-		}
-		w.mu.Unlock()
-
+		send, next := w.prepare(timer, retry)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -74,8 +54,8 @@ func (w *Watcher) loop(ctx context.Context, fsw *fsnotify.Watcher, poll time.Dur
 			w.poll(time.Now())
 		case <-w.wake:
 			// Add or Remove changed the directories: re-arm above.
-		case now := <-retry.C:
-			retryArmed = false
+		case now := <-retry.t.C:
+			retry.armed = false
 			w.mu.Lock()
 			w.retryDirsLocked(now)
 			w.mu.Unlock()
@@ -87,6 +67,46 @@ func (w *Watcher) loop(ctx context.Context, fsw *fsnotify.Watcher, poll time.Dur
 			w.mu.Unlock()
 		}
 	}
+}
+
+// retryTimer fires while a watched directory lacks its OS watch, and
+// only then: a watcher at rest schedules nothing.
+type retryTimer struct {
+	t     *time.Timer
+	armed bool
+}
+
+func newRetryTimer() *retryTimer {
+	t := time.NewTimer(retryInterval)
+	t.Stop()
+	return &retryTimer{t: t}
+}
+
+// set arms the timer when a directory is missing and stops it when none is.
+func (r *retryTimer) set(missing bool) {
+	if missing == r.armed {
+		return
+	}
+	r.armed = missing
+	if missing {
+		r.t.Reset(retryInterval)
+	} else {
+		r.t.Stop()
+	}
+}
+
+// prepare arms the debounce and retry timers for the current state and
+// returns the channel and event to deliver next (a nil channel when none
+// is waiting).
+func (w *Watcher) prepare(timer *time.Timer, retry *retryTimer) (chan Event, Event) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.armLocked(timer, time.Now())
+	retry.set(w.missingDirsLocked())
+	if len(w.out) == 0 {
+		return nil, Event{}
+	}
+	return w.events, w.out[0]
 }
 
 // armLocked sets timer to fire when the earliest pending group's quiet
