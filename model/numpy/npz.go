@@ -3,6 +3,7 @@ package numpy
 import (
 	"archive/zip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -31,11 +32,10 @@ func parseNPZ(ctx context.Context, r io.ReaderAt, size int64, path string) ([]*m
 	if err != nil {
 		return nil, nil, fmt.Errorf("not a readable .npz (zip) archive: %w", err)
 	}
+	a := &npzArchive{r: r, size: size, path: path}
 	var tensors []*model.Tensor
-	var warnings []string
 	seen := map[string]bool{}
 	other, dup := 0, 0
-	inflated := int64(0)
 	for _, f := range za.Files() {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -50,61 +50,13 @@ func parseNPZ(ctx context.Context, r io.ReaderAt, size int64, path string) ([]*m
 			continue
 		}
 		seen[name] = true
-		if f.Flags&1 != 0 {
-			return nil, nil, fmt.Errorf(".npz member %q is encrypted, which is not supported", f.Name)
-		}
-		if f.UncompressedSize64 > 1<<62 || f.CompressedSize64 > uint64(size) {
-			return nil, nil, fmt.Errorf(".npz member %q declares impossible sizes", f.Name)
-		}
-		usize := int64(f.UncompressedSize64)
-		off, err := f.DataOffset()
+		t, err := a.member(f, name)
 		if err != nil {
 			return nil, nil, fmt.Errorf(".npz member %q: %w", f.Name, err)
 		}
-		if off < 0 || off > size-int64(f.CompressedSize64) {
-			return nil, nil, fmt.Errorf(".npz member %q lies outside the file", f.Name)
-		}
-		var h *header
-		var t *model.Tensor
-		switch f.Method {
-		case zip.Store:
-			if int64(f.CompressedSize64) != usize {
-				return nil, nil, fmt.Errorf(".npz member %q is stored but its sizes differ", f.Name)
-			}
-			h, err = readHeader(io.NewSectionReader(r, off, usize), usize)
-			if err != nil {
-				return nil, nil, fmt.Errorf(".npz member %q: %w", f.Name, err)
-			}
-			t = h.tensor(name, path, off+h.dataOffset, false)
-		case zip.Deflate:
-			if inflated > maxInflate {
-				return nil, nil, fmt.Errorf(".npz archive: more than %d bytes decompressed to read its headers", maxInflate)
-			}
-			rc, err := f.Open()
-			if err != nil {
-				return nil, nil, fmt.Errorf(".npz member %q: %w", f.Name, err)
-			}
-			cr := &countingReader{r: io.LimitReader(rc, 12+maxHeaderLen)}
-			h, err = readHeader(cr, usize)
-			rc.Close()
-			inflated += cr.n
-			if err != nil {
-				return nil, nil, fmt.Errorf(".npz member %q: %w", f.Name, err)
-			}
-			t = h.tensor(name, path, off, true)
-			t.Location.Length = int64(f.CompressedSize64)
-			t.Extra = append(t.Extra, model.Property{Name: "storage", Value: fmt.Sprintf("deflated in the archive (%d of %d bytes)", f.CompressedSize64, usize)})
-		default:
-			return nil, nil, fmt.Errorf(".npz member %q uses zip compression method %d, which is not supported", f.Name, f.Method)
-		}
-		if h.nbytes >= 0 && h.nbytes > usize-h.dataOffset {
-			return nil, nil, fmt.Errorf(".npz member %q: array %s %v needs %d bytes but the member holds %d after its header", f.Name, h.dtype.name, h.shape, h.nbytes, usize-h.dataOffset)
-		}
-		if t.Location != nil && f.Method == zip.Store {
-			t.Extra = append(t.Extra, model.Property{Name: "storage", Value: "stored uncompressed in the archive"})
-		}
 		tensors = append(tensors, t)
 	}
+	var warnings []string
 	if other > 0 {
 		warnings = append(warnings, fmt.Sprintf("%d archive entries are not .npy arrays and are not shown", other))
 	}
@@ -112,6 +64,89 @@ func parseNPZ(ctx context.Context, r io.ReaderAt, size int64, path string) ([]*m
 		warnings = append(warnings, fmt.Sprintf("%d archive entries repeat an array name; the first is shown", dup))
 	}
 	return tensors, warnings, nil
+}
+
+// npzArchive reads the .npy members of one .npz file.
+type npzArchive struct {
+	r        io.ReaderAt
+	size     int64
+	path     string
+	inflated int64 // bytes decompressed so far to read deflated headers
+}
+
+// member reads the header of one .npy member, stored or deflated, and
+// checks that the member holds the array it declares.
+func (a *npzArchive) member(f *zip.File, name string) (*model.Tensor, error) {
+	if f.Flags&1 != 0 {
+		return nil, errors.New("encrypted, which is not supported")
+	}
+	if f.UncompressedSize64 > 1<<62 || f.CompressedSize64 > uint64(a.size) {
+		return nil, errors.New("declares impossible sizes")
+	}
+	usize := int64(f.UncompressedSize64)
+	off, err := f.DataOffset()
+	if err != nil {
+		return nil, err
+	}
+	if off < 0 || off > a.size-int64(f.CompressedSize64) {
+		return nil, errors.New("lies outside the file")
+	}
+	var h *header
+	var t *model.Tensor
+	switch f.Method {
+	case zip.Store:
+		h, t, err = a.stored(f, name, off, usize)
+	case zip.Deflate:
+		h, t, err = a.deflated(f, name, off, usize)
+	default:
+		return nil, fmt.Errorf("uses zip compression method %d, which is not supported", f.Method)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if h.nbytes >= 0 && h.nbytes > usize-h.dataOffset {
+		return nil, fmt.Errorf("array %s %v needs %d bytes but the member holds %d after its header", h.dtype.name, h.shape, h.nbytes, usize-h.dataOffset)
+	}
+	return t, nil
+}
+
+// stored reads an uncompressed member: its data is addressed in place.
+func (a *npzArchive) stored(f *zip.File, name string, off, usize int64) (*header, *model.Tensor, error) {
+	if int64(f.CompressedSize64) != usize {
+		return nil, nil, errors.New("stored but its sizes differ")
+	}
+	h, err := readHeader(io.NewSectionReader(a.r, off, usize), usize)
+	if err != nil {
+		return nil, nil, err
+	}
+	t := h.tensor(name, a.path, off+h.dataOffset, false)
+	if t.Location != nil {
+		t.Extra = append(t.Extra, model.Property{Name: "storage", Value: "stored uncompressed in the archive"})
+	}
+	return h, t, nil
+}
+
+// deflated reads a compressed member's header, inflating only a bounded
+// prefix (and at most maxInflate bytes over the whole archive).
+func (a *npzArchive) deflated(f *zip.File, name string, off, usize int64) (*header, *model.Tensor, error) {
+	if a.inflated > maxInflate {
+		return nil, nil, fmt.Errorf("more than %d bytes of the archive decompressed to read its headers", maxInflate)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, nil, err
+	}
+	cr := &countingReader{r: io.LimitReader(rc, 12+maxHeaderLen)}
+	h, err := readHeader(cr, usize)
+	rc.Close()
+	a.inflated += cr.n
+	if err != nil {
+		return nil, nil, err
+	}
+	t := h.tensor(name, a.path, off, true)
+	t.Location.Length = int64(f.CompressedSize64)
+	t.Extra = append(t.Extra, model.Property{Name: "storage", Value: fmt.Sprintf("deflated in the archive (%d of %d bytes)", f.CompressedSize64, usize)})
+	return h, t, nil
 }
 
 // countingReader counts the bytes read through it.
