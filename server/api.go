@@ -38,6 +38,7 @@ func (r *run) routes() http.Handler {
 	api("POST /api/watch", r.handleWatch)
 	api("POST /api/upload", r.handleUpload)
 	api("GET /api/events", r.handleEvents)
+	api("GET /api/schema", r.handleSchema)
 	api("POST /api/quit", r.handleQuit)
 	api("/api/", func(w http.ResponseWriter, _ *http.Request) {
 		jsonError(w, http.StatusNotFound, "no such API route")

@@ -79,7 +79,7 @@ func TestWebAttacks(t *testing.T) {
 	for _, host := range []string{"evil.com", "evil.com:{port}", "localhost.evil.com:{port}", "127.0.0.1.evil.com:{port}",
 		"127.0.0.1:{other}", "localhost:{other}", "foo.localhost:{port}", "localhost.:{port}", "LOCALHOST.:{port}", ":{port}", "127.0.0.1", "localhost",
 		"[::1]", "0.0.0.0:{port}", "127.0.0.2:{port}", "127.1:{port}", "2130706433:{port}"} {
-		for _, route := range []struct{ method, path string }{{"GET", "/"}, {"GET", "/api/models"}, {"GET", "/api/events"}, {"POST", "/api/upload"}, {"DELETE", "/api/models/{id}"}, {"OPTIONS", "/api/models"}} {
+		for _, route := range []struct{ method, path string }{{"GET", "/"}, {"GET", "/api/models"}, {"GET", "/api/events"}, {"GET", "/api/schema?op=Conv"}, {"POST", "/api/upload"}, {"DELETE", "/api/models/{id}"}, {"OPTIONS", "/api/models"}} {
 			attacks = append(attacks, webAttack{fmt.Sprintf("Host %s: %s %s", host, route.method, route.path), withHost(route.method, route.path, host), forbidden})
 		}
 	}
@@ -115,6 +115,8 @@ func TestWebAttacks(t *testing.T) {
 		webAttack{"GET events, Sec-Fetch-Site cross-site", get("/api/events", "{cookie}Sec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: cors\r\nAccept: text/event-stream\r\n"), forbidden},
 		webAttack{"GET events, Origin evil.com", get("/api/events", "{cookie}Origin: http://evil.com\r\nAccept: text/event-stream\r\n"), forbidden},
 		webAttack{"GET graph, Sec-Fetch-Site cross-site", get("/api/models/{id}/graph", "{cookie}Sec-Fetch-Site: cross-site\r\n"), forbidden},
+		webAttack{"GET schema, Sec-Fetch-Site cross-site", get("/api/schema?op=Conv", "{cookie}Sec-Fetch-Site: cross-site\r\n"), forbidden},
+		webAttack{"GET schema, no session", get("/api/schema?op=Conv", ""), forbidden},
 
 		// No session (another local user, a script without the token).
 		webAttack{"GET models, no cookie", get("/api/models", ""), forbidden},

@@ -239,6 +239,7 @@ export function openDetail(app, i) {
     node: n,
     enter: (nodeIndex, sub, label) => enterSubgraph(app, nodeIndex, sub, label),
     summary: tab.path.length ? null : tab.info.summary,
+    format: (tab.info.model || {}).format, opsets: (tab.info.model || {}).opsets,
   });
 }
 

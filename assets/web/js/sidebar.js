@@ -3,6 +3,7 @@
 
 import { el, clear, button } from './dom.js';
 import { api } from './api.js';
+import { showSchema } from './schema.js';
 
 /** shapeText renders a model.Type as "float32 [1,3,224,224]". */
 export function typeText(t) {
@@ -187,6 +188,7 @@ export async function showNode(box, ctx) {
   }
   box.append(section('Inputs', ioTable(d.inputs || [], ctx)));
   box.append(section('Outputs', ioTable(d.outputs || [], ctx)));
+  showSchema(box, n, ctx, seq);
 }
 
 // blockQuantised matches GGML's block-quantised data types (q4_0, q4_k,
