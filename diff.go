@@ -21,6 +21,8 @@ import (
 func cmdDiff(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "")
+	dims := dimFlag{}
+	fs.Var(dims, "dim", "")
 	files, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -30,7 +32,7 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := diffFiles(ctx, files[0], files[1])
+	res, cd, err := diffFiles(ctx, files[0], files[1], dims)
 	if err != nil {
 		fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
 		return 2
@@ -38,12 +40,13 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := enc.Encode(resultWithCost{Result: res, Cost: cd}); err != nil {
 			fmt.Fprintf(stderr, "modelpeek: %v\n", err)
 			return 2
 		}
 	} else {
 		printDiff(stdout, res)
+		printCostDiff(stdout, cd)
 	}
 	if res.Equal {
 		return 0
@@ -51,18 +54,22 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
-// diffFiles opens both files and compares them.
-func diffFiles(ctx context.Context, pa, pb string) (*compare.Result, error) {
+// diffFiles opens both files, compares them and pairs their costs.
+func diffFiles(ctx context.Context, pa, pb string, dims dimFlag) (*compare.Result, costDiff, error) {
 	reg := all.Registry()
 	var ms [2]*model.Model
 	for k, p := range []string{pa, pb} {
 		m, err := reg.Open(ctx, p)
 		if err != nil {
-			return nil, err
+			return nil, costDiff{}, err
 		}
 		ms[k] = m
 	}
-	return compare.Models(ctx, ms[0], ms[1])
+	res, err := compare.Models(ctx, ms[0], ms[1])
+	if err != nil {
+		return nil, costDiff{}, err
+	}
+	return res, diffCost(costOf(ctx, ms[0], dims), costOf(ctx, ms[1], dims)), nil
 }
 
 // printDiff prints a human-readable summary of a comparison.

@@ -32,7 +32,8 @@ func TestDiffExitCodes(t *testing.T) {
 	if err := json.Unmarshal([]byte(strings.Replace(out, `"equal": false,`, "", 1)), &res); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for part, keys := range map[string][]string{"nodes": {"matched", "added", "removed", "changed"}, "weights": {"added", "removed", "changed"}} {
+	for part, keys := range map[string][]string{"nodes": {"matched", "added", "removed", "changed"}, "weights": {"added", "removed", "changed"},
+		"cost": {"params", "param_bytes", "macs", "activation_bytes", "peak_bytes", "unknown_nodes"}} {
 		for _, k := range keys {
 			if _, ok := res[part][k]; !ok {
 				t.Errorf("JSON has no %s.%s", part, k)

@@ -24,6 +24,8 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "")
 	withGraph := fs.Bool("graph", false, "")
 	tensorName := fs.String("tensor", "", "")
+	dims := dimFlag{}
+	fs.Var(dims, "dim", "")
 	files, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -42,12 +44,13 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 		return printTensorStats(ctx, stdout, stderr, m, *tensorName)
 	}
 	s := model.Summarize(m)
+	c := costOf(ctx, m, dims)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		var out any = s
+		var out any = summaryWithCost{Summary: s, Cost: c}
 		if *withGraph {
-			out = withGraphData(s, m)
+			out = withGraphData(s, m, c)
 		}
 		if err := enc.Encode(out); err != nil {
 			fmt.Fprintf(stderr, "modelpeek: %v\n", err)
@@ -56,6 +59,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	printSummary(stdout, s)
+	printCost(stdout, c)
 	return 0
 }
 

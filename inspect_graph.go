@@ -1,14 +1,18 @@
 package main
 
-import "github.com/modelpeek/modelpeek/model"
+import (
+	"github.com/modelpeek/modelpeek/cost"
+	"github.com/modelpeek/modelpeek/model"
+)
 
 // summaryWithGraph is `inspect --json --graph`: the summary plus the main
-// graph as data (DESIGN.md).
+// graph as data (DESIGN.md), its nodes with their cost.
 type summaryWithGraph struct {
 	model.Summary
-	Graph model.GraphData `json:"graph"`
+	Cost  *cost.Report  `json:"cost"`
+	Graph graphWithCost `json:"graph"`
 }
 
-func withGraphData(s model.Summary, m *model.Model) summaryWithGraph {
-	return summaryWithGraph{Summary: s, Graph: model.ExportGraph(m.Graph)}
+func withGraphData(s model.Summary, m *model.Model, c *cost.Report) summaryWithGraph {
+	return summaryWithGraph{Summary: s, Cost: c, Graph: costGraph(model.ExportGraph(m.Graph), c)}
 }

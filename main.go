@@ -66,6 +66,8 @@ Flags:
                    starts modelpeek keeps the pipe open while it lives
   --json           (inspect, diff) print the summary or the changes as JSON
   --tensor NAME    (inspect) print one tensor's statistics as JSON
+  --dim NAME=N     (inspect, diff) evaluate the cost with the symbolic
+                   dimension NAME (batch, n_tokens, ...) set to N (default 1)
   -h, --help       show this help
 `
 

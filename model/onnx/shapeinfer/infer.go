@@ -194,6 +194,7 @@ func fillGraph(ctx context.Context, g *model.Graph, opt Options, parent *Info, d
 	in.record(g)
 	for _, n := range g.Nodes {
 		for _, sg := range n.Subgraphs() {
+			in.seedBody(n, sg)
 			fillGraph(ctx, sg, opt, in, depth+1)
 		}
 	}
