@@ -34,6 +34,7 @@ func (r *run) routes() http.Handler {
 	api("GET /api/models/{id}/node", r.handleNode)
 	api("GET /api/models/{id}/diff", r.handleDiff)
 	api("GET /api/models/{id}/tensors/{name...}", r.handleTensor)
+	api("GET /api/models/{id}/params", r.handleParams)
 	api("POST /api/models/{id}/watch", r.handleModelWatch)
 	api("POST /api/watch", r.handleWatch)
 	api("POST /api/upload", r.handleUpload)

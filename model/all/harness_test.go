@@ -236,6 +236,7 @@ func checkModel(m *model.Model) (problem string) {
 		}
 	}
 	model.Summarize(m)
+	model.ParamTree(m.Graph) // the parameter map of every hostile graph
 	if _, err := json.Marshal(m); err != nil {
 		return "JSON encoding failed: " + err.Error()
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/internal/hier"
+	"github.com/modelpeek/modelpeek/model/internal/llm"
 )
 
 // Format returns the registry entry for .npy and .npz files.
@@ -118,8 +119,12 @@ func decode(ctx context.Context, r io.ReaderAt, size int64, path string) (*model
 		Category:   "data",
 		Separators: "./",
 		KeepOrder:  true,
-		Doc:        "Arrays grouped by name, in file order; the file records no dataflow, so edges follow that order.",
+		NoEdges:    true,
+		Doc:        "Arrays grouped by name, in file order; " + llm.WeightsOnlyNote + ".",
 	})
 	m.Properties = []model.Property{{Name: "Arrays", Value: strconv.Itoa(len(tensors))}}
+	if len(tensors) > 0 {
+		m.Properties = append(m.Properties, model.Property{Name: "graph", Value: llm.WeightsOnlyNote})
+	}
 	return m, nil
 }

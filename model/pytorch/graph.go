@@ -8,6 +8,7 @@ import (
 
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/internal/hier"
+	"github.com/modelpeek/modelpeek/model/internal/llm"
 )
 
 // storageLoc is where a storage's bytes lie in the file.
@@ -192,14 +193,15 @@ func pickleGraph(w *walker, conv *converter) *model.Graph {
 		}
 	}
 	if len(rest) > 0 {
-		h := hier.Build(rest, hier.Options{})
+		// Tensors outside modules have no known use: grouped, no edges.
+		h := hier.Build(rest, hier.Options{NoEdges: true})
 		g.Nodes = append(g.Nodes, h.Nodes...)
 		g.Initializers = append(g.Initializers, h.Initializers...)
 	}
 	if len(w.modules) > 0 {
 		g.Doc = "modules of the pickled nn.Module in definition order; a pickle records no dataflow"
 	} else {
-		g.Doc = "tensors grouped by module name; a state dict records no dataflow"
+		g.Doc = "Weights grouped by module name; " + llm.WeightsOnlyNote + "."
 	}
 	return g
 }
@@ -260,9 +262,8 @@ func globalsProperty(globals []string) model.Property {
 }
 
 // pickleGraphOf groups tensors by dotted prefix (hier.Build), in the order
-// the pickle lists them: a state_dict's keys follow the modules'
-// registration order, which is usually the order of the forward pass
-// (name order would put "classifier" before "features").
+// the pickle lists them (a state_dict's keys follow the modules'
+// registration order), with no edges: their use is not recorded.
 func pickleGraphOf(ts []*model.Tensor) *model.Graph {
-	return hier.Build(ts, hier.Options{KeepOrder: true, Doc: "modules in the order the file lists their tensors; a state_dict records no dataflow"})
+	return hier.Build(ts, hier.Options{KeepOrder: true, NoEdges: true, Doc: "modules in the order the file lists their tensors; " + llm.WeightsOnlyNote})
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/llm"
 	"github.com/modelpeek/modelpeek/model/internal/pickle"
 	"github.com/modelpeek/modelpeek/model/internal/ziputil"
 )
@@ -175,8 +176,11 @@ func pickleModel(res *pickle.Result, conv *converter) *model.Model {
 	if len(w.modules) > 0 {
 		m.Properties = append(m.Properties, model.Property{Name: "modules", Value: fmt.Sprint(len(w.modules))})
 	}
-	if kind == "state dict" {
+	switch {
+	case kind == "state dict":
 		stateDictGraph(m, conv.file)
+	case len(w.modules) == 0 && len(g.Initializers) > 0:
+		m.Properties = append(m.Properties, model.Property{Name: "graph", Value: llm.WeightsOnlyNote})
 	}
 	return m
 }

@@ -10,6 +10,7 @@
 //   interaction.js  canvas clicks, toolbar, keyboard
 //   findbar.js      the find bar
 //   upload.js       drag and drop, Open…, the sample
+//   parammap.js     the parameter map (treemap of the weights)
 
 import { $ } from './dom.js';
 import { App } from './state.js';
@@ -18,6 +19,7 @@ import { start } from './loading.js';
 import { onCanvasClick, onCanvasDblClick, initToolbar, initKeys } from './interaction.js';
 import { initFind } from './findbar.js';
 import { initUpload } from './upload.js';
+import { initParamMap } from './parammap.js';
 
 const app = new App(new URLSearchParams(location.search), $('graph'));
 app.renderer = createRenderer(app, {
@@ -27,6 +29,7 @@ app.renderer = createRenderer(app, {
 initFind(app);
 initExport(app);
 initUpload(app);
+initParamMap(app);
 initToolbar(app);
 initKeys(app);
 window.modelpeek = testHook(app);

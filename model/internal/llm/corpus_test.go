@@ -2,10 +2,15 @@ package llm_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/modelpeek/modelpeek/internal/testenv"
+	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/all"
+	"github.com/modelpeek/modelpeek/model/internal/llm"
 	"github.com/modelpeek/modelpeek/model/internal/llm/llmfacts"
 )
 
@@ -38,4 +43,93 @@ func TestManifestArchitectures(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no manifest entry has facts.llm")
 	}
+}
+
+// weightFormats are the formats that store tensors and no computation.
+var weightFormats = []string{"gguf", "safetensors", "safetensors-index", "pytorch", "numpy"}
+
+// TestNoInventedEdges opens every valid entry of the weight formats. A file
+// drawn without an architecture must say it stores no data flow and draw
+// its module hierarchy honestly: no value passing between nodes, every node
+// a container (so the op histogram is empty), every tensor in exactly one
+// node named after the tensor's module. PyTorch files whose pickle or
+// TorchScript code records modules are not weight-only and are skipped.
+func TestNoInventedEdges(t *testing.T) {
+	n := 0
+	for _, e := range testenv.ManifestEntries(t, weightFormats...) {
+		if !e.Valid() {
+			continue
+		}
+		m, err := all.Registry().Open(context.Background(), e.Abs())
+		if err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+			continue
+		}
+		if m.Graph == nil || len(m.Graph.Initializers) == 0 || recordsModules(m) {
+			continue
+		}
+		if isArchitecture(m) {
+			continue
+		}
+		n++
+		for _, msg := range weightOnlyView(m) {
+			t.Errorf("%s: %s", e.Name(), msg)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no weight-only corpus file")
+	}
+	t.Logf("%d weight-only files drawn without edges", n)
+}
+
+// recordsModules reports a PyTorch file whose pickle holds nn.Module objects
+// or TorchScript code: its graph comes from them, not from tensor names.
+func recordsModules(m *model.Model) bool {
+	return slices.ContainsFunc(m.Properties, func(p model.Property) bool {
+		return p.Name == "modules" || (p.Name == "content" && strings.HasPrefix(p.Value, "TorchScript"))
+	})
+}
+
+// isArchitecture reports a graph drawn from an architecture: it reads
+// token ids.
+func isArchitecture(m *model.Model) bool {
+	return slices.ContainsFunc(m.Graph.Inputs, func(v *model.Value) bool { return v.Name == "tokens" })
+}
+
+// weightOnlyView lists how m's graph differs from the honest view.
+func weightOnlyView(m *model.Model) []string {
+	var errs []string
+	if !slices.ContainsFunc(m.Properties, func(p model.Property) bool { return p.Value == llm.WeightsOnlyNote }) {
+		errs = append(errs, "no property saying the file stores no data flow")
+	}
+	produced := map[string]bool{}
+	for _, n := range m.Graph.Nodes {
+		for _, o := range n.Outputs {
+			produced[o] = true
+		}
+	}
+	used := map[string]int{}
+	for _, n := range m.Graph.Nodes {
+		if !n.Container {
+			errs = append(errs, fmt.Sprintf("node %s (%s) is drawn as an operation", n.Name, n.OpType))
+		}
+		for _, in := range n.Inputs {
+			if produced[in] {
+				errs = append(errs, fmt.Sprintf("edge %s -> %s", in, n.Name))
+			}
+			used[in]++
+			if in != n.Name && !strings.HasPrefix(in, n.Name+".") && !strings.HasPrefix(in, n.Name+"/") {
+				errs = append(errs, fmt.Sprintf("tensor %s is not in module %s", in, n.Name))
+			}
+		}
+	}
+	for _, tn := range m.Graph.Initializers {
+		if used[tn.Name] != 1 {
+			errs = append(errs, fmt.Sprintf("tensor %s in %d nodes", tn.Name, used[tn.Name]))
+		}
+	}
+	if ops := model.Summarize(m).Ops; len(ops) > 0 {
+		errs = append(errs, fmt.Sprintf("op histogram %v counts module names", ops))
+	}
+	return errs
 }
