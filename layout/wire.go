@@ -22,7 +22,7 @@ const WireContentType = "application/vnd.modelpeek.view"
 // per number. The layout (all integers little-endian):
 //
 //	"MPW1", uint32 header length, header JSON, zero padding to 8 bytes,
-//	int32 columns, then the coordinate columns.
+//	int32 columns, zero padding to 8 bytes, the coordinate columns.
 //
 // The header holds the view without nodes, edges and groups ("view"), the
 // string table ("strings", strings[0] is ""), the counts ("nodes",
@@ -76,6 +76,9 @@ func EncodeWire(v *View) ([]byte, error) {
 	for _, x := range ints {
 		out = binary.LittleEndian.AppendUint32(out, uint32(x)-prev)
 		prev = uint32(x)
+	}
+	for len(out)%8 != 0 {
+		out = append(out, 0) // the coordinates start on 8 bytes too
 	}
 	var prev2 [2]uint32 // x and y alternate in the routes
 	k := 0

@@ -44,7 +44,7 @@ func decodeWire(b []byte) (map[string]any, error) {
 		sum += binary.LittleEndian.Uint32(b[at+4*i:])
 		r.ints = append(r.ints, int32(sum))
 	}
-	at += 4 * nInts
+	at = (at + 4*nInts + 7) &^ 7
 	var sum2 [2]uint32
 	for i := 0; i < nCoords; i++ {
 		if h.Scale > 0 {
