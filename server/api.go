@@ -382,14 +382,15 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 	path := q.Get("path")
 	g := chain[len(chain)-1]
 	opts, expand := layoutOptions(q.Get("expand"), q.Get("collapse"))
-	key := graphKey{id: info.ID, version: info.Version, path: path, expand: expand}
+	wire := wantsWire(req)
+	key := graphKey{id: info.ID, version: info.Version, path: path, expand: expand, wire: wire}
 	r.s.DropLayouts(info.ID, info.Version)
 	raw, gz, err := r.s.graphs.get(req.Context(), key, func(ctx context.Context) ([]byte, error) {
 		v, err := r.s.preps.layout(ctx, prepKey{info.ID, info.Version, path}, g, opts)
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(v)
+		return encodeView(v, wire)
 	})
 	r.s.dropStale(req.Context(), info)
 	if err != nil {
@@ -401,7 +402,7 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 	}
 	r.deadline(w)
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Type", viewContentType(wire))
 	h.Set("Vary", "Accept-Encoding")
 	body := raw
 	if acceptsGzip(req) {

@@ -22,6 +22,7 @@ type graphKey struct {
 	version int
 	path    string
 	expand  string
+	wire    bool // the compact form (layout.EncodeWire), not JSON
 }
 
 // graphEntry is a layout being computed or done.

@@ -1,5 +1,7 @@
 // The server API, same origin.
 
+import { WIRE_TYPE } from './wire.js';
+
 /** ApiError carries a message a user can read and the HTTP status. */
 export class ApiError extends Error {
   constructor(message, status) {
@@ -49,6 +51,7 @@ export async function decode(res) {
   if (res.status === 204) return null;
   const type = res.headers.get('Content-Type') || '';
   if (type.includes('json')) return res.json();
+  if (type.includes(WIRE_TYPE)) return res.arrayBuffer();
   return res.text();
 }
 
@@ -74,10 +77,11 @@ const enc = encodeURIComponent;
 export const api = {
   models: () => request('GET', '/api/models'),
   model: (id) => request('GET', `/api/models/${enc(id)}`),
-  graph: (id, path, expand, collapse) => {
+  graph: (id, path, expand, collapse, wire) => {
     let q = `?path=${enc(path || '')}`;
     if (expand) q += `&expand=${enc(expand)}`;
     if (collapse) q += `&collapse=${enc(collapse)}`;
+    if (wire) q += '&wire=1';
     return request('GET', `/api/models/${enc(id)}/graph${q}`);
   },
   node: (id, path, index) => request('GET', `/api/models/${enc(id)}/node?path=${enc(path || '')}&index=${index}`),

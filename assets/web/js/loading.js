@@ -8,6 +8,7 @@ import { diffViews, summary } from './diff.js';
 import { setState, showError, hideError, banner, changes, updateStatus, showQuit } from './render.js';
 import { syncModels, switchTo, showEmpty, renderTabs, renderBreadcrumb, loadInfo, openDetail, clearSelection } from './panels.js';
 import { runFind } from './findbar.js';
+import { decodeWire, isWire } from './wire.js';
 
 /**
  * loadGraph fetches and draws the current graph of tab. opts.camera keeps a
@@ -25,8 +26,9 @@ export async function loadGraph(app, tab, opts) {
   let view;
   try {
     performance.mark('graph-fetch');
-    const pre = await takePrefetched(tab);
-    view = pre ? await settle(Promise.resolve(pre)) : await api.graph(tab.id, tab.pathString(), tab.expandParam(), tab.collapseParam());
+    const pre = await takePrefetched(app, tab);
+    view = pre ? await settle(Promise.resolve(pre)) : await api.graph(tab.id, tab.pathString(), tab.expandParam(), tab.collapseParam(), app.wire);
+    if (isWire(view)) view = decodeWire(view);
     performance.mark('graph-parsed');
   } catch (e) {
     if (seq !== app.loadSeq) return;
@@ -115,14 +117,14 @@ function keepSelection(app, scene, reload) {
  * takePrefetched returns the first graph response prefetch.js started, when
  * it is the one wanted now (used once).
  */
-async function takePrefetched(tab) {
+async function takePrefetched(app, tab) {
   const pf = window.modelpeekPrefetch;
   if (!pf || !pf.graph) return null;
   const p = pf.graph;
   pf.graph = null;
   const got = await p;
   if (!got || got.id !== tab.id || tab.path.length || tab.root) return null;
-  if (pf.expand !== (tab.expand === 'all')) return null;
+  if (pf.expand !== (tab.expand === 'all') || pf.wire !== app.wire) return null;
   if ((tab.expand !== 'all' && tab.expand.size) || tab.collapse.size) return null;
   return got;
 }

@@ -6,26 +6,30 @@
 (() => {
   const params = new URLSearchParams(location.search);
   const expand = params.get('expand') === 'all' ? '&expand=all' : '';
+  const wire = params.get('wire') !== '0'; // the compact view (wire.js)
   const want = params.get('model');
   const get = (url) => fetch(url, { credentials: 'same-origin' });
   // parse starts decoding a JSON reply as soon as it arrives, while the
   // modules are still loading: {res, value} when decoded, {res, err} when
   // the body is not JSON, {res} when main.js must read the error itself.
-  const parse = (res) =>
-    res.ok && res.status !== 204 && (res.headers.get('Content-Type') || '').includes('json')
-      ? res.json().then((value) => ({ res, value }), (err) => ({ res, err }))
-      : { res };
+  const parse = (res) => {
+    const type = res.headers.get('Content-Type') || '';
+    if (!res.ok || res.status === 204) return { res };
+    if (type.includes('json')) return res.json().then((value) => ({ res, value }), (err) => ({ res, err }));
+    if (type.includes('vnd.modelpeek.view')) return res.arrayBuffer().then((value) => ({ res, value }), (err) => ({ res, err }));
+    return { res };
+  };
   const list = get('/api/models').then(parse);
   // Without ?model= the first open model is shown: chain on the list.
   const first = want
     ? Promise.resolve(want)
     : list.then((p) => (Array.isArray(p.value) && p.value.length ? p.value[0].id : null));
   const graph = first
-    .then((id) => (id ? get(`/api/models/${encodeURIComponent(id)}/graph?path=${expand}`).then(parse).then((p) => ({ id, ...p })) : null))
+    .then((id) => (id ? get(`/api/models/${encodeURIComponent(id)}/graph?path=${expand}${wire ? '&wire=1' : ''}`).then(parse).then((p) => ({ id, ...p })) : null))
     .catch(() => null);
   // Nobody may wait for the list when main.js fails to load.
   list.catch(() => {});
-  window.modelpeekPrefetch = { list, graph, expand: expand !== '' };
+  window.modelpeekPrefetch = { list, graph, expand: expand !== '', wire };
 
   // Draw a little text offscreen so that font loading and glyph
   // rasterisation happen while the modules and the graph are on their way

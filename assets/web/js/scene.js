@@ -36,15 +36,18 @@ export class Scene {
       if (ny1[i] > by1) by1 = ny1[i];
     }
     const m = edges.length;
+    // Every route's numbers in one array: edge i's are pts[poff[i]] up to
+    // pts[poff[i + 1]] (a compact view has them so already).
+    [this.pts, this.poff] = view.cols ? [view.cols.pts, view.cols.pstart] : routes(edges);
+    const pts = this.pts, poff = this.poff;
     const ex0 = new Float64Array(m), ey0 = new Float64Array(m), ex1 = new Float64Array(m), ey1 = new Float64Array(m);
     for (let i = 0; i < m; i++) {
-      const p = edges[i].points || [];
       let a = Infinity, b = Infinity, c = -Infinity, d = -Infinity;
-      for (let k = 0; k + 1 < p.length; k += 2) {
-        if (p[k] < a) a = p[k];
-        if (p[k] > c) c = p[k];
-        if (p[k + 1] < b) b = p[k + 1];
-        if (p[k + 1] > d) d = p[k + 1];
+      for (let k = poff[i]; k + 1 < poff[i + 1]; k += 2) {
+        if (pts[k] < a) a = pts[k];
+        if (pts[k] > c) c = pts[k];
+        if (pts[k + 1] < b) b = pts[k + 1];
+        if (pts[k + 1] > d) d = pts[k + 1];
       }
       if (a === Infinity) a = b = c = d = 0;
       ex0[i] = a;
@@ -220,19 +223,19 @@ export class Scene {
     let drawn = 0;
     const arrows = z > 0.35;
     const heads = [];
+    const p = this.pts;
     for (const i of eidx) {
       const g = this.edgeGrid;
       if (g.x1[i] - g.x0[i] < minLen && g.y1[i] - g.y0[i] < minLen) continue;
-      const p = this.edges[i].points;
-      if (!p || p.length < 4) continue;
+      const s = this.poff[i], k = this.poff[i + 1];
+      if (k - s < 4) continue;
       drawn++;
-      ctx.moveTo(p[0], p[1]);
-      const k = p.length;
-      if (!smooth || k === 4) {
-        for (let j = 2; j < k; j += 2) ctx.lineTo(p[j], p[j + 1]);
+      ctx.moveTo(p[s], p[s + 1]);
+      if (!smooth || k - s === 4) {
+        for (let j = s + 2; j < k; j += 2) ctx.lineTo(p[j], p[j + 1]);
       } else {
         // Quadratic curve through the midpoints of the control polygon.
-        for (let j = 2; j + 3 < k; j += 2) {
+        for (let j = s + 2; j + 3 < k; j += 2) {
           const mx = (p[j] + p[j + 2]) / 2, my = (p[j + 1] + p[j + 3]) / 2;
           ctx.quadraticCurveTo(p[j], p[j + 1], mx, my);
         }
@@ -249,8 +252,7 @@ export class Scene {
       ctx.beginPath();
       const s = 4.5;
       for (const i of heads) {
-        const p = this.edges[i].points;
-        const k = p.length;
+        const k = this.poff[i + 1];
         const x = p[k - 2], y = p[k - 1];
         let dx = x - p[k - 4], dy = y - p[k - 3];
         const len = Math.hypot(dx, dy) || 1;
@@ -430,6 +432,15 @@ export class Scene {
     ctx.fillStyle = color;
     ctx.fillText(this.fitText(ctx, s, size * (bold ? 1.06 : 1), w - 6), x + w / 2, y + h / 2 + 0.5);
   }
+}
+
+/** routes puts the edges' routes in one array: [numbers, offsets]. */
+function routes(edges) {
+  const off = new Int32Array(edges.length + 1);
+  for (let i = 0; i < edges.length; i++) off[i + 1] = off[i] + ((edges[i].points && edges[i].points.length) || 0);
+  const pts = new Float64Array(off[edges.length]);
+  for (let i = 0; i < edges.length; i++) if (edges[i].points) pts.set(edges[i].points, off[i]);
+  return [pts, off];
 }
 
 function roundRect(ctx, x, y, w, h, r) {

@@ -54,6 +54,8 @@ export class App {
   constructor(params, graphEl) {
     this.params = params;
     this.expandAll = params.get('expand') === 'all';
+    // Graphs come in the compact form (wire.js) unless ?wire=0.
+    this.wire = params.get('wire') !== '0';
     // Developer figures (layout and frame times) show with ?debug=1.
     this.debug = params.has('debug') && params.get('debug') !== '0';
     this.graphEl = graphEl;

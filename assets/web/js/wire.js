@@ -1,0 +1,158 @@
+// The compact view (layout/wire.go, EncodeWire): a string table and
+// columns of numbers, asked for with ?wire=1. decodeWire turns it into a
+// View with the JSON's fields, without an object per number or string:
+// nodes and edges are small objects that read the columns through getters
+// (fields the JSON leaves out read as undefined), groups are plain
+// objects, and view.cols keeps the columns for the scene's fast paths.
+
+/** WIRE_TYPE is the compact view's content type. */
+export const WIRE_TYPE = 'application/vnd.modelpeek.view';
+
+const MAGIC = 0x3157504d; // "MPW1" little-endian
+
+/** isWire reports whether x is an undecoded compact view. */
+export function isWire(x) {
+  return x instanceof ArrayBuffer;
+}
+
+/** decodeWire decodes a compact view (an ArrayBuffer) into a View. */
+export function decodeWire(buf) {
+  const dv = new DataView(buf);
+  if (buf.byteLength < 8 || dv.getUint32(0, true) !== MAGIC) throw new Error('not a compact view');
+  const hlen = dv.getUint32(4, true);
+  const h = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, hlen)));
+  const n = h.nodes, m = h.edges, g = h.groups;
+  let at = (8 + hlen + 7) & ~7;
+  const nInts = 11 * n + 1 + h.lines + 5 * m + 1 + 5 * g;
+  const ints = new Int32Array(buf, at, nInts);
+  for (let i = 1; i < nInts; i++) ints[i] = (ints[i] + ints[i - 1]) | 0;
+  at = (at + 4 * nInts + 7) & ~7;
+  const coords = readCoords(buf, at, 4 * n + h.points + 4 * g, h.scale);
+  const cols = columns(h, ints, coords);
+  const view = h.view;
+  view.cols = cols;
+  view.nodes = new Array(n);
+  for (let i = 0; i < n; i++) view.nodes[i] = new WireNode(cols, i);
+  view.edges = new Array(m);
+  for (let i = 0; i < m; i++) view.edges[i] = new WireEdge(cols, i);
+  view.groups = groups(cols, g);
+  const x = h.extras || {};
+  for (const [name, list] of [['nodes', view.nodes], ['edges', view.edges], ['groups', view.groups]]) {
+    for (const [field, s] of Object.entries(x[name] || {})) {
+      for (let k = 0; k < s.i.length; k++) list[s.i[k]][field] = s.v[k];
+    }
+  }
+  return view;
+}
+
+/** readCoords returns the coordinate columns as one Float64Array. */
+function readCoords(buf, at, count, scale) {
+  if (!scale) return new Float64Array(buf, at, count);
+  const d = new Int32Array(buf, at, count);
+  const out = new Float64Array(count);
+  let a = 0, b = 0; // x and y alternate: each is a delta from two before
+  for (let i = 0; i < count; i += 2) {
+    a = (a + d[i]) | 0;
+    out[i] = a / scale;
+    if (i + 1 < count) {
+      b = (b + d[i + 1]) | 0;
+      out[i + 1] = b / scale;
+    }
+  }
+  return out;
+}
+
+/** columns slices the int32 and coordinate columns, in wire.go's order. */
+function columns(h, ints, coords) {
+  const n = h.nodes, m = h.edges, g = h.groups;
+  let ic = 0, cc = 0;
+  const col = (k) => ints.subarray(ic, (ic += k));
+  const crd = (k) => coords.subarray(cc, (cc += k));
+  const c = { s: h.strings };
+  [c.id, c.kind, c.label, c.name, c.cat, c.group, c.source, c.index, c.subgraphs, c.count] = Array.from({ length: 10 }, () => col(n));
+  c.lstart = col(n + 1);
+  c.lines = col(h.lines);
+  [c.from, c.to, c.value, c.elabel] = Array.from({ length: 4 }, () => col(m));
+  c.pstart = col(m + 1);
+  [c.gid, c.glabel, c.gparent, c.gcoll, c.gcount] = Array.from({ length: 5 }, () => col(g));
+  [c.x, c.y, c.w, c.h] = Array.from({ length: 4 }, () => crd(n));
+  c.pts = crd(h.points);
+  [c.gx, c.gy, c.gw, c.gh] = Array.from({ length: 4 }, () => crd(g));
+  return c;
+}
+
+/** groups makes the group objects (there are far fewer than nodes). */
+function groups(c, g) {
+  const out = new Array(g);
+  const s = c.s;
+  for (let i = 0; i < g; i++) {
+    const [id, label, collapsed, count, x, y, w, h] = [s[c.gid[i]], s[c.glabel[i]], c.gcoll[i] === 1, c.gcount[i], c.gx[i], c.gy[i], c.gw[i], c.gh[i]];
+    // The JSON's field order, parent only when there is one.
+    out[i] = c.gparent[i] ? { id, label, parent: s[c.gparent[i]], collapsed, count, x, y, w, h } : { id, label, collapsed, count, x, y, w, h };
+  }
+  return out;
+}
+
+// opt reads an omitempty string: undefined when empty, as in the JSON.
+const opt = (c, k) => (k ? c.s[k] : undefined);
+
+/** WireNode is one node of a decoded view, reading the columns. */
+class WireNode {
+  constructor(c, i) {
+    this.c = c;
+    this.i = i;
+  }
+  get id() { return this.c.s[this.c.id[this.i]]; }
+  get kind() { return this.c.s[this.c.kind[this.i]]; }
+  get label() { return this.c.s[this.c.label[this.i]]; }
+  get name() { return opt(this.c, this.c.name[this.i]); }
+  get category() { return opt(this.c, this.c.cat[this.i]); }
+  get group() { return opt(this.c, this.c.group[this.i]); }
+  get source() { return opt(this.c, this.c.source[this.i]); }
+  get index() { return this.c.index[this.i]; }
+  get subgraphs() { return this.c.subgraphs[this.i] || undefined; }
+  get count() { return this.c.count[this.i] || undefined; }
+  get x() { return this.c.x[this.i]; }
+  get y() { return this.c.y[this.i]; }
+  get w() { return this.c.w[this.i]; }
+  get h() { return this.c.h[this.i]; }
+  get lines() {
+    const c = this.c, a = c.lstart[this.i], b = c.lstart[this.i + 1];
+    if (a === b) return undefined;
+    const out = new Array(b - a);
+    for (let k = a; k < b; k++) out[k - a] = c.s[c.lines[k]];
+    return out;
+  }
+  toJSON() {
+    return withOwn(this, { id: this.id, kind: this.kind, label: this.label, name: this.name, category: this.category, lines: this.lines,
+      x: this.x, y: this.y, w: this.w, h: this.h, group: this.group, index: this.index, subgraphs: this.subgraphs, source: this.source, count: this.count });
+  }
+}
+
+/** WireEdge is one edge of a decoded view, reading the columns. */
+class WireEdge {
+  constructor(c, i) {
+    this.c = c;
+    this.i = i;
+  }
+  get from() { return end(this.c, this.c.from[this.i]); }
+  get to() { return end(this.c, this.c.to[this.i]); }
+  get value() { return opt(this.c, this.c.value[this.i]); }
+  get label() { return opt(this.c, this.c.elabel[this.i]); }
+  /** points is a view on the route's numbers (x, y pairs). */
+  get points() { return this.c.pts.subarray(this.c.pstart[this.i], this.c.pstart[this.i + 1]); }
+  toJSON() {
+    return withOwn(this, { from: this.from, to: this.to, value: this.value, label: this.label, points: Array.from(this.points) });
+  }
+}
+
+// end reads an edge end: a node's position, or -1-string index.
+function end(c, v) {
+  return v >= 0 ? c.s[c.id[v]] : c.s[-1 - v];
+}
+
+// withOwn adds o's own fields (the extras) to the JSON form j.
+function withOwn(o, j) {
+  for (const k of Object.keys(o)) if (k !== 'c' && k !== 'i') j[k] = o[k];
+  return j;
+}

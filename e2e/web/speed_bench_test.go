@@ -1,0 +1,192 @@
+//go:build unix
+
+package web
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/cdproto/page"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/modelpeek/modelpeek/e2e/internal/fixture"
+	"github.com/modelpeek/modelpeek/internal/testenv/proc"
+)
+
+// TestSpeedTable prints issue 26's table: for synthetic transformer ONNX
+// files of each size, navigation → #graph[data-state=ready] with every
+// node drawn (expand=all), best of MODELPEEK_SPEED_RUNS (3) runs, each with
+// a fresh server (cold layout) and a fresh browser; the page's JS heap
+// after a garbage collection (and its array buffers) and the graph reply's
+// bytes on the wire (gzip). MODELPEEK_SPEED_BASE=<another checkout> builds
+// that checkout's binary and measures it in the same run, interleaved run
+// by run, and prints the ratios. It is slow, so it runs only with
+// MODELPEEK_WEB_BENCH=1:
+//
+//	MODELPEEK_WEB_BENCH=1 MODELPEEK_SPEED_SIZES=2000,10000,100000 \
+//	  MODELPEEK_SPEED_BASE=/path/to/main go test ./e2e/web -run TestSpeedTable -v
+func TestSpeedTable(t *testing.T) {
+	if os.Getenv("MODELPEEK_WEB_BENCH") != "1" {
+		t.Skip("set MODELPEEK_WEB_BENCH=1 to run the speed table")
+	}
+	sizes := envInts(t, "MODELPEEK_SPEED_SIZES", []int{2000, 10000, 100000})
+	runs := envInts(t, "MODELPEEK_SPEED_RUNS", []int{3})[0]
+	tools := []speedTool{{name: "this", exe: proc.Binary(t)}}
+	if base := os.Getenv("MODELPEEK_SPEED_BASE"); base != "" {
+		tools = append(tools, speedTool{name: "base", exe: buildBase(t, base)})
+	}
+	var rows []string
+	for _, n := range sizes {
+		file := writeTransformer(t, n)
+		results := make([][]speedSample, len(tools))
+		for r := 0; r < runs; r++ {
+			for i, tool := range tools { // interleaved: drift hits both alike
+				s := measureOpen(t, tool.exe, file)
+				t.Logf("%d nodes, %s, run %d: ready %.0f ms, heap %.1f MB (+%.1f MB buffers), wire %.2f MB, %d nodes drawn",
+					n, tool.name, r+1, s.readyMs, s.heap/1e6, s.buffers/1e6, s.wire/1e6, s.drawn)
+				results[i] = append(results[i], s)
+			}
+		}
+		rows = append(rows, speedRows(n, tools, results)...)
+	}
+	t.Log("| nodes | binary | navigation → ready (best) | all runs | JS heap | + array buffers | graph on the wire (gzip) | drawn |")
+	for _, r := range rows {
+		t.Log(r)
+	}
+}
+
+// speedTool is a modelpeek binary to measure.
+type speedTool struct{ name, exe string }
+
+// speedSample is one measured page load.
+type speedSample struct {
+	readyMs, heap, buffers, wire float64
+	drawn                        int
+}
+
+// speedRows formats one size's results: a row per tool and, with a
+// baseline, a row of ratios (base ÷ this, so > 1 means this is better).
+func speedRows(n int, tools []speedTool, results [][]speedSample) []string {
+	var rows []string
+	best := make([]speedSample, len(tools))
+	for i, tool := range tools {
+		rs := results[i]
+		b := slices.MinFunc(rs, func(a, c speedSample) int { return int(a.readyMs - c.readyMs) })
+		best[i] = b
+		var all []string
+		for _, s := range rs {
+			all = append(all, fmt.Sprintf("%.0f", s.readyMs))
+		}
+		rows = append(rows, fmt.Sprintf("| %d | %s | %.0f ms | %s | %.1f MB | %.1f MB | %.2f MB | %d |",
+			n, tool.name, b.readyMs, strings.Join(all, " "), b.heap/1e6, b.buffers/1e6, b.wire/1e6, b.drawn))
+	}
+	if len(tools) > 1 {
+		a, b := best[0], best[1]
+		rows = append(rows, fmt.Sprintf("| %d | base ÷ this | %.2f× | | %.2f× | | %.2f× | |",
+			n, b.readyMs/a.readyMs, b.heap/a.heap, b.wire/a.wire))
+	}
+	return rows
+}
+
+// envInts reads a comma list of positive integers from the environment.
+func envInts(t *testing.T, name string, def []int) []int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			t.Fatalf("%s=%q: want positive integers", name, s)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// buildBase builds the modelpeek binary of another checkout.
+func buildBase(t *testing.T, dir string) string {
+	exe := filepath.Join(t.TempDir(), "modelpeek-base")
+	cmd := exec.Command("go", "build", "-o", exe, ".")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the baseline in %s: %v\n%s", dir, err, out)
+	}
+	return exe
+}
+
+// writeTransformer writes a synthetic transformer of about n nodes as an
+// ONNX file.
+func writeTransformer(t *testing.T, n int) string {
+	b, err := fixture.EncodeONNX(fixture.Transformer(n), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), fmt.Sprintf("transformer_%d.onnx", n))
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// readyProbe runs before the page's own scripts and records when #graph
+// first reaches data-state=ready (ms since navigation start).
+const readyProbe = `new MutationObserver((ms, o) => {
+  for (const m of ms) if (m.target.id === 'graph' && m.target.dataset.state === 'ready') {
+    window.speedReadyAt = performance.now(); o.disconnect(); return; }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-state']});`
+
+// measureOpen starts exe serving file, opens it in a fresh browser with
+// every group expanded and measures the load.
+func measureOpen(t *testing.T, exe, file string) speedSample {
+	h := proc.NewHome(t)
+	cmd := exec.Command(exe, "serve", "--no-browser", "--addr", "127.0.0.1:0", file)
+	cmd.Env = h.Env(nil)
+	srv := proc.StartServing(t, cmd, h)
+	defer srv.Stop(t, syscall.SIGTERM, 20*time.Second) // hang bound: exits in ~10 ms
+	ctx, closeBrowser := newFreshBrowser(t)
+	defer closeBrowser()
+	run(t, ctx, 30*time.Second, chromedp.Navigate("about:blank"))
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: readyProbe}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, 120*time.Second, chromedp.Navigate(srv.URL.String()+"&expand=all"))
+	// Hang bound: 100k nodes are ready in a few seconds.
+	st := waitGraph(t, ctx, 120*time.Second, func(s graphState) bool { return s.State != "" })
+	if st.State != "ready" || st.Nodes == 0 {
+		t.Fatalf("%s: state %q, %d nodes, error %q", file, st.State, st.Nodes, st.Error)
+	}
+	var s struct {
+		Ready float64 `json:"ready"`
+		Wire  float64 `json:"wire"`
+	}
+	eval(t, ctx, `(() => { const g = performance.getEntriesByType('resource').find((r) => r.name.includes('/graph?'));
+	  return {ready: window.speedReadyAt || 0, wire: g ? g.encodedBodySize : 0}; })()`, &s)
+	heap := jsHeap(t, ctx)
+	return speedSample{readyMs: s.Ready, heap: heap.UsedSize, buffers: heap.BackingStorageSize, wire: s.Wire, drawn: st.Nodes}
+}
+
+// jsHeap collects garbage and returns the page's heap usage.
+func jsHeap(t *testing.T, ctx context.Context) cdpruntime.GetHeapUsageResult {
+	if _, err := chromedp.Call(ctx, heapprofiler.CollectGarbage, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := chromedp.Call(ctx, cdpruntime.GetHeapUsage, cdp.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/modelpeek/modelpeek/e2e/internal/fixture"
+	"github.com/modelpeek/modelpeek/internal/testenv"
+)
+
+// drawnView is what the page holds and shows of a graph: the view (its
+// JSON, the layout time aside), a hash of the canvas pixels after a
+// drawing at fit and one zoomed in on the middle node, and the counts.
+const drawnView = `(() => {
+  const v = modelpeek.view();
+  const view = JSON.stringify({width: v.width, height: v.height, nodes: v.nodes, edges: v.edges, groups: v.groups, metric: v.metric,
+    stats: Object.assign({}, v.stats, {layoutMs: 0})});
+  const hash = () => { modelpeek.draw(); const c = document.getElementById('canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 0; for (let i = 0; i < d.length; i += 4) h = (Math.imul(h, 31) + d[i] + (d[i + 1] << 8) + (d[i + 2] << 16)) | 0; return h; };
+  document.getElementById('btn-fit').click();
+  const fit = hash();
+  modelpeek.centerOn(v.nodes[Math.floor(v.nodes.length / 2)].id, 1);
+  const close = hash();
+  return {view, fit, close, wire: !!v.cols};
+})()`
+
+// TestWireDrawsTheSame opens graphs with the compact view (the page's
+// default) and with JSON (?wire=0) and checks that the page holds the same
+// view and paints the same pixels: the sample, a ResNet, a transformer
+// with groups collapsed and open, and corpus ONNX models.
+func TestWireDrawsTheSame(t *testing.T) {
+	lib := fixture.NewLibrary()
+	names := map[string]string{}
+	add := func(name string, id string) { names[id] = name }
+	add("resnet_like", lib.Add("resnet_like.onnx", fixture.ResNetLike()))
+	add("transformer", lib.Add("transformer.onnx", fixture.Transformer(3000)))
+	id, _ := sampleModel(t, lib)
+	add("sample", id)
+	corpus := testenv.Corpus(t)
+	for _, f := range []string{"onnx/torchvision/mobilenet_v3_small.onnx", "onnx/torch/scripted_control_flow_loop_if.onnx"} {
+		m, err := lib.Registry().Open(context.Background(), filepath.Join(corpus, f))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		add(f, lib.Add(filepath.Base(f), m))
+	}
+	e := startServer(t, lib)
+	ctx := newBrowser(t)
+	for id, name := range names {
+		for _, expand := range []string{"", "&expand=all"} {
+			type drawn struct {
+				View      string `json:"view"`
+				Fit       int    `json:"fit"`
+				Close     int    `json:"close"`
+				Wire      bool   `json:"wire"`
+				nodes, ed int
+			}
+			get := func(q string) drawn {
+				st := navigate(t, ctx, e, "model="+id+expand+q)
+				var d drawn
+				eval(t, ctx, drawnView, &d)
+				d.nodes, d.ed = st.Nodes, st.Edges
+				return d
+			}
+			w, j := get(""), get("&wire=0")
+			what := name + expand
+			if !w.Wire || j.Wire {
+				t.Fatalf("%s: compact view used %v by default and %v with wire=0", what, w.Wire, j.Wire)
+			}
+			if w.View != j.View {
+				t.Errorf("%s: the page holds another view with the compact form:\nwire %.400s\njson %.400s", what, w.View, j.View)
+			}
+			if w.Fit != j.Fit || w.Close != j.Close || w.nodes != j.nodes || w.ed != j.ed {
+				t.Errorf("%s: drawn differently: wire pixels %x/%x, %d nodes, %d edges; JSON %x/%x, %d nodes, %d edges",
+					what, w.Fit, w.Close, w.nodes, w.ed, j.Fit, j.Close, j.nodes, j.ed)
+			}
+		}
+	}
+}

@@ -1,0 +1,339 @@
+package layout
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+)
+
+// WireMagic starts every compact view (see EncodeWire).
+const WireMagic = "MPW1"
+
+// WireContentType is the media type of a compact view.
+const WireContentType = "application/vnd.modelpeek.view"
+
+// EncodeWire writes v in the compact wire form the page decodes
+// (assets/web/js/wire.js) instead of the view JSON: the same fields, but
+// strings once in a table and numbers in little-endian columns, so that a
+// 100,000-node view is a quarter of its JSON and decodes without an object
+// per number. The layout (all integers little-endian):
+//
+//	"MPW1", uint32 header length, header JSON, zero padding to 8 bytes,
+//	int32 columns, zero padding to 8 bytes, the coordinate columns.
+//
+// The header holds the view without nodes, edges and groups ("view"), the
+// string table ("strings", strings[0] is ""), the counts ("nodes",
+// "edges", "groups", "lines", "points"), "scale" and "extras".
+//
+// Every int32 stored is the difference from the int32 before it (the
+// columns are one sequence of deltas, wrapping around; a running sum
+// restores them), which gzip packs much tighter. The int32 columns, in
+// order, each as long as its count: node id, kind,
+// label, name, category, group, source (string indexes), index,
+// subgraphs, count, line start (nodes+1 offsets into the lines column);
+// lines (string indexes); edge from, to (the node's position in nodes
+// when it is one, else -1-string index), value, label (string indexes),
+// point start (edges+1 offsets into the points column, counting numbers);
+// group id, label, parent (string indexes), collapsed (0 or 1), count.
+//
+// The coordinate columns: node x, y, w, h; edge points; group x, y, w, h.
+// With "scale" s > 0 they are int32 holding the value times s (every
+// coordinate was such a multiple), each stored as the difference from the
+// one two places before it (x and y alternate in the routes) in a
+// sequence of their own; with scale 0 they are float64 as they are.
+//
+// Fields of Node, Edge and Group the columns do not hold (added to the
+// view later) travel in "extras": {"nodes": {"<json name>": {"i": [list
+// positions], "v": [values]}}, "edges": …, "groups": …}, non-zero values
+// only; so the wire form always carries the whole view.
+func EncodeWire(v *View) ([]byte, error) {
+	var e wireEncoder
+	e.strIdx = map[string]int32{"": 0}
+	e.strs = []string{""}
+	hdr, err := e.header(v)
+	if err != nil {
+		return nil, err
+	}
+	ints := e.intColumns(v)
+	scale := coordScale(v)
+	hdr.Scale = scale
+	hdr.Strings = e.strs
+	hj, err := json.Marshal(hdr)
+	if err != nil {
+		return nil, fmt.Errorf("wire header: %w", err)
+	}
+	out := make([]byte, 0, 8+len(hj)+8+4*len(ints)+8*(4*len(v.Nodes)+hdr.Points+4*len(v.Groups)))
+	out = append(out, WireMagic...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(hj)))
+	out = append(out, hj...)
+	for len(out)%8 != 0 {
+		out = append(out, 0)
+	}
+	prev := uint32(0)
+	for _, x := range ints {
+		out = binary.LittleEndian.AppendUint32(out, uint32(x)-prev)
+		prev = uint32(x)
+	}
+	for len(out)%8 != 0 {
+		out = append(out, 0) // the coordinates start on 8 bytes too
+	}
+	var prev2 [2]uint32 // x and y alternate in the routes
+	k := 0
+	appendCoords(v, scale, func(f float64) {
+		if scale > 0 {
+			x := uint32(int32(f * float64(scale)))
+			out = binary.LittleEndian.AppendUint32(out, x-prev2[k&1])
+			prev2[k&1] = x
+			k++
+		} else {
+			out = binary.LittleEndian.AppendUint64(out, math.Float64bits(f))
+		}
+	})
+	return out, nil
+}
+
+// wireHeader is the JSON part of a compact view.
+type wireHeader struct {
+	View    json.RawMessage            `json:"view"`
+	Strings []string                   `json:"strings"`
+	Nodes   int                        `json:"nodes"`
+	Edges   int                        `json:"edges"`
+	Groups  int                        `json:"groups"`
+	Lines   int                        `json:"lines"`
+	Points  int                        `json:"points"`
+	Scale   int                        `json:"scale"`
+	Extras  map[string]json.RawMessage `json:"extras,omitempty"`
+}
+
+// wireEncoder builds the string table.
+type wireEncoder struct {
+	strIdx map[string]int32
+	strs   []string
+}
+
+func (e *wireEncoder) str(s string) int32 {
+	if i, ok := e.strIdx[s]; ok {
+		return i
+	}
+	i := int32(len(e.strs))
+	e.strIdx[s] = i
+	e.strs = append(e.strs, s)
+	return i
+}
+
+// header makes the header's view, counts and extras.
+func (e *wireEncoder) header(v *View) (*wireHeader, error) {
+	top := *v
+	top.Nodes, top.Edges, top.Groups = nil, nil, nil
+	vj, err := json.Marshal(top)
+	if err != nil {
+		return nil, fmt.Errorf("wire header: %w", err)
+	}
+	h := &wireHeader{View: vj, Nodes: len(v.Nodes), Edges: len(v.Edges), Groups: len(v.Groups)}
+	for _, n := range v.Nodes {
+		h.Lines += len(n.Lines)
+	}
+	for _, ed := range v.Edges {
+		h.Points += len(ed.Points)
+	}
+	h.Extras = map[string]json.RawMessage{}
+	for name, list := range map[string]any{"nodes": v.Nodes, "edges": v.Edges, "groups": v.Groups} {
+		x, err := extras(reflect.ValueOf(list))
+		if err != nil {
+			return nil, err
+		}
+		if x != nil {
+			h.Extras[name] = x
+		}
+	}
+	return h, nil
+}
+
+// intColumns returns every int32 column, in the documented order.
+func (e *wireEncoder) intColumns(v *View) []int32 {
+	n, m, g := len(v.Nodes), len(v.Edges), len(v.Groups)
+	cols := make([]int32, 0, 11*n+1+5*m+1+5*g)
+	pos := make(map[string]int32, n)
+	for i := range v.Nodes {
+		pos[v.Nodes[i].ID] = int32(i)
+	}
+	nodeStr := []func(*Node) string{
+		func(d *Node) string { return d.ID }, func(d *Node) string { return d.Kind },
+		func(d *Node) string { return d.Label }, func(d *Node) string { return d.Name },
+		func(d *Node) string { return d.Category }, func(d *Node) string { return d.Group },
+		func(d *Node) string { return d.Source },
+	}
+	for _, f := range nodeStr {
+		for i := range v.Nodes {
+			cols = append(cols, e.str(f(&v.Nodes[i])))
+		}
+	}
+	for _, f := range []func(*Node) int{
+		func(d *Node) int { return d.Index }, func(d *Node) int { return d.Subgraphs }, func(d *Node) int { return d.Count },
+	} {
+		for i := range v.Nodes {
+			cols = append(cols, int32(f(&v.Nodes[i])))
+		}
+	}
+	cols = appendStarts(cols, n, func(i int) int { return len(v.Nodes[i].Lines) })
+	for i := range v.Nodes {
+		for _, l := range v.Nodes[i].Lines {
+			cols = append(cols, e.str(l))
+		}
+	}
+	return e.edgeGroupColumns(v, cols, pos, m, g)
+}
+
+// edgeGroupColumns appends the edge and group columns to cols.
+func (e *wireEncoder) edgeGroupColumns(v *View, cols []int32, pos map[string]int32, m, g int) []int32 {
+	end := func(id string) int32 {
+		if i, ok := pos[id]; ok {
+			return i
+		}
+		return -1 - e.str(id)
+	}
+	for i := range v.Edges {
+		cols = append(cols, end(v.Edges[i].From))
+	}
+	for i := range v.Edges {
+		cols = append(cols, end(v.Edges[i].To))
+	}
+	for i := range v.Edges {
+		cols = append(cols, e.str(v.Edges[i].Value))
+	}
+	for i := range v.Edges {
+		cols = append(cols, e.str(v.Edges[i].Label))
+	}
+	cols = appendStarts(cols, m, func(i int) int { return len(v.Edges[i].Points) })
+	for _, f := range []func(*Group) int32{
+		func(d *Group) int32 { return e.str(d.ID) }, func(d *Group) int32 { return e.str(d.Label) },
+		func(d *Group) int32 { return e.str(d.Parent) },
+		func(d *Group) int32 {
+			if d.Collapsed {
+				return 1
+			}
+			return 0
+		},
+		func(d *Group) int32 { return int32(d.Count) },
+	} {
+		for i := range v.Groups {
+			cols = append(cols, f(&v.Groups[i]))
+		}
+	}
+	return cols
+}
+
+// appendStarts appends n+1 running offsets: 0, len(0), len(0)+len(1), ….
+func appendStarts(cols []int32, n int, length func(int) int) []int32 {
+	at := int32(0)
+	cols = append(cols, 0)
+	for i := 0; i < n; i++ {
+		at += int32(length(i))
+		cols = append(cols, at)
+	}
+	return cols
+}
+
+// appendCoords calls put with every coordinate, in column order.
+func appendCoords(v *View, scale int, put func(float64)) {
+	for _, f := range []func(*Node) float64{
+		func(d *Node) float64 { return d.X }, func(d *Node) float64 { return d.Y },
+		func(d *Node) float64 { return d.W }, func(d *Node) float64 { return d.H },
+	} {
+		for i := range v.Nodes {
+			put(f(&v.Nodes[i]))
+		}
+	}
+	for i := range v.Edges {
+		for _, p := range v.Edges[i].Points {
+			put(p)
+		}
+	}
+	for _, f := range []func(*Group) float64{
+		func(d *Group) float64 { return d.X }, func(d *Group) float64 { return d.Y },
+		func(d *Group) float64 { return d.W }, func(d *Group) float64 { return d.H },
+	} {
+		for i := range v.Groups {
+			put(f(&v.Groups[i]))
+		}
+	}
+}
+
+// coordScale returns the smallest of 1, 2, 4, 8 whose multiples hold
+// every coordinate exactly within int32, or 0 (send float64).
+func coordScale(v *View) int {
+	for _, s := range []int{1, 2, 4, 8} {
+		ok := true
+		appendCoords(v, s, func(f float64) {
+			x := f * float64(s)
+			if ok && (x != math.Trunc(x) || x > math.MaxInt32 || x < math.MinInt32) {
+				ok = false
+			}
+		})
+		if ok {
+			return s
+		}
+	}
+	return 0
+}
+
+// wireKnown are the JSON names of the fields the columns hold, by type.
+var wireKnown = map[reflect.Type]string{
+	reflect.TypeOf(Node{}):  "id kind label name category lines x y w h group index subgraphs source count",
+	reflect.TypeOf(Edge{}):  "from to value label points",
+	reflect.TypeOf(Group{}): "id label parent collapsed count x y w h",
+}
+
+// extras collects the non-zero values of the fields of list's elements
+// (a slice of Node, Edge or Group) that the columns do not hold: nil
+// when there are none.
+func extras(list reflect.Value) (json.RawMessage, error) {
+	typ := list.Type().Elem()
+	known := strings.Fields(wireKnown[typ])
+	type sparse struct {
+		I []int `json:"i"`
+		V []any `json:"v"`
+	}
+	out := map[string]*sparse{}
+	for f := 0; f < typ.NumField(); f++ {
+		sf := typ.Field(f)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "" {
+			name = sf.Name
+		}
+		if !sf.IsExported() || name == "-" || containsStr(known, name) {
+			continue
+		}
+		var s sparse
+		for i := 0; i < list.Len(); i++ {
+			fv := list.Index(i).Field(f)
+			if !fv.IsZero() {
+				s.I = append(s.I, i)
+				s.V = append(s.V, fv.Interface())
+			}
+		}
+		if len(s.I) > 0 {
+			out[name] = &s
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("wire extras of %s: %w", typ.Name(), err)
+	}
+	return b, nil
+}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,291 @@
+package layout
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"testing"
+
+	"github.com/modelpeek/modelpeek/model"
+)
+
+// wireReader reads a compact view the way assets/web/js/wire.js does,
+// into the generic form json.Unmarshal gives the view JSON.
+type wireReader struct {
+	ints   []int32
+	coords []float64
+	strs   []string
+}
+
+// decodeWire decodes b into a map shaped like the view JSON.
+func decodeWire(b []byte) (map[string]any, error) {
+	if len(b) < 8 || string(b[:4]) != WireMagic {
+		return nil, errors.New("no wire magic")
+	}
+	hl := int(binary.LittleEndian.Uint32(b[4:]))
+	if 8+hl > len(b) {
+		return nil, errors.New("header past the end")
+	}
+	var h wireHeader
+	if err := json.Unmarshal(b[8:8+hl], &h); err != nil {
+		return nil, err
+	}
+	at := (8 + hl + 7) &^ 7
+	nInts := 11*h.Nodes + 1 + h.Lines + 4*h.Edges + h.Edges + 1 + 5*h.Groups
+	nCoords := 4*h.Nodes + h.Points + 4*h.Groups
+	r := wireReader{strs: h.Strings}
+	sum := uint32(0)
+	for i := 0; i < nInts; i++ {
+		sum += binary.LittleEndian.Uint32(b[at+4*i:])
+		r.ints = append(r.ints, int32(sum))
+	}
+	at = (at + 4*nInts + 7) &^ 7
+	var sum2 [2]uint32
+	for i := 0; i < nCoords; i++ {
+		if h.Scale > 0 {
+			sum2[i&1] += binary.LittleEndian.Uint32(b[at+4*i:])
+			r.coords = append(r.coords, float64(int32(sum2[i&1]))/float64(h.Scale))
+		} else {
+			r.coords = append(r.coords, math.Float64frombits(binary.LittleEndian.Uint64(b[at+8*i:])))
+		}
+	}
+	var view map[string]any
+	if err := json.Unmarshal(h.View, &view); err != nil {
+		return nil, err
+	}
+	nodes, edges, groups := r.lists(h)
+	for name, list := range map[string][]map[string]any{"nodes": nodes, "edges": edges, "groups": groups} {
+		if err := applyExtras(h.Extras[name], list); err != nil {
+			return nil, err
+		}
+		view[name] = list
+	}
+	return view, nil
+}
+
+// lists rebuilds the nodes, edges and groups from the columns.
+func (r *wireReader) lists(h wireHeader) (nodes, edges, groups []map[string]any) {
+	ic, cc := 0, 0
+	col := func(n int) []int32 { c := r.ints[ic : ic+n]; ic += n; return c }
+	coord := func(n int) []float64 { c := r.coords[cc : cc+n]; cc += n; return c }
+	n, m, g := h.Nodes, h.Edges, h.Groups
+	id, kind, label, name, cat, grp, src, index, subs, count := col(n), col(n), col(n), col(n), col(n), col(n), col(n), col(n), col(n), col(n)
+	lstart, lines := col(n+1), col(h.Lines)
+	from, to, value, elabel, pstart := col(m), col(m), col(m), col(m), col(m+1)
+	gid, glabel, gparent, gcoll, gcount := col(g), col(g), col(g), col(g), col(g)
+	x, y, w, hh := coord(n), coord(n), coord(n), coord(n)
+	points := coord(h.Points)
+	gx, gy, gw, gh := coord(g), coord(g), coord(g), coord(g)
+	for i := 0; i < n; i++ {
+		var ls []any
+		for _, s := range lines[lstart[i]:lstart[i+1]] {
+			ls = append(ls, r.strs[s])
+		}
+		nodes = append(nodes, map[string]any{"id": r.strs[id[i]], "kind": r.strs[kind[i]], "label": r.strs[label[i]], "name": r.strs[name[i]],
+			"category": r.strs[cat[i]], "group": r.strs[grp[i]], "source": r.strs[src[i]], "index": float64(index[i]),
+			"subgraphs": float64(subs[i]), "count": float64(count[i]), "lines": ls, "x": x[i], "y": y[i], "w": w[i], "h": hh[i]})
+	}
+	end := func(v int32) string {
+		if v >= 0 {
+			return nodes[v]["id"].(string)
+		}
+		return r.strs[-1-v]
+	}
+	for i := 0; i < m; i++ {
+		var ps []any
+		for _, p := range points[pstart[i]:pstart[i+1]] {
+			ps = append(ps, p)
+		}
+		edges = append(edges, map[string]any{"from": end(from[i]), "to": end(to[i]), "value": r.strs[value[i]], "label": r.strs[elabel[i]], "points": ps})
+	}
+	for i := 0; i < g; i++ {
+		groups = append(groups, map[string]any{"id": r.strs[gid[i]], "label": r.strs[glabel[i]], "parent": r.strs[gparent[i]],
+			"collapsed": gcoll[i] == 1, "count": float64(gcount[i]), "x": gx[i], "y": gy[i], "w": gw[i], "h": gh[i]})
+	}
+	return nodes, edges, groups
+}
+
+// applyExtras sets the extras' sparse fields on list's elements.
+func applyExtras(raw json.RawMessage, list []map[string]any) error {
+	if raw == nil {
+		return nil
+	}
+	var x map[string]struct {
+		I []int `json:"i"`
+		V []any `json:"v"`
+	}
+	if err := json.Unmarshal(raw, &x); err != nil {
+		return err
+	}
+	for name, s := range x {
+		for k, i := range s.I {
+			list[i][name] = s.V[k]
+		}
+	}
+	return nil
+}
+
+// viewJSON is v as the page gets it from the view JSON, with zero values
+// dropped (the page reads a missing field and a zero one alike).
+func viewJSON(t *testing.T, v any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return dropZero(m).(map[string]any)
+}
+
+// dropZero drops zero values from the maps inside x.
+func dropZero(x any) any {
+	switch x := x.(type) {
+	case map[string]any:
+		for k, v := range x {
+			v = dropZero(v)
+			if v == nil || v == "" || v == 0.0 || v == false {
+				delete(x, k)
+				continue
+			}
+			if l, ok := v.([]any); ok && len(l) == 0 {
+				delete(x, k)
+				continue
+			}
+			x[k] = v
+		}
+	case []any:
+		for i := range x {
+			x[i] = dropZero(x[i])
+		}
+	case []map[string]any:
+		var out []any
+		for _, m := range x {
+			out = append(out, dropZero(m))
+		}
+		return out
+	}
+	return x
+}
+
+// checkWire encodes v and checks the wire form decodes to v's JSON.
+func checkWire(t *testing.T, what string, v *View) (wire, js int) {
+	t.Helper()
+	b, err := EncodeWire(v)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	got, err := decodeWire(b)
+	if err != nil {
+		t.Fatalf("%s: decode: %v", what, err)
+	}
+	want := viewJSON(t, v)
+	if !reflect.DeepEqual(dropZero(got), want) {
+		gb, _ := json.Marshal(dropZero(got))
+		wb, _ := json.Marshal(want)
+		t.Fatalf("%s: the wire form differs from the JSON:\nwire %.600s\njson %.600s", what, gb, wb)
+	}
+	raw, _ := json.Marshal(v)
+	return len(b), len(raw)
+}
+
+// TestWireRoundTripCorpus checks, for every corpus ONNX graph laid out
+// with groups collapsed and open, that the wire form holds the same view
+// as the JSON.
+func TestWireRoundTripCorpus(t *testing.T) {
+	paths, graphs := corpusGraphs(t)
+	for i, g := range graphs {
+		for _, opts := range []Options{{}, {ExpandAll: true}} {
+			checkWire(t, fmt.Sprintf("%s %+v", paths[i], opts), mustLayout(t, g, opts))
+		}
+	}
+}
+
+// TestWireSmallerThanJSON checks the wire form of a generated 10,000-node
+// transformer round-trips and is smaller than the JSON, raw and gzipped.
+func TestWireSmallerThanJSON(t *testing.T) {
+	v := mustLayout(t, GenTransformer(10000), Options{ExpandAll: true})
+	b, err := EncodeWire(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(v)
+	checkWire(t, "transformer", v)
+	gw, gj := gzipLen(b), gzipLen(raw)
+	t.Logf("10k transformer: wire %d B (gzip %d), JSON %d B (gzip %d)", len(b), gw, len(raw), gj)
+	if len(b) >= len(raw) || gw >= gj {
+		t.Errorf("wire %d B (gzip %d) is not smaller than JSON %d B (gzip %d)", len(b), gw, len(raw), gj)
+	}
+}
+
+func gzipLen(b []byte) int {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw.Write(b)
+	zw.Close()
+	return buf.Len()
+}
+
+// TestWireFloatCoordinates checks that coordinates no small scale holds
+// exactly travel as float64, and that edge ends which are no node's ID
+// travel as strings.
+func TestWireFloatCoordinates(t *testing.T) {
+	v := &View{Width: 10.3, Height: 1e10,
+		Nodes: []Node{{ID: "n0", Kind: KindOp, Label: "Conv", X: 1.0 / 3, Y: 1e10, W: 5, H: 6, Lines: []string{"W 1×2", "ünï"}, Index: 0}},
+		Edges: []Edge{{From: "n0", To: "elsewhere", Points: []float64{0.1, 0.2, 3, 4}}},
+	}
+	if s := coordScale(v); s != 0 {
+		t.Fatalf("scale %d for 1/3 and 1e10, want 0 (float64)", s)
+	}
+	checkWire(t, "floats", v)
+	v.Nodes[0].X, v.Nodes[0].Y, v.Edges[0].Points = 0.25, 3, []float64{0.5, 1, 2, 3.75}
+	if s := coordScale(v); s != 4 {
+		t.Fatalf("scale %d for quarters, want 4", s)
+	}
+	checkWire(t, "quarters", v)
+}
+
+// TestWireExtras checks that fields the columns do not know travel in the
+// extras: every field of a type without known fields does, non-zero only.
+func TestWireExtras(t *testing.T) {
+	type marked struct {
+		ID   string  `json:"id"`
+		Cost float64 `json:"cost,omitempty"`
+		Mark string
+		Hide int `json:"-"`
+	}
+	raw, err := extras(reflect.ValueOf([]marked{{ID: "a", Cost: 2}, {ID: "b", Mark: "x", Hide: 3}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"Mark":{"i":[1],"v":["x"]},"cost":{"i":[0],"v":[2]},"id":{"i":[0,1],"v":["a","b"]}}`
+	if string(raw) != want {
+		t.Errorf("extras %s, want %s", raw, want)
+	}
+	if raw, _ := extras(reflect.ValueOf([]Node{{ID: "n0", X: 3, Lines: []string{"a"}}})); raw != nil {
+		t.Errorf("extras of a Node %s, want none: the columns hold every Node field", raw)
+	}
+}
+
+// FuzzWireRoundTrip lays out graphs of fuzzed sizes and checks the wire
+// round trip.
+func FuzzWireRoundTrip(f *testing.F) {
+	f.Add(uint16(40), false)
+	f.Add(uint16(300), true)
+	f.Fuzz(func(t *testing.T, n uint16, all bool) {
+		var g *model.Graph
+		if n%2 == 0 {
+			g = GenTransformer(int(n%2000) + 1)
+		} else {
+			g = GenResNet(int(n%2000) + 1)
+		}
+		checkWire(t, "generated", mustLayout(t, g, Options{ExpandAll: all}))
+	})
+}
