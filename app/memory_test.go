@@ -95,7 +95,7 @@ func TestReloadedVersionIsReleased(t *testing.T) {
 		t.Fatal(err)
 	}
 	ta.waitInfo(t, id, func(i server.ModelInfo) bool { return i.Version >= 2 && !i.Loading })
-	if n := ta.Server().CachedLayouts(id); n != 0 {
+	if n := ta.Server().CachedLayoutsBefore(id, 2); n != 0 {
 		t.Errorf("%d layouts of version 1 are still cached after the reload", n)
 	}
 	waitCollected(t, wp, "version 1 after a reload")
