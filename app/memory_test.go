@@ -29,7 +29,7 @@ func graphOf(t *testing.T, ta *testApp, id string) weak.Pointer[model.Graph] {
 // collapsed and expanded (two layouts, one prepared graph).
 func draw(t *testing.T, ta *testApp, id string) {
 	t.Helper()
-	for _, q := range []string{"", "?expand=all"} {
+	for _, q := range []string{"?wire=1", "?wire=1&expand=all"} { // as the page asks
 		if code, body := ta.api(t, "GET", "/api/models/"+id+"/graph"+q, nil, nil); code != http.StatusOK {
 			t.Fatalf("graph%s: %d %.200s", q, code, body)
 		}
@@ -95,7 +95,7 @@ func TestReloadedVersionIsReleased(t *testing.T) {
 		t.Fatal(err)
 	}
 	ta.waitInfo(t, id, func(i server.ModelInfo) bool { return i.Version >= 2 && !i.Loading })
-	if n := ta.Server().CachedLayouts(id); n != 0 {
+	if n := ta.Server().CachedLayoutsBefore(id, 2); n != 0 {
 		t.Errorf("%d layouts of version 1 are still cached after the reload", n)
 	}
 	waitCollected(t, wp, "version 1 after a reload")

@@ -2,7 +2,6 @@ package server
 
 import (
 	"cmp"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -385,13 +384,7 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 	wire := wantsWire(req)
 	key := graphKey{id: info.ID, version: info.Version, path: path, expand: expand, wire: wire}
 	r.s.DropLayouts(info.ID, info.Version)
-	raw, gz, err := r.s.graphs.get(req.Context(), key, func(ctx context.Context) ([]byte, error) {
-		v, err := r.s.preps.layout(ctx, prepKey{info.ID, info.Version, path}, g, opts)
-		if err != nil {
-			return nil, err
-		}
-		return encodeView(v, wire)
-	})
+	raw, gz, err := r.s.graphs.get(req.Context(), key, r.s.viewBytes(key, g, opts))
 	r.s.dropStale(req.Context(), info)
 	if err != nil {
 		if req.Context().Err() != nil {

@@ -10,6 +10,7 @@ import (
 	"math"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 )
 
 // graphCacheBytes bounds the memory held by cached layouts.
@@ -32,8 +33,11 @@ type graphEntry struct {
 	raw, gz []byte
 	err     error
 	waiters int
-	cancel  context.CancelFunc
-	elem    *list.Element
+	// warm marks a layout made ahead of any request (Server.Warm): it
+	// goes on when the requests that joined it leave.
+	warm   bool
+	cancel context.CancelFunc
+	elem   *list.Element
 }
 
 // graphCache computes each layout once, shares it among concurrent
@@ -46,6 +50,9 @@ type graphCache struct {
 	m     map[graphKey]*graphEntry
 	lru   *list.List // of *graphEntry, most recent at front
 	bytes int
+	// computed counts the layouts started (for tests: a warm cache
+	// answers without one).
+	computed atomic.Int64
 }
 
 func newGraphCache(maxEntries int, log *slog.Logger) *graphCache {
@@ -59,10 +66,7 @@ func (c *graphCache) get(ctx context.Context, key graphKey, compute func(context
 	c.mu.Lock()
 	e := c.m[key]
 	if e == nil {
-		fctx, cancel := context.WithCancel(context.Background())
-		e = &graphEntry{key: key, done: make(chan struct{}), cancel: cancel}
-		c.m[key] = e
-		go c.compute(fctx, e, compute)
+		e = c.startLocked(context.Background(), key, compute)
 	} else if e.elem != nil {
 		c.lru.MoveToFront(e.elem)
 	}
@@ -79,11 +83,22 @@ func (c *graphCache) get(ctx context.Context, key graphKey, compute func(context
 	}
 }
 
+// startLocked adds an entry for key and starts computing it under a
+// context derived from parent.
+func (c *graphCache) startLocked(parent context.Context, key graphKey, compute func(context.Context) ([]byte, error)) *graphEntry {
+	fctx, cancel := context.WithCancel(parent)
+	e := &graphEntry{key: key, done: make(chan struct{}), cancel: cancel}
+	c.m[key] = e
+	c.computed.Add(1)
+	go c.compute(fctx, e, compute)
+	return e
+}
+
 func (c *graphCache) release(e *graphEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e.waiters--
-	if e.waiters == 0 && e.elem == nil {
+	if e.waiters == 0 && e.elem == nil && !e.warm {
 		select {
 		case <-e.done:
 		default:
@@ -149,22 +164,26 @@ func (c *graphCache) forgetBefore(id string, version int) {
 			continue
 		}
 		// A layout still being computed is forgotten too: compute does
-		// not store an entry that is no longer in the map.
+		// not store an entry that is no longer in the map, and a warm-up
+		// nobody waits for stops.
 		if e.elem != nil {
 			c.lru.Remove(e.elem)
 			c.bytes -= len(e.raw) + len(e.gz)
+		} else if e.waiters == 0 {
+			e.cancel()
 		}
 		delete(c.m, k)
 	}
 }
 
-// count returns how many finished layouts of model id are cached.
-func (c *graphCache) count(id string) int {
+// count returns how many finished layouts of model id older than before
+// are cached.
+func (c *graphCache) count(id string, before int) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
 	for k, e := range c.m {
-		if k.id == id && e.elem != nil {
+		if k.id == id && k.version < before && e.elem != nil {
 			n++
 		}
 	}

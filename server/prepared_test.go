@@ -58,16 +58,24 @@ func TestForgetWhileComputing(t *testing.T) {
 	g := layout.GenTransformer(50)
 	pc := newPrepCache()
 	key := prepKey{"m", 1, ""}
-	tok := new(int)
-	pc.running[key] = tok // a Prepare of key has started
+	e, mine := pc.begin(key) // a Prepare of key has started
+	if !mine {
+		t.Fatal("a new key is not the caller's to prepare")
+	}
+	if again, mine := pc.begin(key); mine || again != e {
+		t.Fatal("a second caller does not share the Prepare in progress")
+	}
 	pc.forgetBefore("m", math.MaxInt)
 	p, err := layout.Prepare(context.Background(), g, layout.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pc.store(key, tok, p)
-	if n := pc.count("m"); n != 0 || len(pc.running) != 0 {
-		t.Errorf("prepared graph stored after its model was forgotten (%d kept, %d running)", n, len(pc.running))
+	pc.finish(key, e, p, nil)
+	if e.p != p {
+		t.Error("the waiters of the forgotten Prepare did not get its result")
+	}
+	if n := pc.count("m", math.MaxInt); n != 0 || len(pc.m) != 0 {
+		t.Errorf("prepared graph stored after its model was forgotten (%d kept, %d entries)", n, len(pc.m))
 	}
 
 	gc := newGraphCache(8, slog.New(slog.DiscardHandler))
@@ -87,7 +95,7 @@ func TestForgetWhileComputing(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("the waiting request failed: %v", err)
 	}
-	if n := gc.count("m"); n != 0 {
+	if n := gc.count("m", math.MaxInt); n != 0 {
 		t.Errorf("%d layouts stored after their model was forgotten", n)
 	}
 }

@@ -18,7 +18,18 @@ func (s *Server) DropLayouts(id string, before int) {
 
 // CachedLayouts returns how many layouts and prepared graphs of model id
 // are cached (for tests and diagnostics).
-func (s *Server) CachedLayouts(id string) int { return s.graphs.count(id) + s.preps.count(id) }
+func (s *Server) CachedLayouts(id string) int { return s.CachedLayoutsBefore(id, math.MaxInt) }
+
+// CachedLayoutsBefore returns how many layouts and prepared graphs of
+// model id's versions older than before are cached.
+func (s *Server) CachedLayoutsBefore(id string, before int) int {
+	return s.graphs.count(id, before) + s.preps.count(id, before)
+}
+
+// LayoutsComputed returns how many layouts the server has started since
+// it was made, requested or warmed (for tests and diagnostics: a request
+// answered from the cache starts none).
+func (s *Server) LayoutsComputed() int64 { return s.graphs.computed.Load() }
 
 // dropStale runs after a layout request of model version info.Version:
 // if the model was closed or reloaded while it was laid out, what the

@@ -126,8 +126,8 @@ func TestAbsurdCounts(t *testing.T) {
 	runtime.ReadMemStats(&ms)
 	allocated := ms.TotalAlloc - before
 	t.Logf("4M empty nodes (%d MB): %v after allocating %d MB", len(data)>>20, err, allocated>>20)
-	if allocated > 2*maxMemory {
-		t.Errorf("allocated %d MB, more than twice the %d MB budget", allocated>>20, maxMemory>>20)
+	if limit := memoryLimit(int64(len(data))); allocated > 2*uint64(limit) {
+		t.Errorf("allocated %d MB, more than twice the %d MB budget", allocated>>20, limit>>20)
 	}
 	// A packed dims list of a million entries is refused as well.
 	dims := make([]byte, 1_000_000)

@@ -12,20 +12,29 @@ import (
 // nest millions.
 const maxDepth = 100
 
-// maxMemory bounds the estimated memory of the decoded IR of one model,
-// so that a file of tiny repeated entries (an empty node is two bytes)
-// cannot inflate into gigabytes. It is enough for about 400,000 nodes of a
-// real model (100,000 take about 60 MiB).
-const maxMemory = 256 << 20
-
-// memoryPerByte scales the structure budget with the file: a real node
-// takes tens of bytes on disk and a few hundred estimated bytes decoded,
-// while a hostile file of two-byte empty nodes would inflate a hundredfold.
-// The budget is min(maxMemory, memoryFloor + memoryPerByte × file size).
+// The structure budget bounds the estimated memory of the decoded IR of
+// one model, so that a file of tiny repeated entries (an empty node is two
+// bytes) cannot inflate into gigabytes, while a real graph of any size
+// opens: the budget grows with the file, memoryFloor + memoryPerByte × its
+// size, up to maxMemory. A real node takes one to two hundred bytes on
+// disk and a few hundred estimated bytes decoded (about 3 estimated bytes
+// per byte of file); a hostile file of two-byte empty nodes would inflate
+// a hundredfold, and trips the budget after a few MiB of its bytes.
 const (
 	memoryPerByte = 32
 	memoryFloor   = 16 << 20
+	// maxMemory is what no file gets beyond: about 4 million nodes of a
+	// real model (500,000 take about 300 MiB).
+	maxMemory = 2 << 30
 )
+
+// memoryLimit is the structure budget of a file of size bytes.
+func memoryLimit(size int64) int64 {
+	if size >= (maxMemory-memoryFloor)/memoryPerByte {
+		return maxMemory
+	}
+	return memoryFloor + memoryPerByte*max(size, 0)
+}
 
 // Estimated memory of decoded objects, in bytes, for the maxMemory budget.
 const (
@@ -62,11 +71,7 @@ type decoder struct {
 }
 
 func newDecoder(ctx context.Context, src *source, path string) *decoder {
-	limit := int64(maxMemory)
-	if src.size < (maxMemory-memoryFloor)/memoryPerByte {
-		limit = memoryFloor + memoryPerByte*src.size
-	}
-	return &decoder{ctx: ctx, src: src, path: path, limit: limit, warned: map[string]bool{}}
+	return &decoder{ctx: ctx, src: src, path: path, limit: memoryLimit(src.size), warned: map[string]bool{}}
 }
 
 // charge accounts for cost estimated bytes of decoded objects, and checks

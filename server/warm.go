@@ -1,0 +1,73 @@
+package server
+
+import (
+	"context"
+
+	"github.com/modelpeek/modelpeek/layout"
+	"github.com/modelpeek/modelpeek/model"
+)
+
+// warmViews are the views of a model's main graph laid out when a version
+// of it arrives, before any page asks: the page's first request (groups
+// opened as the layout decides), then every group open (?expand=all),
+// both in the compact wire form the page asks for (?wire=1). Scripts
+// asking for JSON share the layout and pay only its encoding.
+var warmViews = [...]string{"", "all"}
+
+// Warm lays out, in the background, the views a page asks for first of
+// model id at version (just loaded or reloaded), so that the graph route
+// answers them from the cache; a request arriving meanwhile joins the
+// layout in progress. The app calls it after each successful load; it is
+// work done once per load, never at rest. A later DropLayouts (close,
+// reload) cancels what is still running, and ctx (the app's) ends it.
+// The channel returned is closed when the warm-up has ended.
+func (s *Server) Warm(ctx context.Context, id string, version int, m *model.Model) <-chan struct{} {
+	end := make(chan struct{})
+	if m == nil || m.Graph == nil {
+		close(end)
+		return end
+	}
+	g := m.Graph
+	go func() {
+		defer close(end)
+		for _, expand := range warmViews {
+			opts, exp := layoutOptions(expand, "")
+			key := graphKey{id: id, version: version, path: "", expand: exp, wire: true}
+			select {
+			case <-s.graphs.warm(ctx, key, s.viewBytes(key, g, opts)):
+			case <-ctx.Done():
+				return
+			}
+			// Closed or reloaded before the warm-up began: drop it.
+			s.dropStale(ctx, ModelInfo{ID: id, Version: version})
+		}
+	}()
+	return end
+}
+
+// viewBytes is the computation behind a graphKey: graph g laid out with
+// opts (its prepared form shared through s.preps), encoded as the graph
+// route sends it.
+func (s *Server) viewBytes(key graphKey, g *model.Graph, opts layout.Options) func(context.Context) ([]byte, error) {
+	return func(ctx context.Context) ([]byte, error) {
+		v, err := s.preps.layout(ctx, prepKey{key.id, key.version, key.path}, g, opts)
+		if err != nil {
+			return nil, err
+		}
+		return encodeView(v, key.wire)
+	}
+}
+
+// warm starts computing key unless it is cached or in progress, and
+// returns a channel closed when it is done. The computation runs under
+// ctx and is not cancelled when the requests that join it leave.
+func (c *graphCache) warm(ctx context.Context, key graphKey, compute func(context.Context) ([]byte, error)) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.m[key]; e != nil {
+		return e.done
+	}
+	e := c.startLocked(ctx, key, compute)
+	e.warm = true
+	return e.done
+}
