@@ -182,6 +182,42 @@ func TestWeightOnlyInViewer(t *testing.T) {
 	}
 }
 
+// TestModelPanelParameters checks the model panel counts the parameters
+// and bytes of a format whose decoder states neither (a PyTorch state
+// dict), from the model's tensors.
+func TestModelPanelParameters(t *testing.T) {
+	lib := fixture.NewLibrary()
+	id := lib.OpenFile(context.Background(), filepath.Join(testenv.Corpus(t), "pytorch", "state_dict", "tiny_cnn_state_dict.pth"))
+	_, m, err := lib.Get(context.Background(), id)
+	if err != nil || m == nil {
+		t.Fatalf("open: %v", err)
+	}
+	var params, bytes int64
+	for _, tn := range m.Graph.Initializers {
+		n, _ := model.NumElements(tn.Shape)
+		size, _ := model.DTypeSize(tn.DType)
+		params += n
+		bytes += n * int64(size)
+	}
+	e := startServer(t, lib)
+	ctx := newBrowser(t)
+	navigate(t, ctx, e, "model="+id)
+	want := "parameters\t" + groupDigits(params)
+	panel := waitContains(ctx, "#sidebar", want, 10*time.Second)
+	if !strings.Contains(panel, want) || !strings.Contains(panel, "tensor data\t"+groupDigits(bytes)+" bytes") {
+		t.Errorf("model panel without %q and %d bytes:\n%s", want, bytes, panel)
+	}
+}
+
+// groupDigits writes n with thousands separators, as the page does.
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 func jsonList(ss []string) string {
 	q := make([]string, len(ss))
 	for i, s := range ss {
