@@ -13,6 +13,7 @@ import (
 
 	"github.com/modelpeek/modelpeek/e2e/internal/fixture"
 	"github.com/modelpeek/modelpeek/internal/testenv"
+	"github.com/modelpeek/modelpeek/layout"
 	"github.com/modelpeek/modelpeek/model"
 )
 
@@ -181,10 +182,85 @@ func TestWeightOnlyInViewer(t *testing.T) {
 	}
 }
 
+// TestModelPanelParameters checks the model panel counts the parameters
+// and bytes of a format whose decoder states neither (a PyTorch state
+// dict), from the model's tensors.
+func TestModelPanelParameters(t *testing.T) {
+	lib := fixture.NewLibrary()
+	id := lib.OpenFile(context.Background(), filepath.Join(testenv.Corpus(t), "pytorch", "state_dict", "tiny_cnn_state_dict.pth"))
+	_, m, err := lib.Get(context.Background(), id)
+	if err != nil || m == nil {
+		t.Fatalf("open: %v", err)
+	}
+	var params, bytes int64
+	for _, tn := range m.Graph.Initializers {
+		n, _ := model.NumElements(tn.Shape)
+		size, _ := model.DTypeSize(tn.DType)
+		params += n
+		bytes += n * int64(size)
+	}
+	e := startServer(t, lib)
+	ctx := newBrowser(t)
+	navigate(t, ctx, e, "model="+id)
+	want := "parameters\t" + groupDigits(params)
+	panel := waitContains(ctx, "#sidebar", want, 10*time.Second)
+	if !strings.Contains(panel, want) || !strings.Contains(panel, "tensor data\t"+groupDigits(bytes)+" bytes") {
+		t.Errorf("model panel without %q and %d bytes:\n%s", want, bytes, panel)
+	}
+}
+
+// groupDigits writes n with thousands separators, as the page does.
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 func jsonList(ss []string) string {
 	q := make([]string, len(ss))
 	for i, s := range ss {
 		q[i] = jsString(s)
 	}
 	return "[" + strings.Join(q, ",") + "]"
+}
+
+// TestLlama3_8BOpenFigure opens the Llama-3-8B-shaped GGUF and lays out
+// its full graph (every block open) as the server does for the page, and
+// prints the time of each; the target is under 300 ms together.
+func TestLlama3_8BOpenFigure(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("NTFS files are not sparse unless marked so; this would write 16 GB")
+	}
+	path := filepath.Join(t.TempDir(), "llama-3-8b-f16.gguf")
+	if err := fixture.Llama3_8B(path); err != nil {
+		t.Fatal(err)
+	}
+	reg := fixture.NewLibrary().Registry()
+	best := time.Duration(1 << 62)
+	var open, lay time.Duration
+	for range 3 {
+		start := time.Now()
+		m, err := reg.Open(context.Background(), path)
+		o := time.Since(start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := layout.Layout(context.Background(), m.Graph, layout.Options{ExpandAll: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total := time.Since(start); total < best {
+			best, open, lay = total, o, total-o
+		}
+		if v.Stats.ModelNodes != len(m.Graph.Nodes) {
+			t.Fatalf("%d of %d nodes laid out", v.Stats.ModelNodes, len(m.Graph.Nodes))
+		}
+	}
+	t.Logf("Llama-3-8B GGUF (292 tensors, 16 GB sparse): open %v + full-graph layout %v = %v (best of 3)", open, lay, best)
+	// A hang bound, 10x the 300 ms target: the figure is the log line.
+	if best > 3*time.Second {
+		t.Errorf("open and layout took %v, more than 10x the 300 ms target", best)
+	}
 }

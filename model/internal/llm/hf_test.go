@@ -3,6 +3,7 @@ package llm_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,4 +90,58 @@ func readHead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return head
+}
+
+// TestHFCacheSnapshot lays each Hugging Face folder out as the hub cache
+// does (models--ORG--NAME/snapshots/REV/ holding symlinks into blobs/ named
+// by hash) and opens the snapshot folder, its config.json and its weights:
+// the graph is the architecture's, as from the plain folder.
+func TestHFCacheSnapshot(t *testing.T) {
+	for _, e := range hfEntries(t) {
+		t.Run(e.Path, func(t *testing.T) {
+			f, _ := llmfacts.Parse(e.Facts)
+			snap := cacheSnapshot(t, e)
+			weights := filepath.Join(snap, filepath.Base(e.Abs()))
+			for _, p := range []string{snap, filepath.Join(snap, "config.json"), weights} {
+				m, err := all.Registry().Open(context.Background(), p)
+				if err != nil {
+					t.Fatalf("%s: %v", p, err)
+				}
+				for _, msg := range llmfacts.Check(m, f) {
+					t.Errorf("%s: %s", p, msg)
+				}
+			}
+		})
+	}
+}
+
+// cacheSnapshot copies the entry's files into a hub-cache layout and
+// returns the snapshot folder.
+func cacheSnapshot(t *testing.T, e testenv.Entry) string {
+	t.Helper()
+	repo := filepath.Join(t.TempDir(), "models--org--"+filepath.Base(filepath.Dir(e.Abs())))
+	snap := filepath.Join(repo, "snapshots", "0123456789abcdef")
+	for _, dir := range []string{filepath.Join(repo, "blobs"), snap} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := []string{e.Abs()}
+	for _, rel := range e.Files {
+		files = append(files, filepath.Join(e.Root, filepath.FromSlash(rel)))
+	}
+	for i, src := range files {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blob := fmt.Sprintf("%040x", i+1)
+		if err := os.WriteFile(filepath.Join(repo, "blobs", blob), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join("..", "..", "blobs", blob), filepath.Join(snap, filepath.Base(src))); err != nil {
+			testenv.Skip(t, "no symlinks here: %v", err)
+		}
+	}
+	return snap
 }
