@@ -80,6 +80,8 @@ export const api = {
     if (collapse) q += `&collapse=${enc(collapse)}`;
     return request('GET', `/api/models/${enc(id)}/graph${q}`);
   },
+  diff: (id, against) => request('GET', `/api/models/${enc(id)}/diff?against=${enc(against)}&view=1`),
+  previousGraph: (id, expand) => request('GET', `/api/models/${enc(id)}/previous/graph?path=${expand ? `&expand=${enc(expand)}` : ''}`),
   node: (id, path, index) => request('GET', `/api/models/${enc(id)}/node?path=${enc(path || '')}&index=${index}`),
   tensor: (id, path, name) => request('GET', `/api/models/${enc(id)}/tensors/${enc(name)}?path=${enc(path || '')}`),
   close: (id) => request('DELETE', `/api/models/${enc(id)}`),

@@ -10,6 +10,7 @@
 //   interaction.js  canvas clicks, toolbar, keyboard
 //   findbar.js      the find bar
 //   upload.js       drag and drop, Open…, the sample
+//   compare.js      the compare view (two models side by side or overlaid)
 
 import { $ } from './dom.js';
 import { App } from './state.js';
@@ -18,6 +19,7 @@ import { start } from './loading.js';
 import { onCanvasClick, onCanvasDblClick, initToolbar, initKeys } from './interaction.js';
 import { initFind } from './findbar.js';
 import { initUpload } from './upload.js';
+import { initCompare } from './compare.js';
 
 const app = new App(new URLSearchParams(location.search), $('graph'));
 app.renderer = createRenderer(app, {
@@ -29,6 +31,7 @@ initExport(app);
 initUpload(app);
 initToolbar(app);
 initKeys(app);
+initCompare(app);
 window.modelpeek = testHook(app);
 start(app);
 
