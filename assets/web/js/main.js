@@ -18,6 +18,7 @@ import { start } from './loading.js';
 import { onCanvasClick, onCanvasDblClick, initToolbar, initKeys } from './interaction.js';
 import { initFind } from './findbar.js';
 import { initUpload } from './upload.js';
+import { initEdgeInfo } from './edgeinfo.js';
 
 const app = new App(new URLSearchParams(location.search), $('graph'));
 app.renderer = createRenderer(app, {
@@ -29,6 +30,7 @@ initExport(app);
 initUpload(app);
 initToolbar(app);
 initKeys(app);
+initEdgeInfo(app);
 window.modelpeek = testHook(app);
 start(app);
 
