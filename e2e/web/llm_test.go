@@ -182,9 +182,10 @@ func TestWeightOnlyInViewer(t *testing.T) {
 	}
 }
 
-// TestModelPanelParameters checks the model panel counts the parameters
-// and bytes of a format whose decoder states neither (a PyTorch state
-// dict), from the model's tensors.
+// TestModelPanelParameters checks the model panel's Parameters section
+// on a format whose decoder states no count (a PyTorch state dict): the
+// parameters are the tensors' elements, and the server's byte count is
+// what their data types take.
 func TestModelPanelParameters(t *testing.T) {
 	lib := fixture.NewLibrary()
 	id := lib.OpenFile(context.Background(), filepath.Join(testenv.Corpus(t), "pytorch", "state_dict", "tiny_cnn_state_dict.pth"))
@@ -199,13 +200,16 @@ func TestModelPanelParameters(t *testing.T) {
 		params += n
 		bytes += n * int64(size)
 	}
+	if got := model.CountParams(m).Total; got.Params != params || got.Bytes != bytes {
+		t.Errorf("CountParams: %d parameters, %d bytes; want %d, %d", got.Params, got.Bytes, params, bytes)
+	}
 	e := startServer(t, lib)
 	ctx := newBrowser(t)
 	navigate(t, ctx, e, "model="+id)
-	want := "parameters\t" + groupDigits(params)
-	panel := waitContains(ctx, "#sidebar", want, 10*time.Second)
-	if !strings.Contains(panel, want) || !strings.Contains(panel, "tensor data\t"+groupDigits(bytes)+" bytes") {
-		t.Errorf("model panel without %q and %d bytes:\n%s", want, bytes, panel)
+	want := "(" + groupDigits(params) + ")"
+	panel := waitContains(ctx, "#sidebar section.params .ptotal", want, 10*time.Second)
+	if !strings.Contains(panel, want) {
+		t.Errorf("model panel's parameters %q, want %s", panel, want)
 	}
 }
 

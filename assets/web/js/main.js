@@ -22,6 +22,7 @@ import { initFind } from './findbar.js';
 import { initUpload } from './upload.js';
 import { initParamMap } from './parammap.js';
 import { initCompare } from './compare.js';
+import { initEdgeInfo } from './edgeinfo.js';
 
 const app = new App(new URLSearchParams(location.search), $('graph'));
 app.renderer = createRenderer(app, {
@@ -35,6 +36,7 @@ initParamMap(app);
 initToolbar(app);
 initKeys(app);
 initCompare(app);
+initEdgeInfo(app);
 window.modelpeek = testHook(app);
 start(app);
 

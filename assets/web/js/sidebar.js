@@ -4,6 +4,8 @@
 import { el, clear, button } from './dom.js';
 import { api } from './api.js';
 import { showSchema } from './schema.js';
+import { describeValue, quantNode } from './tensorview.js';
+import { paramsSection } from './params.js';
 
 /** shapeText renders a model.Type as "float32 [1,3,224,224]". */
 export function typeText(t) {
@@ -186,6 +188,8 @@ export async function showNode(box, ctx) {
     });
     box.append(section('Subgraphs', list));
   }
+  const qn = quantNode(n, d.inputs || []);
+  if (qn) box.append(qn);
   box.append(section('Inputs', ioTable(d.inputs || [], ctx)));
   box.append(section('Outputs', ioTable(d.outputs || [], ctx)));
   showSchema(box, n, ctx, seq);
@@ -202,6 +206,7 @@ function ioTable(list, ctx) {
     const name = v.name || '(omitted)';
     const info = v.tensor ? tensorText(v.tensor) : typeText(v.type);
     const td = el('td', '', el('div', 'vname', name), el('div', 'vtype', info || 'type unknown'));
+    describeValue(td, v, ctx);
     if (v.tensor) {
       td.append(el('span', 'badge', 'weight'));
       if (blockQuantised.test(v.tensor.dtype || '')) {
@@ -291,32 +296,6 @@ export function keyFacts(m, s) {
     const mix = [...count.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     rows.push([arch ? 'quantisation' : 'weight types', mix.map(([k, v]) => `${k} ×${v}`).join(', ')]);
   }
-  const hasParams = (m.properties || []).some((p) => /^parameters$/i.test(p.name));
-  if (tensors.length && !hasParams) rows.push(...paramRows(tensors));
-  return rows;
-}
-
-// dtypeBytes are the sizes of fixed-width data types.
-const dtypeBytes = {
-  float64: 8, int64: 8, uint64: 8, complex64: 8, complex128: 16, float32: 4, int32: 4, uint32: 4,
-  float16: 2, bfloat16: 2, int16: 2, uint16: 2, int8: 1, uint8: 1, bool: 1,
-};
-
-/**
- * paramRows counts the model's parameters (and their bytes when every
- * data type has a fixed width) from the summary's tensors.
- */
-function paramRows(tensors) {
-  let n = 0, bytes = 0, sized = true;
-  for (const t of tensors) {
-    const c = (t.shape || []).reduce((a, d) => (d >= 0 && a >= 0 ? a * d : -1), 1);
-    if (c < 0) continue;
-    n += c;
-    if (dtypeBytes[t.dtype]) bytes += c * dtypeBytes[t.dtype];
-    else sized = false;
-  }
-  const rows = [['parameters', n.toLocaleString('en-US')]];
-  if (sized) rows.push(['tensor data', bytes >= 1e6 ? `${(bytes / 1e6).toPrecision(3)} MB` : `${bytes.toLocaleString('en-US')} bytes`]);
   return rows;
 }
 
@@ -343,6 +322,7 @@ export function showModel(box, info, ctx) {
   if (s.tensors) rows.push(['weights', String(s.tensors.length)]);
   rows.push(...keyFacts(m, s));
   box.append(section('Model', table(rows)));
+  if (info.id && !info.error) box.append(paramsSection(info.id));
   if (m.description && m.description !== m.producer) box.append(el('p', 'doc', m.description));
   const watch = el('input');
   watch.type = 'checkbox';
