@@ -97,6 +97,9 @@ type builder struct {
 	inline     []bool   // drawn inside its consumer
 	inlineText []string // its text there
 	opBox      []int32  // its box, -1 if none
+
+	// consts reads tiny constants' values for their text, within a budget.
+	consts constReader
 }
 
 func (bd *builder) nodeIn(i int) []int32  { return bd.inFlat[bd.inOff[i]:bd.inOff[i+1]] }
@@ -119,8 +122,9 @@ func (bd *builder) cancelled(i int) error {
 // values into stubs (splitFanout), and size every box.
 func build(ctx context.Context, g *model.Graph, opts *Options, m TextMetric) (*built, error) {
 	bd := &builder{ctx: ctx, g: g, opts: opts, m: m,
-		vt: &valueTable{idx: make(map[string]int32, 2*len(g.Nodes)+len(g.Initializers)+16)},
-		b:  &built{boxes: make([]box, 0, len(g.Inputs)+len(g.Nodes)+len(g.Outputs))}}
+		vt:     &valueTable{idx: make(map[string]int32, 2*len(g.Nodes)+len(g.Initializers)+16)},
+		b:      &built{boxes: make([]box, 0, len(g.Inputs)+len(g.Nodes)+len(g.Outputs))},
+		consts: constReader{left: maxConstReads}}
 	if err := bd.indexValues(); err != nil {
 		return nil, err
 	}
@@ -269,9 +273,9 @@ func (bd *builder) inlineConstants() {
 		}
 		switch in := bd.nodeIn(i); {
 		case n.OpType == "Constant" && !hasValue(in):
-			bd.inlineText[i] = constText(n)
+			bd.inlineText[i] = bd.constText(n)
 		case n.OpType == "Identity" && len(in) == 1 && in[0] >= 0 && bd.vinit[in[0]] != nil && bd.vprodNode[in[0]] < 0:
-			bd.inlineText[i] = dimsText(bd.vinit[in[0]].Shape)
+			bd.inlineText[i] = bd.consts.tensorText(bd.vinit[in[0]])
 		default:
 			continue
 		}
@@ -330,11 +334,7 @@ func (bd *builder) opBoxes() error {
 				bd.vprodBox[o] = bi
 			}
 		}
-		label := n.OpType
-		if label == "" {
-			label = "?"
-		}
-		b.boxes = append(b.boxes, box{id: opIDs[i], kind: KindOp, label: clip(label, m.MaxChars),
+		b.boxes = append(b.boxes, box{id: opIDs[i], kind: KindOp, label: clip(opLabel(n), m.MaxChars),
 			name: n.Name, category: Category(n.OpType, n.Domain, n.Category), lines: bd.opLines(i, n), index: i,
 			subgraphs: len(n.Subgraphs()), group: -1})
 		b.ops++
@@ -359,7 +359,7 @@ func (bd *builder) opLines(i int, n *model.Node) []string {
 		if p := bd.vprodNode[in]; p >= 0 && bd.inline[p] {
 			text = bd.inlineText[p]
 		} else if bd.vinit[in] != nil && !bd.isInput[in] && bd.vprodNode[in] < 0 {
-			text = dimsText(bd.vinit[in].Shape)
+			text = bd.consts.tensorText(bd.vinit[in])
 		} else {
 			continue
 		}
@@ -427,19 +427,19 @@ func (bd *builder) outputBoxes() {
 	}
 }
 
-// valueLabel is the type text of value v ("1×64×56×56 f32"), "" when
-// unknown.
-func (b *built) valueLabel(v int32) string {
+// valueLabel is the shape text of value v ("1×64×56×56", "scalar",
+// "sequence<…>") and its dtype ("float32"), each "" when unknown.
+func (b *built) valueLabel(v int32) (label string, dtype model.DType) {
 	if t := b.vtype[v]; t != nil {
-		return typeText(t)
+		if t.Kind != "" && t.Kind != model.KindTensor && t.Kind != model.KindSparseTensor {
+			return typeText(t), ""
+		}
+		return shapeText(t.Shape), t.DType
 	}
 	if t := b.vinit[v]; t != nil {
-		if dt := shortDType(t.DType); dt != "" {
-			return dimsText(t.Shape) + " " + dt
-		}
-		return dimsText(t.Shape)
+		return dimsText(t.Shape), t.DType
 	}
-	return ""
+	return "", ""
 }
 
 // splitFanout replaces the connections of a value with more than k consumer
@@ -571,18 +571,18 @@ func dimsText(shape []int64) string {
 	return sb.String()
 }
 
-// constText describes a Constant node's value.
-func constText(n *model.Node) string {
+// constText describes a Constant node's value: its values when tiny
+// ("= 0.5", "= [1, 2]"), else its shape or length.
+func (bd *builder) constText(n *model.Node) string {
+	if t := model.ConstantTensor(n); t != nil {
+		return bd.consts.tensorText(t)
+	}
 	for _, a := range n.Attrs {
 		switch a.Name {
 		case "value", "sparse_value":
 			if len(a.Tensors) > 0 && a.Tensors[0] != nil {
 				return dimsText(a.Tensors[0].Shape)
 			}
-		case "value_float":
-			return strconv.FormatFloat(a.Float, 'g', 6, 64)
-		case "value_int":
-			return strconv.FormatInt(a.Int, 10)
 		case "value_string":
 			return strconv.Quote(clip(a.String, 16))
 		case "value_floats":
@@ -594,6 +594,25 @@ func constText(n *model.Node) string {
 		}
 	}
 	return "const"
+}
+
+// shapeText renders a shape as "1×64×56×56" ("scalar", "" for unknown
+// rank).
+func shapeText(s model.Shape) string {
+	if s == nil {
+		return ""
+	}
+	if len(s) == 0 {
+		return "scalar"
+	}
+	var sb strings.Builder
+	for i, d := range s {
+		if i > 0 {
+			sb.WriteString("×")
+		}
+		sb.WriteString(d.String())
+	}
+	return sb.String()
 }
 
 // typeText renders a value type as "1×64×56×56 f32".

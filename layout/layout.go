@@ -400,7 +400,9 @@ func (p *Prepared) routeEdges(v *View, vis *visible, edges []vedge, e *engine) {
 		if ed.values > 1 {
 			out.Label = strconv.Itoa(ed.values) + " tensors"
 		} else {
-			out.Label = b.valueLabel(ed.v)
+			var dt model.DType
+			out.Label, dt = b.valueLabel(ed.v)
+			out.DType = string(dt)
 		}
 		if ed.a == ed.b {
 			out.Points = loopRoute(&v.Nodes[ed.a])

@@ -287,8 +287,8 @@ func TestInlinedWeights(t *testing.T) {
 	}
 	// The edge carries the value's type.
 	for _, e := range v.Edges {
-		if e.To == "o0" && e.Label != "1×64×112×112 f32" {
-			t.Fatalf("output edge label %q", e.Label)
+		if e.To == "o0" && (e.Label != "1×64×112×112" || e.DType != "float32") {
+			t.Fatalf("output edge label %q, dtype %q", e.Label, e.DType)
 		}
 	}
 }

@@ -127,8 +127,12 @@ type Edge struct {
 	To   string `json:"to"`
 	// Value is the name of the value carried.
 	Value string `json:"value,omitempty"`
-	// Label is the value's shape and dtype when known ("1×64×56×56 f32").
+	// Label is the value's shape when known ("1×64×56×56", "scalar"), or
+	// "3 tensors" for an edge carrying several values.
 	Label string `json:"label,omitempty"`
+	// DType is the value's element type when known ("float32"), shown on
+	// hover.
+	DType string `json:"dtype,omitempty"`
 	// Points is the route as flattened x,y pairs, from the source box's
 	// bottom centre to the target box's top centre; draw as a polyline or
 	// through them as a smooth curve. Edges that close a cycle run
