@@ -19,6 +19,9 @@ type valueSource struct {
 	ggml bool
 	// deq applies affine quantization parameters, nil for none.
 	deq func(i int64, v float64) float64
+	// base is the element index of the first value delivered (a source
+	// started past the tensor's start, see ReadValues).
+	base int64
 }
 
 // runReader yields runs of values until io.EOF.
@@ -83,7 +86,7 @@ func (s *valueSource) each(ctx context.Context, n int64, fn func([]float64)) (in
 		vals = vals[:min(int64(len(vals)), n-seen)]
 		if s.deq != nil {
 			for i := range vals {
-				vals[i] = s.deq(seen+int64(i), vals[i])
+				vals[i] = s.deq(s.base+seen+int64(i), vals[i])
 			}
 		}
 		fn(vals)

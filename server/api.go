@@ -34,6 +34,7 @@ func (r *run) routes() http.Handler {
 	api("GET /api/models/{id}/diff", r.handleDiff)
 	api("GET /api/models/{id}/tensors/{name...}", r.handleTensor)
 	api("GET /api/models/{id}/params", r.handleParams)
+	r.valueRoutes(api)
 	api("POST /api/models/{id}/watch", r.handleModelWatch)
 	api("POST /api/watch", r.handleWatch)
 	api("POST /api/upload", r.handleUpload)
@@ -436,6 +437,8 @@ type valueRef struct {
 	// From names the initializer an Identity chain forwards, when the
 	// value is not the initializer itself.
 	From string `json:"from,omitempty"`
+	// Doc is the value's description (TFLite quantization of activations).
+	Doc string `json:"doc,omitempty"`
 }
 
 type nodeDetail struct {
@@ -447,18 +450,22 @@ type nodeDetail struct {
 // scope finds value types and initializers by name, innermost graph first.
 type scope struct {
 	types   map[string]*model.Type
+	docs    map[string]string
 	tensors map[string]*model.Tensor
 	// from maps a value forwarded by Identity nodes to the tensor's name.
 	from map[string]string
 }
 
 func newScope(chain []*model.Graph) *scope {
-	s := &scope{types: map[string]*model.Type{}, tensors: map[string]*model.Tensor{}, from: map[string]string{}}
+	s := &scope{types: map[string]*model.Type{}, docs: map[string]string{}, tensors: map[string]*model.Tensor{}, from: map[string]string{}}
 	for _, g := range chain { // outer first; inner graphs shadow
 		for _, vs := range [][]*model.Value{g.Inputs, g.Outputs, g.ValueInfo} {
 			for _, v := range vs {
 				if v != nil && v.Type != nil {
 					s.types[v.Name] = v.Type
+				}
+				if v != nil && v.Doc != "" {
+					s.docs[v.Name] = v.Doc
 				}
 			}
 		}
@@ -494,7 +501,7 @@ func (s *scope) constants(g *model.Graph) {
 }
 
 func (s *scope) ref(name string) valueRef {
-	v := valueRef{Name: name, Type: s.types[name], Tensor: model.WithValues(s.tensors[name]), From: s.from[name]}
+	v := valueRef{Name: name, Type: s.types[name], Tensor: model.WithValues(s.tensors[name]), From: s.from[name], Doc: s.docs[name]}
 	if v.Type == nil && v.Tensor != nil {
 		v.Type = &model.Type{Kind: model.KindTensor, DType: v.Tensor.DType, Shape: model.ShapeOf(v.Tensor.Shape)}
 	}

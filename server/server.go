@@ -136,6 +136,7 @@ type Server struct {
 	graphs  *graphCache
 	preps   *prepCache
 	uploads chan struct{}
+	reads   chan struct{} // slots for whole-tensor reads (values.go)
 	token   string
 	session string
 
@@ -155,6 +156,7 @@ func New(cfg Config) (*Server, error) {
 		log:     cfg.Logger,
 		hub:     NewHub(cfg.MaxStreams),
 		uploads: make(chan struct{}, cfg.MaxUploads),
+		reads:   make(chan struct{}, maxTensorReads),
 		token:   cfg.Token,
 	}
 	s.graphs = newGraphCache(64, s.log)
