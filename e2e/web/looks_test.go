@@ -31,7 +31,15 @@ func TestDarkThemeAndEdgeLabels(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	run(t, ctx, 5*time.Second, chromedp.Click("#btn-labels"))
+	// Shapes on edges are on by default.
+	if on := text(t, ctx, "#btn-labels"); on == "" {
+		t.Fatal("no Shapes button")
+	}
+	var pressed string
+	eval(t, ctx, `document.getElementById('btn-labels').getAttribute('aria-pressed')`, &pressed)
+	if pressed != "true" {
+		t.Errorf("edge shapes are off by default (aria-pressed %q)", pressed)
+	}
 	eval(t, ctx, `(modelpeek.centerOn(modelpeek.view().nodes.find(n => n.name === '/layer1/layer1.0/Add').id, 1), modelpeek.draw(), true)`, new(bool))
 	dark := bg()
 	if len(light) < 3 || len(dark) < 3 || light[0] < 200 || dark[0] > 80 {

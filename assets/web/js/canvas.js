@@ -26,7 +26,7 @@ export class GraphCanvas {
     this.current = -1;
     this.changed = null;
     this.changedUntil = 0;
-    this.edgeLabels = false;
+    this.edgeLabels = true; // shapes on edges, on by default
     this.theme = theme();
     this.pending = false;
     this.lastFrameMs = 0;

@@ -20,6 +20,7 @@ import { onCanvasClick, onCanvasDblClick, initToolbar, initKeys } from './intera
 import { initFind } from './findbar.js';
 import { initUpload } from './upload.js';
 import { initParamMap } from './parammap.js';
+import { initEdgeInfo } from './edgeinfo.js';
 
 const app = new App(new URLSearchParams(location.search), $('graph'));
 app.renderer = createRenderer(app, {
@@ -32,6 +33,7 @@ initUpload(app);
 initParamMap(app);
 initToolbar(app);
 initKeys(app);
+initEdgeInfo(app);
 window.modelpeek = testHook(app);
 start(app);
 

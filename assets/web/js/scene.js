@@ -4,6 +4,7 @@
 
 import { buildGrid, queryGrid } from './grid.js';
 import { category } from './colors.js';
+import { drawMarks } from './nodemarks.js';
 
 export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
 
@@ -402,6 +403,7 @@ export class Scene {
     }
     ctx.strokeStyle = t.border;
     ctx.stroke();
+    drawMarks(ctx, nd, t, head);
     if (nd.subgraphs) {
       ctx.fillStyle = t.headText;
       ctx.beginPath();

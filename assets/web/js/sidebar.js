@@ -4,6 +4,8 @@
 import { el, clear, button } from './dom.js';
 import { api } from './api.js';
 import { showSchema } from './schema.js';
+import { describeValue, quantNode } from './tensorview.js';
+import { paramsSection } from './params.js';
 
 /** shapeText renders a model.Type as "float32 [1,3,224,224]". */
 export function typeText(t) {
@@ -186,6 +188,8 @@ export async function showNode(box, ctx) {
     });
     box.append(section('Subgraphs', list));
   }
+  const qn = quantNode(n, d.inputs || []);
+  if (qn) box.append(qn);
   box.append(section('Inputs', ioTable(d.inputs || [], ctx)));
   box.append(section('Outputs', ioTable(d.outputs || [], ctx)));
   showSchema(box, n, ctx, seq);
@@ -202,6 +206,7 @@ function ioTable(list, ctx) {
     const name = v.name || '(omitted)';
     const info = v.tensor ? tensorText(v.tensor) : typeText(v.type);
     const td = el('td', '', el('div', 'vname', name), el('div', 'vtype', info || 'type unknown'));
+    describeValue(td, v, ctx);
     if (v.tensor) {
       td.append(el('span', 'badge', 'weight'));
       if (blockQuantised.test(v.tensor.dtype || '')) {
@@ -317,6 +322,7 @@ export function showModel(box, info, ctx) {
   if (s.tensors) rows.push(['weights', String(s.tensors.length)]);
   rows.push(...keyFacts(m, s));
   box.append(section('Model', table(rows)));
+  if (info.id && !info.error) box.append(paramsSection(info.id));
   if (m.description && m.description !== m.producer) box.append(el('p', 'doc', m.description));
   const watch = el('input');
   watch.type = 'checkbox';
