@@ -19,9 +19,9 @@ type ParamCount struct {
 	Bytes   int64 `json:"bytes"`
 }
 
-// ParamScope is the count of one top-level name scope of the main graph's weights
+// GroupParams is the count of one name scope of the main graph's weights
 // ("encoder", "blk.3", "features.0").
-type ParamScope struct {
+type GroupParams struct {
 	Name string `json:"name"`
 	ParamCount
 }
@@ -40,12 +40,12 @@ type GraphParams struct {
 type Params struct {
 	Total  ParamCount    `json:"total"`
 	Graphs []GraphParams `json:"graphs"`
-	Groups []ParamScope  `json:"groups"`
+	Groups []GroupParams `json:"groups"`
 }
 
 // CountParams counts the parameters of m's initializers.
 func CountParams(m *Model) Params {
-	p := Params{Graphs: []GraphParams{}, Groups: []ParamScope{}}
+	p := Params{Graphs: []GraphParams{}, Groups: []GroupParams{}}
 	if m == nil || m.Graph == nil {
 		return p
 	}
@@ -130,7 +130,7 @@ func eachInitializer(g *Graph, fn func(*Tensor)) {
 
 // groupParams counts ts by top-level name group (see groupOf), largest
 // first, the groups past maxParamGroups summed as "other".
-func groupParams(ts []*Tensor) []ParamScope {
+func groupParams(ts []*Tensor) []GroupParams {
 	names := make([][]string, 0, len(ts))
 	for _, t := range ts {
 		if t != nil {
@@ -139,7 +139,7 @@ func groupParams(ts []*Tensor) []ParamScope {
 	}
 	skip := commonParts(names)
 	idx := map[string]int{}
-	var out []ParamScope
+	var out []GroupParams
 	k := 0
 	for _, t := range ts {
 		if t == nil {
@@ -151,13 +151,13 @@ func groupParams(ts []*Tensor) []ParamScope {
 		if !ok {
 			i = len(out)
 			idx[name] = i
-			out = append(out, ParamScope{Name: name})
+			out = append(out, GroupParams{Name: name})
 		}
 		out[i].add(t)
 	}
-	slices.SortStableFunc(out, func(a, b ParamScope) int { return cmp.Compare(b.Params, a.Params) })
+	slices.SortStableFunc(out, func(a, b GroupParams) int { return cmp.Compare(b.Params, a.Params) })
 	if len(out) > maxParamGroups {
-		rest := ParamScope{Name: "other"}
+		rest := GroupParams{Name: "other"}
 		for _, g := range out[maxParamGroups-1:] {
 			rest.Tensors += g.Tensors
 			rest.Params += g.Params
@@ -168,9 +168,9 @@ func groupParams(ts []*Tensor) []ParamScope {
 	return orEmptyGroups(out)
 }
 
-func orEmptyGroups(g []ParamScope) []ParamScope {
+func orEmptyGroups(g []GroupParams) []GroupParams {
 	if g == nil {
-		return []ParamScope{}
+		return []GroupParams{}
 	}
 	return g
 }

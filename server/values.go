@@ -35,6 +35,7 @@ func (r *run) valueRoutes(api func(string, http.HandlerFunc)) {
 	api("GET /api/models/{id}/channels/{name...}", r.handleChannels)
 	api("GET /api/models/{id}/values/{name...}", r.handleValues)
 	api("GET /api/models/{id}/npy/{name...}", r.handleNpy)
+	api("GET /api/models/{id}/paramcount", r.handleParamCount)
 }
 
 // tensorOf resolves the model, graph path and tensor name of a request:
@@ -254,6 +255,19 @@ func numberJSON(v float64) any {
 		return "-Inf"
 	}
 	return v
+}
+
+func (r *run) handleParamCount(w http.ResponseWriter, req *http.Request) {
+	info, m, ok := r.getModel(w, req)
+	if !ok {
+		return
+	}
+	if m == nil {
+		jsonError(w, http.StatusUnprocessableEntity, info.Error)
+		return
+	}
+	r.deadline(w)
+	writeJSON(w, http.StatusOK, model.CountParams(m))
 }
 
 // safely runs a tensor read, turning a panic into an error.

@@ -140,7 +140,7 @@ func TestChannelsValuesAndNpyRoutes(t *testing.T) {
 		}
 	}
 	var p model.Params
-	if code := getJSON(t, s, addr, "/api/models/m1/params", &p); code != 200 || !reflect.DeepEqual(p, model.CountParams(m)) {
+	if code := getJSON(t, s, addr, "/api/models/m1/paramcount", &p); code != 200 || !reflect.DeepEqual(p, model.CountParams(m)) {
 		t.Errorf("params: %d %+v", code, p.Total)
 	}
 }
@@ -189,7 +189,7 @@ func TestValueRoutesRefuse(t *testing.T) {
 		"/api/models/m1/values/" + name + "?count=x":                           400,
 		"/api/models/m1/channels/" + name + "?axis=7":                          400,
 		"/api/models/m1/channels/" + name + "?path=9.9":                        404,
-		"/api/models/nope/params":                                              404,
+		"/api/models/nope/paramcount":                                          404,
 		"/api/models/m1/stats/" + name + "?path=" + strings.Repeat("0.0/", 70): 404,
 	} {
 		resp, body := do(t, authed(t, s, addr, "GET", path, nil))

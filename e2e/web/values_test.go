@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -124,6 +125,10 @@ func TestValuesTensorView(t *testing.T) {
 	}
 	clickNode(t, ctx, nodeID(t, ctx, `n.name === `+jsString(conv.Name)), false)
 	run(t, ctx, 10*time.Second, chromedp.WaitVisible(`#sidebar button.stats-open`))
+	// The bias comes through an Identity node: described by its initializer.
+	if io := text(t, ctx, "#sidebar table.io"); !strings.Contains(io, "forwarded by Identity from") || strings.Contains(io, "type unknown") {
+		t.Errorf("inputs of %s:\n%s", conv.Name, io)
+	}
 	eval(t, ctx, `(document.querySelector('#sidebar button.stats-open').click(), true)`, new(bool))
 	waitTrue(t, ctx, 20*time.Second, "histogram", `+(document.querySelector('#sidebar canvas.histogram') || {dataset: {}}).dataset.bars > 0`)
 	waitTrue(t, ctx, 20*time.Second, "channel plot", `+(document.querySelector('#sidebar canvas.chanplot') || {dataset: {}}).dataset.channels > 0`)
@@ -150,6 +155,25 @@ func TestValuesTensorView(t *testing.T) {
 	waitTrue(t, ctx, 10*time.Second, "second page", `(document.querySelector('#sidebar table.vals th') || {}).textContent === '64'`)
 	eval(t, ctx, `(document.querySelector('#sidebar .tensorview').scrollIntoView(), true)`, new(bool))
 	checkShot(t, ctx, "values-tensor-view")
+
+	// Save as .npy: a numpy file of the weight's shape and size.
+	dir := t.TempDir()
+	setDownloads(t, ctx, dir)
+	eval(t, ctx, `(document.querySelector('#sidebar a.npy').click(), true)`, new(bool))
+	file := strings.Map(func(r rune) rune {
+		if r < 128 && (r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return r
+		}
+		return '_'
+	}, w.Name) + ".npy"
+	b := waitFile(t, dir, file, 20*time.Second)
+	dims := make([]string, len(w.Shape))
+	for i, d := range w.Shape {
+		dims[i] = strconv.FormatInt(d, 10)
+	}
+	if !strings.HasPrefix(string(b), "\x93NUMPY") || !strings.Contains(string(b[:128]), "'shape': ("+strings.Join(dims, ", ")+")") || (len(b)-128) != 4*int(count) {
+		t.Errorf("saved %s: %d bytes, header %q", file, len(b), b[:min(len(b), 128)])
+	}
 }
 
 // thousands spells n with comma separators, as the page does.
@@ -190,4 +214,78 @@ func TestValuesTFLiteQuantization(t *testing.T) {
 		}
 	}
 	checkShot(t, ctx, "values-tflite-quant")
+}
+
+// TestValuesONNXQuantizeParameters draws a QuantizeLinear → DequantizeLinear
+// pair whose scale and zero point are Constants: the values are on the
+// nodes, and the sidebar's Quantization section lists scale, zero point
+// and axis.
+func TestValuesONNXQuantizeParameters(t *testing.T) {
+	f32 := &model.Type{Kind: model.KindTensor, DType: "float32", Shape: model.ShapeOf([]int64{1, 8})}
+	konst := func(out string, a model.Attribute) *model.Node {
+		return &model.Node{Name: out, OpType: "Constant", Outputs: []string{out}, Attrs: []model.Attribute{a}}
+	}
+	g := &model.Graph{
+		Inputs:  []*model.Value{{Name: "x", Type: f32}},
+		Outputs: []*model.Value{{Name: "y", Type: f32}},
+		Nodes: []*model.Node{
+			konst("s", model.Attribute{Name: "value_float", Type: model.AttrFloat, Float: 0.0625}),
+			konst("z", model.Attribute{Name: "value_int", Type: model.AttrInt, Int: 3}),
+			{Name: "q", OpType: "QuantizeLinear", Inputs: []string{"x", "s", "z"}, Outputs: []string{"xq"}, Attrs: []model.Attribute{{Name: "axis", Type: model.AttrInt, Int: 1}}},
+			konst("s2", model.Attribute{Name: "value_float", Type: model.AttrFloat, Float: 0.0625}),
+			konst("z2", model.Attribute{Name: "value_int", Type: model.AttrInt, Int: 3}),
+			{Name: "dq", OpType: "DequantizeLinear", Inputs: []string{"xq", "s2", "z2"}, Outputs: []string{"y"}},
+		},
+	}
+	lib := fixture.NewLibrary()
+	id := lib.Add("qdq.onnx", &model.Model{Format: "onnx", Graph: g})
+	e := startServer(t, lib)
+	ctx := newBrowser(t)
+	navigate(t, ctx, e, "model="+id)
+	var lines []string
+	eval(t, ctx, `modelpeek.view().nodes.find((n) => n.name === 'q').lines`, &lines)
+	if strings.Join(lines, "|") != "scale = 0.0625|zero_point = 3" {
+		t.Errorf("QuantizeLinear lines %q", lines)
+	}
+	// Constants held in the graph have no data to read: no Statistics.
+	var buttons int
+	clickNode(t, ctx, nodeID(t, ctx, `n.name === 'q'`), false)
+	run(t, ctx, 10*time.Second, chromedp.WaitVisible(`#sidebar section.quantnode`))
+	eval(t, ctx, `document.querySelectorAll('#sidebar button.stats-open').length`, &buttons)
+	if buttons != 0 {
+		t.Errorf("%d Statistics buttons for constants without data", buttons)
+	}
+	if q := text(t, ctx, "#sidebar section.quantnode"); !strings.Contains(q, "scale\t0.0625") || !strings.Contains(q, "zero point\t3") || !strings.Contains(q, "axis\t1") {
+		t.Errorf("quantization section %q", q)
+	}
+	checkShot(t, ctx, "values-onnx-qdq")
+}
+
+// TestValuesGGUFBlockTypes opens the GGUF file holding one tensor per
+// quantization type: a block-quantized weight names its block type in the
+// input list, and its statistics are of the dequantized values with the
+// block layout spelled out and the histogram drawn.
+func TestValuesGGUFBlockTypes(t *testing.T) {
+	e, id, m := openCorpusModel(t, "gguf/quant/one-tensor-per-type.gguf")
+	ctx := newBrowser(t)
+	navigate(t, ctx, e, "model="+id+"&expand=all")
+	var owner int
+	for i, n := range m.Graph.Nodes {
+		if slices.Contains(n.Inputs, "q4_k") {
+			owner = i
+		}
+	}
+	clickNode(t, ctx, nodeID(t, ctx, `n.index === `+strconv.Itoa(owner)), false)
+	run(t, ctx, 10*time.Second, chromedp.WaitVisible(`#sidebar .vquant`))
+	var row string
+	eval(t, ctx, `(() => { const td = [...document.querySelectorAll('#sidebar table.io td')].find((td) => td.querySelector('.vname').textContent === 'q4_k');
+	  td.querySelector('button.stats-open').click(); return td.querySelector('.vquant').textContent; })()`, &row)
+	if row != "GGUF block type Q4_K" {
+		t.Errorf("block type line %q", row)
+	}
+	waitTrue(t, ctx, 20*time.Second, "histogram", `+(document.querySelector('#sidebar canvas.histogram') || {dataset: {}}).dataset.bars > 0`)
+	if s := text(t, ctx, "#sidebar table.tstats"); !strings.Contains(s, "Q4_K: 256 values in 144 bytes (4.500 bits per value), dequantized") {
+		t.Errorf("statistics lack the block layout:\n%s", s)
+	}
+	checkShot(t, ctx, "values-gguf-q4k")
 }

@@ -92,7 +92,7 @@ export const api = {
   channels: (id, path, name) => request('GET', `/api/models/${enc(id)}/channels/${enc(name)}?path=${enc(path || '')}`),
   values: (id, path, name, offset, count) => request('GET', `/api/models/${enc(id)}/values/${enc(name)}?path=${enc(path || '')}&offset=${offset}&count=${count}`),
   npyURL: (id, path, name) => `/api/models/${enc(id)}/npy/${enc(name)}?path=${enc(path || '')}`,
-  params: (id) => request('GET', `/api/models/${enc(id)}/params`),
+  params: (id) => request('GET', `/api/models/${enc(id)}/paramcount`),
   close: (id) => request('DELETE', `/api/models/${enc(id)}`),
   watch: (id, on) => request('POST', `/api/models/${enc(id)}/watch`, { on }),
   watchAll: (on) => request('POST', '/api/watch', { on }),

@@ -1,6 +1,6 @@
 // The model panel's Parameters section: the parameter count and bytes of
 // the whole model, of each root graph, and of the main graph's top-level
-// name groups (GET /api/models/{id}/params).
+// name groups (GET /api/models/{id}/paramcount).
 
 import { el } from './dom.js';
 import { api } from './api.js';

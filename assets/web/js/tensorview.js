@@ -67,7 +67,9 @@ export function describeValue(td, v, ctx) {
   const q = t && t.quant;
   if (q) td.append(el('div', 'vquant', quantRows(q).map(([k, x]) => `${k} ${x}`).join(' · ')));
   else if (v.doc && /quantization/.test(v.doc)) td.append(el('div', 'vquant', v.doc));
-  if (!t) return;
+  // Values are read from the file: a constant held in the graph itself
+  // (value_float, value_ints) has shown them all above.
+  if (!t || !t.location || t.location.missing) return;
   const box = el('div', 'tensorview');
   td.append(button('Statistics', 'Statistics, histogram and values of the whole tensor', () => showTensor(box, ctx, t.name), 'stats-open'));
   td.append(box);
