@@ -69,6 +69,7 @@ func (l *library) Close(id string) error {
 	if e.uploaded {
 		os.Remove(e.path)
 	}
+	e.dropVersionsLocked()
 	a.notifyLocked()
 	a.mu.Unlock()
 	a.srv.DropLayouts(id, math.MaxInt)

@@ -34,6 +34,7 @@ type entry struct {
 	gen      int           // load generation; stale results are dropped
 	changes  []string      // changed files behind the pending reload
 	removed  bool
+	vers     versions // kept copies of this and the previous version (previous.go)
 }
 
 // parseTimeout bounds one parse: a decoder stuck on a hostile file is
@@ -62,7 +63,7 @@ func (e *entry) shownPath() string {
 func (e *entry) info() server.ModelInfo {
 	return server.ModelInfo{
 		ID: e.id, Name: e.name, Path: e.shownPath(), Format: e.format, Version: e.version,
-		Error: e.err, Watching: e.watching, Loading: e.loading,
+		Error: e.err, Watching: e.watching, Loading: e.loading, Previous: e.vers.prevVersion,
 	}
 }
 
@@ -130,6 +131,7 @@ func (a *App) loadLocked(e *entry, changes []string) {
 	e.changes = append(e.changes, changes...)
 	gen := e.gen
 	path := e.path
+	keep := e.watching && !e.uploaded
 	started := a.goLocked(func() error {
 		select {
 		case a.parses <- struct{}{}:
@@ -137,18 +139,23 @@ func (a *App) loadLocked(e *entry, changes []string) {
 			return nil
 		}
 		type result struct {
-			m   *model.Model
-			err error
+			m    *model.Model
+			snap string
+			err  error
 		}
 		done := make(chan result, 1)
 		go func() {
 			defer func() { <-a.parses }()
 			m, err := a.reg.OpenWithin(a.ctx, path, parseTimeout)
-			done <- result{m, err}
+			var snap string
+			if err == nil {
+				snap = a.snapshot(path, m, keep)
+			}
+			done <- result{m, snap, err}
 		}()
 		select {
 		case r := <-done:
-			a.finishLoad(e, gen, r.m, r.err)
+			a.finishLoad(e, gen, r.m, r.snap, r.err)
 		case <-a.ctx.Done():
 		}
 		return nil
@@ -158,11 +165,13 @@ func (a *App) loadLocked(e *entry, changes []string) {
 	}
 }
 
-// finishLoad records a load's result unless a newer load superseded it.
-func (a *App) finishLoad(e *entry, gen int, m *model.Model, err error) {
+// finishLoad records a load's result (with snap, the copy of the file
+// kept for comparison, or "") unless a newer load superseded it.
+func (a *App) finishLoad(e *entry, gen int, m *model.Model, snap string, err error) {
 	a.mu.Lock()
 	if e.gen != gen || e.removed {
 		a.mu.Unlock()
+		dropSnapshot(snap)
 		return
 	}
 	reload := e.version > 0 || e.err != ""
@@ -184,6 +193,7 @@ func (a *App) finishLoad(e *entry, gen int, m *model.Model, err error) {
 	} else {
 		e.model = m
 		e.version++
+		e.keepVersionLocked(snap)
 		e.err = ""
 		e.format = m.Format
 		e.files = m.Files

@@ -68,7 +68,7 @@ func classifyNodes(ia, ib *index, d *differ, res *Result) {
 		res.Nodes.Matched++
 		res.Pairs = append(res.Pairs, Pair{A: i, B: j, Score: ia.nodes[i].score})
 		if ch := d.changes(i, j); len(ch) > 0 {
-			res.Nodes.Changed = append(res.Nodes.Changed, NodeChange{A: ia.nodes[i].label, B: ib.nodes[j].label, Changes: ch})
+			res.Nodes.Changed = append(res.Nodes.Changed, NodeChange{A: ia.nodes[i].label, B: ib.nodes[j].label, Changes: ch, IA: i, IB: j})
 		}
 	}
 	for j := range ib.nodes {

@@ -30,6 +30,10 @@ type NodeChange struct {
 	A       string   `json:"a"`
 	B       string   `json:"b"`
 	Changes []string `json:"changes"`
+	// IA and IB are the pair's indices in the main graphs' Nodes; they are
+	// not part of the diff JSON (the viewer asks for them).
+	IA int `json:"-"`
+	IB int `json:"-"`
 }
 
 // WeightDiff is the weight half of a Result.

@@ -25,6 +25,9 @@ type ModelInfo struct {
 	Watching bool `json:"watching"`
 	// Loading is set while a (re)load is in progress.
 	Loading bool `json:"loading"`
+	// Previous is the number of the previous good version when the app
+	// keeps it for comparison (Versions), else 0.
+	Previous int `json:"previous,omitempty"`
 }
 
 // Upload is a file received by POST /api/upload, already on disk.

@@ -1,0 +1,175 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/server"
+)
+
+// maxSnapshot bounds the files whose last good version is kept: a copy of
+// a watched single-file model up to this size is taken after every good
+// load, so the next version can be compared with it.
+const maxSnapshot = 256 << 20
+
+// snapshotDir is the folder, inside the private upload directory, that
+// holds the kept versions; it goes when the upload directory does (at
+// exit). The upload quota counts only the upload directory's own files.
+const snapshotDir = "previous"
+
+// versions is what an entry keeps of its versions for comparison.
+type versions struct {
+	snap        string       // copy of the current version's file, "" when none
+	prevSnap    string       // copy of the previous good version's file
+	prevVersion int          // its version number
+	prevModel   *model.Model // prevSnap decoded, once asked for
+}
+
+// snapshot copies the file of a model just loaded (path, decoded as m)
+// into the snapshot folder when it is a watched single file of at most
+// maxSnapshot bytes, and returns the copy's path ("" when none is kept).
+// The copy keeps the file's base name: some decoders look at it.
+func (a *App) snapshot(path string, m *model.Model, watched bool) string {
+	if !watched || len(m.Files) > 1 {
+		return ""
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxSnapshot {
+		return ""
+	}
+	parent := filepath.Join(a.upDir, snapshotDir)
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		a.log.Warn("cannot keep the model's version for comparison", "err", err)
+		return ""
+	}
+	dir, err := os.MkdirTemp(parent, "v")
+	if err != nil {
+		a.log.Warn("cannot keep the model's version for comparison", "err", err)
+		return ""
+	}
+	dst := filepath.Join(dir, filepath.Base(path))
+	if err := copyFile(dst, path); err != nil {
+		os.RemoveAll(dir)
+		a.log.Warn("cannot keep the model's version for comparison", "path", path, "err", err)
+		return ""
+	}
+	return dst
+}
+
+// copyFile copies src to a new file dst.
+func copyFile(dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, io.LimitReader(in, maxSnapshot+1))
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", filepath.Base(src), err)
+	}
+	return nil
+}
+
+// dropSnapshot removes a kept version's copy (and its folder).
+func dropSnapshot(snap string) {
+	if snap != "" {
+		os.RemoveAll(filepath.Dir(snap))
+	}
+}
+
+// keepVersionLocked records a good load of version (already counted in
+// e.version) whose file was copied to snap: the last version's copy
+// becomes the previous one. a.mu must be held.
+func (e *entry) keepVersionLocked(snap string) {
+	dropSnapshot(e.vers.prevSnap)
+	e.vers.prevSnap, e.vers.prevVersion, e.vers.prevModel = e.vers.snap, e.version-1, nil
+	e.vers.snap = snap
+	if e.vers.prevSnap == "" {
+		e.vers.prevVersion = 0
+	}
+}
+
+// dropVersionsLocked removes every kept copy of e. a.mu must be held.
+func (e *entry) dropVersionsLocked() {
+	dropSnapshot(e.vers.snap)
+	dropSnapshot(e.vers.prevSnap)
+	e.vers = versions{}
+}
+
+// Previous returns the previous good version of model id (for
+// server.Versions): the kept copy of its file, decoded on first use.
+func (l *library) Previous(ctx context.Context, id string) (server.ModelInfo, *model.Model, error) {
+	a := (*App)(l)
+	a.mu.Lock()
+	e := a.byID[id]
+	if e == nil {
+		a.mu.Unlock()
+		return server.ModelInfo{}, nil, server.ErrNotFound
+	}
+	info := e.info()
+	snap, m := e.vers.prevSnap, e.vers.prevModel
+	info.Version = e.vers.prevVersion
+	a.mu.Unlock()
+	if snap == "" {
+		return info, nil, server.ErrNoPrevious
+	}
+	if m != nil {
+		return info, m, nil
+	}
+	m, err := a.reg.OpenWithin(ctx, snap, parseTimeout)
+	if err != nil {
+		return info, nil, fmt.Errorf("the previous version: %w", err)
+	}
+	a.mu.Lock()
+	if e.vers.prevSnap == snap {
+		e.vers.prevModel = m
+	}
+	a.mu.Unlock()
+	return info, m, nil
+}
+
+// ComparePrevious opens the viewer's compare view of model id's previous
+// version with its current one (the tray's "Compare with previous
+// version").
+func (a *App) ComparePrevious(id string) error {
+	a.mu.Lock()
+	e := a.byID[id]
+	ok := e != nil && e.vers.prevSnap != ""
+	a.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("no previous version of model %s is kept", id)
+	}
+	return a.ShowCompare(id, "previous")
+}
+
+// ShowCompare opens the viewer's compare view of model a (left) with
+// model b (right; "previous" for a's previous version).
+func (a *App) ShowCompare(ida, idb string) error {
+	if !a.srv.Running() {
+		if err := a.StartViewer(); err != nil {
+			return err
+		}
+	}
+	u := a.srv.URL()
+	if u == "" {
+		return errors.New("the viewer is not running")
+	}
+	u += "&model=" + url.QueryEscape(ida) + "&compare=" + url.QueryEscape(idb)
+	if err := a.openURL(u); err != nil {
+		return fmt.Errorf("cannot open the browser: %w", err)
+	}
+	return nil
+}
