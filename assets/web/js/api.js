@@ -84,6 +84,8 @@ export const api = {
     if (wire) q += '&wire=1';
     return request('GET', `/api/models/${enc(id)}/graph${q}`);
   },
+  diff: (id, against) => request('GET', `/api/models/${enc(id)}/diff?against=${enc(against)}&view=1`),
+  previousGraph: (id, expand) => request('GET', `/api/models/${enc(id)}/previous/graph?path=${expand ? `&expand=${enc(expand)}` : ''}`),
   node: (id, path, index) => request('GET', `/api/models/${enc(id)}/node?path=${enc(path || '')}&index=${index}`),
   tensor: (id, path, name) => request('GET', `/api/models/${enc(id)}/tensors/${enc(name)}?path=${enc(path || '')}`),
   close: (id) => request('DELETE', `/api/models/${enc(id)}`),

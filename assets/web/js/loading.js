@@ -4,11 +4,12 @@
 import { $, show } from './dom.js';
 import { api, settle } from './api.js';
 import { Scene } from './scene.js';
-import { diffViews, summary } from './diff.js';
-import { setState, showError, hideError, banner, changes, updateStatus, showQuit } from './render.js';
+import { setState, showError, hideError, banner, updateStatus, showQuit } from './render.js';
 import { syncModels, switchTo, showEmpty, renderTabs, renderBreadcrumb, loadInfo, openDetail, clearSelection } from './panels.js';
 import { runFind } from './findbar.js';
 import { decodeWire, isWire } from './wire.js';
+import { startCompare } from './compare.js';
+import { reloadDiff, waitEngine, showReloadChanges } from './reloadmarks.js';
 
 /**
  * loadGraph fetches and draws the current graph of tab. opts.camera keeps a
@@ -23,6 +24,7 @@ export async function loadGraph(app, tab, opts) {
     show($('nograph'), false);
     setState(app, 'loading');
   }
+  const engine = opts.reload && tab.view ? reloadDiff(tab) : null;
   let view;
   try {
     performance.mark('graph-fetch');
@@ -34,18 +36,14 @@ export async function loadGraph(app, tab, opts) {
     if (seq !== app.loadSeq) return;
     return graphFailed(app, tab, opts, e);
   }
+  await waitEngine(engine);
   if (seq !== app.loadSeq || app.cur !== tab) return;
   const old = tab.view;
   tab.view = view;
   const scene = drawGraph(app, view, opts);
   renderBreadcrumb(app, tab);
   keepSelection(app, scene, opts.reload);
-  if (opts.reload && old) {
-    const d = diffViews(old, view);
-    const marks = [...d.added, ...d.changed].map((id) => scene.byId.get(id)).filter((i) => i !== undefined);
-    app.renderer.highlight(marks, 4000);
-    changes(summary(d));
-  }
+  if (opts.reload && old) showReloadChanges(app, tab, scene, old, view, engine);
   if (!$('find').hidden) runFind(app, false);
   updateStatus(app);
 }
@@ -243,6 +241,7 @@ export async function start(app) {
   syncModels(app, list || []);
   performance.mark('synced');
   connectEvents(app);
+  if (startCompare(app)) return;
   const want = app.params.get('model');
   if (want && app.tabs.has(want)) await switchTo(app, want);
   else if (want) {

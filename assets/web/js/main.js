@@ -11,6 +11,7 @@
 //   findbar.js      the find bar
 //   upload.js       drag and drop, Open…, the sample
 //   parammap.js     the parameter map (treemap of the weights)
+//   compare.js      the compare view (two models side by side or overlaid)
 
 import { $ } from './dom.js';
 import { App } from './state.js';
@@ -20,6 +21,7 @@ import { onCanvasClick, onCanvasDblClick, initToolbar, initKeys } from './intera
 import { initFind } from './findbar.js';
 import { initUpload } from './upload.js';
 import { initParamMap } from './parammap.js';
+import { initCompare } from './compare.js';
 
 const app = new App(new URLSearchParams(location.search), $('graph'));
 app.renderer = createRenderer(app, {
@@ -32,6 +34,7 @@ initUpload(app);
 initParamMap(app);
 initToolbar(app);
 initKeys(app);
+initCompare(app);
 window.modelpeek = testHook(app);
 start(app);
 

@@ -70,6 +70,8 @@ export class App {
     this.find = { hits: [], pos: -1 };
     this.loadSeq = 0; // increases with every graph load; stale loads stop
     this.quitting = false; // Quit was asked for: the server goes away
+    this.compare = null; // the open comparison (compare.js), null when none
+    this.compareUI = null; // the compare view's elements and panes, made on first use
   }
 
   /** newTab makes the state of a newly listed model. */

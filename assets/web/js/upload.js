@@ -6,6 +6,7 @@ import { $, show } from './dom.js';
 import { api, upload } from './api.js';
 import { banner, showError } from './render.js';
 import { syncModels, switchTo } from './panels.js';
+import { openCompare } from './compare.js';
 
 /** uploadFiles uploads files and shows the first model they opened. */
 export async function uploadFiles(app, files) {
@@ -33,7 +34,11 @@ export async function uploadFiles(app, files) {
   } catch (e) {
     failed = failed || e.message;
   }
-  if (opened.length) {
+  if (files.length === 2 && opened.length === 2) {
+    // Two files dropped at once are compared.
+    await openCompare(app, opened[0], opened[1]);
+    if (failed) banner(failed);
+  } else if (opened.length) {
     await switchTo(app, opened[0]);
     if (failed) banner(failed);
   } else if (failed) {
