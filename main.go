@@ -37,10 +37,10 @@ import (
 const usage = `modelpeek shows ML model files as interactive graphs in the browser.
 
 Usage:
-  modelpeek [--no-browser] [--new-instance] [FILE...]
+  modelpeek [--no-browser] [--new-instance] [--compare A B | FILE...]
         tray app; without a system tray it runs like "serve"; a second
         launch hands its files to the running one (unless --new-instance)
-  modelpeek serve [--addr 127.0.0.1:0] [--no-browser] [--watch-stdin] [FILE...]
+  modelpeek serve [--addr 127.0.0.1:0] [--no-browser] [--watch-stdin] [--compare A B | FILE...]
         serve the viewer until interrupted; the first output line is
         "modelpeek: serving http://HOST:PORT/..."
   modelpeek inspect [--json] FILE
@@ -62,6 +62,7 @@ Environment:
 Flags:
   --addr ADDR      loopback address to listen on (port 0: a free port)
   --no-browser     do not open the browser
+  --compare        open the two files in the viewer's compare view
   --watch-stdin    (serve) quit when standard input closes: a program that
                    starts modelpeek keeps the pipe open while it lives
   --json           (inspect, diff) print the summary or the changes as JSON
@@ -151,15 +152,20 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 	noBrowser := fs.Bool("no-browser", false, "")
 	watchStdin := fs.Bool("watch-stdin", false, "")
 	newInstance := new(bool)
+	compareTwo := fs.Bool("compare", false, "")
 	if withTray {
 		// The tray app has no --addr: it always picks a free port.
 		fs = flag.NewFlagSet(name, flag.ContinueOnError)
 		fs.BoolVar(noBrowser, "no-browser", false, "")
 		fs.BoolVar(newInstance, "new-instance", false, "")
+		fs.BoolVar(compareTwo, "compare", false, "")
 	}
 	files, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
 		return code
+	}
+	if *compareTwo && len(files) != 2 {
+		return badUsage(stderr, "--compare takes exactly two files, A and B")
 	}
 	reg := all.Registry()
 	if len(files) > 0 {
@@ -193,7 +199,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 		single = newSingleInstance(ctx, log)
 	case withTray:
 		var forwarded bool
-		single, forwarded = acquireInstance(ctx, files, *noBrowser, log)
+		single, forwarded = acquireInstance(ctx, files, *noBrowser, *compareTwo, log)
 		if forwarded {
 			fmt.Fprintln(stderr, "modelpeek: handed over to the running modelpeek")
 			return 0
@@ -222,6 +228,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 		return 1
 	}
 	var show string
+	var pair []string
 	if len(files) > 0 {
 		ids, err := a.Open(files...)
 		if err != nil {
@@ -229,6 +236,9 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 		}
 		if len(ids) > 0 {
 			show = ids[0]
+		}
+		if *compareTwo && len(ids) == 2 {
+			pair = ids
 		}
 	} else if id, err := a.OpenSample(); err != nil {
 		log.Warn("cannot open the bundled sample", "err", err)
@@ -239,7 +249,11 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
 	}
-	if !*noBrowser {
+	switch {
+	case *noBrowser:
+	case pair != nil:
+		showCompare(a, pair, stderr, log)
+	default:
 		showPage(a, show, stderr, log)
 	}
 
@@ -313,6 +327,15 @@ func showPage(a *app.App, id string, stderr io.Writer, log *slog.Logger) {
 	if u := a.State().URL; u != "" {
 		fmt.Fprintf(stderr, "modelpeek: open this URL in your browser: %s\n", u)
 	} else {
+		fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
+	}
+}
+
+// showCompare opens the viewer's compare view of the pair of model IDs,
+// like showPage.
+func showCompare(a *app.App, pair []string, stderr io.Writer, log *slog.Logger) {
+	if err := a.ShowCompare(pair[0], pair[1]); err != nil {
+		log.Debug("cannot open the browser", "err", err)
 		fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
 	}
 }

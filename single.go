@@ -27,10 +27,11 @@ type singleInstance struct {
 // files to the running one (forwarded = true). Failing to set up single
 // instance is not fatal: the app then runs on its own.
 // With noBrowser, the running instance is asked not to show the viewer.
-func acquireInstance(ctx context.Context, files []string, noBrowser bool, log *slog.Logger) (*singleInstance, bool) {
+// With compare, the running instance is asked to compare the two files.
+func acquireInstance(ctx context.Context, files []string, noBrowser, compare bool, log *slog.Logger) (*singleInstance, bool) {
 	si := newSingleInstance(ctx, log)
 	cwd, _ := os.Getwd()
-	req := instance.Request{Paths: instance.Absolute(cwd, files), NoBrowser: noBrowser}
+	req := instance.Request{Paths: instance.Absolute(cwd, files), NoBrowser: noBrowser, Compare: compare}
 	p, err := instance.Acquire(instance.Options{}, req, si.handle, log)
 	if errors.Is(err, instance.ErrForwarded) {
 		return nil, true
@@ -71,8 +72,10 @@ func (si *singleInstance) handle(r instance.Request) {
 		return
 	}
 	show := ""
+	var ids []string
 	if len(r.Paths) > 0 {
-		ids, err := a.Open(r.Paths...)
+		var err error
+		ids, err = a.Open(r.Paths...)
 		if err != nil {
 			si.log.Warn("opening files from another launch", "err", err)
 		}
@@ -82,6 +85,12 @@ func (si *singleInstance) handle(r instance.Request) {
 	}
 	if r.NoBrowser {
 		return // the later launch said --no-browser
+	}
+	if r.Compare && len(ids) == 2 {
+		if err := a.ShowCompare(ids[0], ids[1]); err != nil {
+			si.log.Warn("showing the compare view", "err", err)
+		}
+		return
 	}
 	if err := a.Show(show); err != nil {
 		si.log.Warn("showing the viewer", "err", err)

@@ -27,9 +27,13 @@ func (o busObject) Open(paths []string, cwd string) *dbus.Error {
 // not to show the viewer in a browser.
 const OptNoBrowser = "no-browser"
 
+// OptCompare is the OpenWith option (a boolean) that asks the primary to
+// show the two paths in the compare view.
+const OptCompare = "compare"
+
 // OpenWith is the exported D-Bus method OpenWith(as paths, s cwd,
-// a{sv} options): Open with options (OptNoBrowser). Unknown options are
-// ignored, so later launches may send more.
+// a{sv} options): Open with options (OptNoBrowser, OptCompare). Unknown
+// options are ignored, so later launches may send more.
 func (o busObject) OpenWith(paths []string, cwd string, options map[string]dbus.Variant) *dbus.Error {
 	if len(paths) > 4096 {
 		return dbus.MakeFailedError(errors.New("too many paths"))
@@ -37,6 +41,9 @@ func (o busObject) OpenWith(paths []string, cwd string, options map[string]dbus.
 	req := Request{Paths: Absolute(cwd, paths)}
 	if v, ok := options[OptNoBrowser]; ok {
 		req.NoBrowser, _ = v.Value().(bool)
+	}
+	if v, ok := options[OptCompare]; ok {
+		req.Compare, _ = v.Value().(bool)
 	}
 	o.h(req)
 	return nil
@@ -115,10 +122,17 @@ func forwardBus(conn *dbus.Conn, req Request) error {
 	} else {
 		cwd, _ := os.Getwd()
 		var err error
-		if req.NoBrowser {
+		if req.NoBrowser || req.Compare {
 			// OpenWith carries the options; a primary from before it
 			// answers UnknownMethod and gets the plain Open.
-			call, err = callWithin(obj, "OpenWith", req.Paths, cwd, map[string]dbus.Variant{OptNoBrowser: dbus.MakeVariant(true)})
+			opts := map[string]dbus.Variant{}
+			if req.NoBrowser {
+				opts[OptNoBrowser] = dbus.MakeVariant(true)
+			}
+			if req.Compare {
+				opts[OptCompare] = dbus.MakeVariant(true)
+			}
+			call, err = callWithin(obj, "OpenWith", req.Paths, cwd, opts)
 			if err == nil && isUnknownMethod(call.Err) {
 				call = nil
 			}

@@ -31,6 +31,10 @@ type Request struct {
 	// open the files without showing the viewer in a browser. Primaries
 	// from before this field ignore it and show the viewer.
 	NoBrowser bool `json:"no_browser,omitempty"`
+	// Compare (the later launch's --compare) asks the primary to show
+	// the two Paths in the viewer's compare view. Primaries from before
+	// this field open both and show the first.
+	Compare bool `json:"compare,omitempty"`
 }
 
 // Handler is called in the primary for every request from a later launch.

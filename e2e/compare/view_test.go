@@ -63,6 +63,12 @@ func serve(t *testing.T, files ...string) *session {
 	t.Helper()
 	srv := proc.Serve(t, nil, files...)
 	t.Cleanup(func() { srv.Stop(t, syscall.SIGINT, hang) })
+	return browse(t, srv)
+}
+
+// browse opens the page of srv in a fresh browser.
+func browse(t *testing.T, srv *proc.Server) *session {
+	t.Helper()
 	b, _ := browser.Start(t)
 	s := &session{t: t, ctx: browser.NewTab(t, b), base: "http://" + srv.Addr, srv: srv}
 	s.navigate(srv.URL.String())
@@ -316,4 +322,42 @@ func countColor(s *session, hex string) int {
   for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - want[0]) <= 16 && Math.abs(d[i + 1] - want[1]) <= 16 && Math.abs(d[i + 2] - want[2]) <= 16) k++;
   resolve(k);
 })))`, hex))
+}
+
+// TestReloadAndPrevious: rewriting a watched model highlights what the
+// engine reports (the same four edits as the compare view), and the
+// compare view of the model with its previous version lists them.
+func TestReloadAndPrevious(t *testing.T) {
+	dir := t.TempDir()
+	a, b := writePair(t, dir)
+	watched := filepath.Join(t.TempDir(), "model.onnx")
+	copyFile(t, a, watched)
+	s := serve(t, watched)
+	id := s.ids()["model.onnx"]
+
+	tmp := watched + ".tmp"
+	copyFile(t, b, tmp)
+	if err := os.Rename(tmp, watched); err != nil {
+		t.Fatal(err)
+	}
+	s.wait("the engine's change summary", `document.getElementById('changes').dataset.source === 'engine' && !document.getElementById('changes').hidden`)
+	if got, want := eval[string](s, `document.getElementById('changes').textContent`), "+1 node, 2 changed, 1 removed"; got != want {
+		t.Errorf("reload summary %q, want %q", got, want)
+	}
+
+	st := s.openCompare(id, "previous")
+	if !slices.Equal(sortedItems(st.Items), sortedItems(wantItems)) {
+		t.Errorf("compare with the previous version lists %v, want exactly %v", st.Items, wantItems)
+	}
+}
+
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
