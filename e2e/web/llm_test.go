@@ -20,7 +20,8 @@ import (
 // TestLLMBlockAndParamMap opens a Llama-3-8B-shaped GGUF (a sparse file
 // with the real tensor list) in the viewer: block 0 closed and opened
 // again shows its attention and its gated FFN along one data
-// path; the attention node's attributes are typed values; the parameter
+// path; the attention node's attributes are typed values and its inputs
+// have their activation types; the parameter
 // map holds every parameter, its largest cell is the token embedding or
 // an FFN weight, and clicking block 5's cell opens and selects that block.
 func TestLLMBlockAndParamMap(t *testing.T) {
@@ -49,6 +50,14 @@ func TestLLMBlockAndParamMap(t *testing.T) {
 	  return {x: r.left + s.x, y: r.top + s.y}; })()`, &p)
 	run(t, ctx, 10*time.Second, chromedp.MouseClickXY(p.X, p.Y))
 	closed := waitGraph(t, ctx, 20*time.Second, func(s graphState) bool { return s.State == "ready" && s.Nodes < st.Nodes })
+	// The collapsed block tells its size: 218,112,000 parameters, F16
+	// matrices and F32 norms.
+	var lines []string
+	eval(t, ctx, `modelpeek.view().nodes.find(n => n.id === 'g:blk.0').lines`, &lines)
+	if len(lines) != 2 || lines[1] != "218M params · 436 MB" {
+		t.Errorf("collapsed block 0 lines %q, want its node count and 218M params · 436 MB", lines)
+	}
+	shot(t, ctx, "llm-block-collapsed")
 	clickNode(t, ctx, "g:blk.0", false)
 	open := waitGraph(t, ctx, 20*time.Second, func(s graphState) bool { return s.State == "ready" && s.Nodes > closed.Nodes })
 	t.Logf("%d boxes; block 0 closed: %d; open again: %d", st.Nodes, closed.Nodes, open.Nodes)
@@ -57,6 +66,12 @@ func TestLLMBlockAndParamMap(t *testing.T) {
 	clickNode(t, ctx, nodeID(t, ctx, `n.name === 'blk.0.attention'`), false)
 	attrs := waitContains(ctx, "#sidebar", "n_head", 10*time.Second)
 	checkTypedAttrs(t, ctx, attrs)
+	// Queries of 32 heads, keys and values of 8, by 128 dims.
+	for _, typ := range []string{"float32 [n_tokens,4096]", "float32 [n_tokens,1024]"} {
+		if !strings.Contains(attrs, typ) {
+			t.Errorf("attention inputs lack the type %s:\n%s", typ, attrs)
+		}
+	}
 
 	checkParamMap(t, ctx, m)
 }
