@@ -80,6 +80,9 @@ func printCost(w io.Writer, r *cost.Report) {
 		fmt.Fprintf(w, " (= %s)", safeText(r.MACsFormula))
 	}
 	fmt.Fprintf(w, ", peak activations %s", bytesText(r.PeakBytes))
+	if r.UnsizedNodes > 0 {
+		fmt.Fprintf(w, " (at least: %d outputs of unknown size)", r.UnsizedNodes)
+	}
 	if r.UnknownNodes > 0 {
 		fmt.Fprintf(w, ", %d nodes unknown", r.UnknownNodes)
 	}
@@ -103,7 +106,11 @@ func count(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
-// bytesText spells a byte count: "44.6 MB".
+// bytesText spells a byte count: "44.6 MB", "504 B".
 func bytesText(n int64) string {
-	return strings.TrimSuffix(count(n), " ") + "B"
+	c := count(n)
+	if n < 1000 {
+		return c + " B"
+	}
+	return c + "B"
 }

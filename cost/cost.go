@@ -63,6 +63,9 @@ type Totals struct {
 	PeakBytes int64 `json:"peak_bytes"`
 	// UnknownNodes counts nodes whose MACs or other ops are unknown.
 	UnknownNodes int `json:"unknown_nodes"`
+	// UnsizedNodes counts nodes with an output of unknown size: the
+	// activation and peak figures leave those outputs out.
+	UnsizedNodes int `json:"unsized_nodes"`
 }
 
 // Report is a graph's cost.
@@ -98,8 +101,9 @@ func Graph(ctx context.Context, g *model.Graph, opt Options) *Report {
 func graphIn(ctx context.Context, g *model.Graph, opt Options, parent *scope) *Report {
 	sc := newScope(g, opt)
 	sc.ctx, sc.parent = ctx, parent
+	sc.walk = &walk{bodies: map[*model.Graph]*Report{}, budget: maxBodyNodes}
 	if parent != nil {
-		sc.depth = parent.depth + 1
+		sc.depth, sc.walk = parent.depth+1, parent.walk
 	}
 	r := &Report{Nodes: make([]Node, len(g.Nodes))}
 	poly := Poly{}
@@ -115,6 +119,9 @@ func graphIn(ctx context.Context, g *model.Graph, opt Options, parent *scope) *R
 		r.ActivationBytes = satAdd(r.ActivationBytes, nd.ActivationBytes)
 		if nd.Unknown {
 			r.UnknownNodes++
+		}
+		if nd.BytesUnknown {
+			r.UnsizedNodes++
 		}
 	}
 	r.MACs = evalPoly(poly, opt.Dims)
@@ -143,4 +150,24 @@ func evalPoly(p Poly, dims map[string]int64) int64 {
 		sum = satAdd(sum, t.Eval(dims))
 	}
 	return sum
+}
+
+// Chain counts the last graph of chain, a subgraph path from a root graph
+// (each graph a body of a node of the one before): the enclosing graphs
+// give the types of the outer values it reads.
+func Chain(ctx context.Context, chain []*model.Graph, opt Options) *Report {
+	if len(chain) == 0 {
+		return &Report{}
+	}
+	var parent *scope
+	for _, g := range chain[:len(chain)-1] {
+		sc := newScope(g, opt)
+		sc.ctx, sc.parent = ctx, parent
+		sc.walk = &walk{bodies: map[*model.Graph]*Report{}, budget: maxBodyNodes}
+		if parent != nil {
+			sc.depth, sc.walk = parent.depth+1, parent.walk
+		}
+		parent = sc
+	}
+	return graphIn(ctx, chain[len(chain)-1], opt, parent)
 }

@@ -377,7 +377,7 @@ export class Scene {
       ctx.strokeStyle = t.border;
       ctx.stroke();
       if (text) {
-        const sub = nd.count ? `${nd.count} nodes` : '';
+        const sub = nd.count ? `${nd.count} nodes${nd.costText ? ' · ' + nd.costText : ''}` : '';
         const size = (nd.lines || [])[1] || ''; // the weights inside: "218M params · 436 MB"
         if (sub && size && h >= 44) {
           this.label(ctx, '⊞ ' + nd.label, x, y, w, h * 0.45, 11, t.text, true);
