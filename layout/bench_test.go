@@ -15,14 +15,17 @@ func benchGraph(b *testing.B, g *model.Graph, opts Options) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	var v *View
+	times := stageTimes{clock: cpuTime}
+	ctx := withStageTimes(context.Background(), &times)
 	cpu := cpuTime()
 	for i := 0; i < b.N; i++ {
 		var err error
-		if v, err = Layout(context.Background(), g, opts); err != nil {
+		if v, err = Layout(ctx, g, opts); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	reportStages(b, &times)
 	b.ReportMetric(float64(v.Stats.Crossings), "crossings")
 	b.ReportMetric(float64(len(v.Nodes)), "boxes")
 }
@@ -64,3 +67,16 @@ func BenchmarkExpand100k(b *testing.B) {
 	}
 	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
+
+// reportStages reports the CPU time (the process's, GC included) per
+// layout of every stage ("order-cpu-ms/op"), to show where a layout's
+// time goes.
+func reportStages(b *testing.B, times *stageTimes) {
+	for s, d := range times.d {
+		b.ReportMetric(float64(d.Microseconds())/1000/float64(b.N), stageNames[s]+"-cpu-ms/op")
+	}
+}
+
+// BenchmarkLayout500k lays out a 500,000-node transformer, every group
+// open (issue 26's largest case).
+func BenchmarkLayout500k(b *testing.B) { benchLayout(b, 500_000, Options{ExpandAll: true}) }
