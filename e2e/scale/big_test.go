@@ -184,7 +184,7 @@ func TestHostileRefused(t *testing.T) {
 // claiming millions of nodes: the big model opens and its page views
 // (default and expand=all) are served with every node laid out, the
 // hostile file is refused as too large, and the server's RSS with the
-// model open is reported. It takes about a minute on 2 busy cores, so it
+// model open settles within 1 GiB. It takes about a minute on 2 busy cores, so it
 // runs when MODELPEEK_SCALE=1.
 func TestOpen500kNodes(t *testing.T) {
 	if os.Getenv("MODELPEEK_SCALE") != "1" {
@@ -216,6 +216,16 @@ func TestOpen500kNodes(t *testing.T) {
 		}
 		t.Logf("graph%s: %d boxes drawn, %.1f MB of compact view, answered in %v", q, v.Stats.ModelNodes+v.Stats.Stubs, float64(len(body))/1e6, time.Since(qs))
 	}
-	rss, peak := procKB(t, s.Pid(), "VmRSS")<<10, procKB(t, s.Pid(), "VmHWM")<<10
-	t.Logf("%d nodes: opened in %v; server RSS %d MiB (peak %d MiB; target %d MiB)", bigNodes, loaded, rss>>20, peak>>20, maxRSS>>20)
+	// After the warm-up the app returns the memory of the load and the
+	// layouts to the OS; the RSS settles within a second or so (a hang
+	// bound of a minute on a busy machine).
+	rss := procKB(t, s.Pid(), "VmRSS") << 10
+	for deadline := time.Now().Add(time.Minute); rss > maxRSS && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		rss = procKB(t, s.Pid(), "VmRSS") << 10
+	}
+	peak := procKB(t, s.Pid(), "VmHWM") << 10
+	t.Logf("%d nodes: opened in %v; server RSS %d MiB with it open and drawn (peak %d MiB; target %d MiB)", bigNodes, loaded, rss>>20, peak>>20, maxRSS>>20)
+	if rss > maxRSS {
+		t.Errorf("server RSS %d MiB with the model open, want at most %d MiB", rss>>20, maxRSS>>20)
+	}
 }
