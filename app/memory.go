@@ -1,6 +1,29 @@
 package app
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+
+	"github.com/modelpeek/modelpeek/model"
+)
+
+// warm has the server lay out a model version just loaded (server.Warm),
+// then returns the memory the load and the layouts used on the way to the
+// OS: decoding and laying out a big graph leaves the heap's high-water
+// mark far above what stays in use (a 500,000-node model: a gigabyte and
+// more of RSS otherwise, until the runtime slowly scavenges it).
+func (a *App) warm(id string, version int, m *model.Model) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	done := a.srv.Warm(a.ctx, id, version, m)
+	a.goLocked(func() error {
+		select {
+		case <-done:
+			a.releaseMemory()
+		case <-a.ctx.Done():
+		}
+		return nil
+	})
+}
 
 // releaseMemory asks releaseLoop to hand the memory of a closed model
 // back to the OS. It never blocks; a burst of closes coalesces.

@@ -75,25 +75,32 @@ func (e *engine) run() error {
 	if e.n == 0 {
 		return nil
 	}
+	clk := startClock(e.ctx)
 	e.acyclic()
+	clk.lap(stAcyclic)
 	if err := e.checkCtx(); err != nil {
 		return err
 	}
 	e.assignRanks()
+	clk.lap(stRanks)
 	if err := e.checkCtx(); err != nil {
 		return err
 	}
 	e.makeDummies()
+	clk.lap(stDummies)
 	if err := e.checkCtx(); err != nil {
 		return err
 	}
 	if err := e.order(); err != nil {
 		return err
 	}
+	clk.lap(stOrder)
 	if err := e.position(); err != nil {
 		return err
 	}
+	clk.lap(stPosition)
 	e.vertical()
+	clk.lap(stVertical)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/modelpeek/modelpeek/model"
@@ -129,12 +130,15 @@ func Prepare(ctx context.Context, g *model.Graph, opts Options) (*Prepared, erro
 	if g == nil {
 		return p, nil
 	}
+	clk := startClock(ctx)
 	b, err := build(ctx, g, &opts, Metric())
 	if err != nil {
 		return nil, err
 	}
+	clk.lap(stBuild)
 	p.b, p.gt = b, buildGroups(b)
 	p.gParams, p.gBytes = groupSizes(g, b, p.gt)
+	clk.lap(stGroups)
 	return p, nil
 }
 
@@ -169,17 +173,23 @@ func (p *Prepared) layout(ctx context.Context, opts Options, start time.Time) (*
 	if p.g == nil {
 		return v, nil
 	}
+	clk := startClock(ctx)
 	open := p.gt.decide(&opts, p.b.ops)
 	vis := p.visibleBoxes(open)
 	e := p.newEngine(ctx, &opts, m, vis)
 	edges := p.drawnEdges(vis, e)
+	clk.lap(stVisible)
 	if err := e.run(); err != nil {
 		return nil, err
 	}
+	clk = startClock(ctx)
 	p.placeNodes(v, vis, e, m)
+	clk.lap(stPlace)
 	p.routeEdges(v, vis, edges, e)
+	clk.lap(stRoute)
 	p.placeGroups(v, vis, open, e, m)
 	normalize(v)
+	clk.lap(stFrames)
 	v.Stats.TotalNodes = len(p.g.Nodes)
 	v.Stats.InlinedNodes = p.b.inlined
 	v.Stats.Crossings = e.crossings
@@ -344,37 +354,53 @@ func (p *Prepared) drawnEdges(vis *visible, e *engine) []vedge {
 // top) in layout node order, counting model nodes, stubs and hidden nodes
 // in v.Stats, and points each stub at the node drawing its source.
 func (p *Prepared) placeNodes(v *View, vis *visible, e *engine, m TextMetric) {
-	b, gt := p.b, p.gt
-	v.Nodes = make([]Node, 0, len(vis.box))
-	for k, bi := range vis.box {
-		x, y := 0.0, 0.0
-		if e.x != nil {
-			x, y = e.x[k]-e.w[k]/2, e.y[k]
+	b := p.b
+	v.Nodes = make([]Node, len(vis.box))
+	var mu sync.Mutex
+	parallel(len(vis.box), parallelChunk, func(lo, hi int) {
+		var st Stats
+		for k := lo; k < hi; k++ {
+			p.placeNode(v, &st, vis, e, m, k)
 		}
-		if bi >= 0 {
-			v.Nodes = append(v.Nodes, p.boxNode(&b.boxes[bi], x, y, e.w[k], e.h[k]))
-			switch b.boxes[bi].kind {
-			case KindOp:
-				v.Stats.ModelNodes++
-			case KindStub:
-				v.Stats.Stubs++
-			}
-			continue
-		}
-		gi := -1 - bi
-		nd := Node{ID: gt.groupID(gi), Kind: KindGroup, Label: clip(gt.label[gi], m.MaxChars), Name: gt.path[gi],
-			Category: "group", Lines: vis.lines[gi], X: x, Y: y, W: e.w[k], H: e.h[k], Index: -1, Count: gt.count[gi]}
-		if par := gt.parent[gi]; par >= 0 {
-			nd.Group = gt.groupID(par)
-		}
-		v.Nodes = append(v.Nodes, nd)
-		v.Stats.HiddenNodes += gt.count[gi]
-	}
+		mu.Lock()
+		v.Stats.ModelNodes += st.ModelNodes
+		v.Stats.Stubs += st.Stubs
+		v.Stats.HiddenNodes += st.HiddenNodes
+		mu.Unlock()
+	})
 	for k, bi := range vis.box {
 		if bi >= 0 && b.boxes[bi].kind == KindStub {
 			v.Nodes[k].Source = v.Nodes[vis.rep[b.boxes[bi].source]].ID
 		}
 	}
+}
+
+// placeNode sets v.Nodes[k], layout node k, counting it in st.
+func (p *Prepared) placeNode(v *View, st *Stats, vis *visible, e *engine, m TextMetric, k int) {
+	b, gt := p.b, p.gt
+	bi := vis.box[k]
+	x, y := 0.0, 0.0
+	if e.x != nil {
+		x, y = e.x[k]-e.w[k]/2, e.y[k]
+	}
+	if bi >= 0 {
+		v.Nodes[k] = p.boxNode(&b.boxes[bi], x, y, e.w[k], e.h[k])
+		switch b.boxes[bi].kind {
+		case KindOp:
+			st.ModelNodes++
+		case KindStub:
+			st.Stubs++
+		}
+		return
+	}
+	gi := -1 - bi
+	nd := Node{ID: gt.groupID(gi), Kind: KindGroup, Label: clip(gt.label[gi], m.MaxChars), Name: gt.path[gi],
+		Category: "group", Lines: vis.lines[gi], X: x, Y: y, W: e.w[k], H: e.h[k], Index: -1, Count: gt.count[gi]}
+	if par := gt.parent[gi]; par >= 0 {
+		nd.Group = gt.groupID(par)
+	}
+	v.Nodes[k] = nd
+	st.HiddenNodes += gt.count[gi]
 }
 
 // boxNode is the View node of a plain box at (x, y) with size w×h.
@@ -393,35 +419,45 @@ func (p *Prepared) boxNode(bx *box, x, y, w, h float64) Node {
 // edges between plain boxes in v.Stats.ModelEdges.
 func (p *Prepared) routeEdges(v *View, vis *visible, edges []vedge, e *engine) {
 	b := p.b
-	v.Edges = make([]Edge, 0, len(edges))
-	size := 0
-	for _, ed := range edges {
+	v.Edges = make([]Edge, len(edges))
+	// Edge i's route may use points[off[i]:off[i+1]] (the most a route
+	// takes), so that chunks of edges are routed in parallel.
+	off := make([]int, len(edges)+1)
+	for i, ed := range edges {
+		off[i+1] = off[i]
 		if ed.layout >= 0 {
-			size += 4 + 4*int(e.ndum[ed.layout])
+			off[i+1] += 4 + 4*int(e.ndum[ed.layout])
 		}
 	}
-	points := make([]float64, 0, size) // every route, sliced
-	for _, ed := range edges {
-		out := Edge{From: v.Nodes[ed.a].ID, To: v.Nodes[ed.b].ID, Value: b.values[ed.v]}
-		if ed.values > 1 {
-			out.Label = strconv.Itoa(ed.values) + " tensors"
-		} else {
-			var dt model.DType
-			out.Label, dt = b.valueLabel(ed.v)
-			out.DType = string(dt)
+	points := make([]float64, off[len(edges)]) // every route, sliced
+	var mu sync.Mutex
+	parallel(len(edges), parallelChunk, func(lo, hi int) {
+		modelEdges := 0
+		for i := lo; i < hi; i++ {
+			ed := edges[i]
+			out := Edge{From: v.Nodes[ed.a].ID, To: v.Nodes[ed.b].ID, Value: b.values[ed.v]}
+			if ed.values > 1 {
+				out.Label = strconv.Itoa(ed.values) + " tensors"
+			} else {
+				var dt model.DType
+				out.Label, dt = b.valueLabel(ed.v)
+				out.DType = string(dt)
+			}
+			if ed.a == ed.b {
+				out.Points = loopRoute(&v.Nodes[ed.a])
+			} else {
+				r := e.route(int(ed.layout), points[off[i]:off[i]:off[i+1]])
+				out.Points = r[:len(r):len(r)]
+			}
+			v.Edges[i] = out
+			if !vis.isGroup(ed.a) && !vis.isGroup(ed.b) {
+				modelEdges++
+			}
 		}
-		if ed.a == ed.b {
-			out.Points = loopRoute(&v.Nodes[ed.a])
-		} else {
-			start := len(points)
-			points = e.route(int(ed.layout), points)
-			out.Points = points[start:len(points):len(points)]
-		}
-		v.Edges = append(v.Edges, out)
-		if !vis.isGroup(ed.a) && !vis.isGroup(ed.b) {
-			v.Stats.ModelEdges++
-		}
-	}
+		mu.Lock()
+		v.Stats.ModelEdges += modelEdges
+		mu.Unlock()
+	})
 }
 
 // frame is a rectangle as minX, minY, maxX, maxY.

@@ -1,9 +1,6 @@
 package layout
 
-import (
-	"math"
-	"sync"
-)
+import "math"
 
 // position assigns x coordinates with Brandes–Köpf: type-1 conflicts are
 // marked (a long edge's inner segment wins over a crossing short one), four
@@ -12,24 +9,18 @@ import (
 // two median candidates. Chains and long edges come out straight.
 func (e *engine) position() error {
 	conflict := e.markConflicts()
-	// The four alignments only read the layering: two goroutines run two
-	// each (left, then right), and both are waited for before returning.
+	// The four alignments only read the layering: they run on up to four
+	// goroutines (GOMAXPROCS), each with its own scratch memory.
 	var xs [4][]float64
-	var wg sync.WaitGroup
-	for half := 0; half < 2; half++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sc := &alignScratch{}
-			for d := half * 2; d < half*2+2; d++ {
-				if e.ctx.Err() != nil {
-					return
-				}
-				xs[d] = e.align(d&1 == 1, d&2 == 2, conflict, sc)
+	parallel(4, 1, func(lo, hi int) {
+		sc := &alignScratch{}
+		for d := lo; d < hi; d++ {
+			if e.ctx.Err() != nil {
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			xs[d] = e.align(d&1 == 1, d&2 == 2, conflict, sc)
+		}
+	})
 	if err := e.checkCtx(); err != nil {
 		return err
 	}
@@ -58,12 +49,13 @@ func (e *engine) position() error {
 		}
 	}
 	e.x = make([]float64, e.nn)
-	var c [4]float64
-	for v := 0; v < e.nn; v++ {
-		c = [4]float64{xs[0][v], xs[1][v], xs[2][v], xs[3][v]}
-		sort4(&c)
-		e.x[v] = (c[1] + c[2]) / 2
-	}
+	parallel(e.nn, parallelChunk, func(lo, hi int) {
+		for v := lo; v < hi; v++ {
+			c := [4]float64{xs[0][v], xs[1][v], xs[2][v], xs[3][v]}
+			sort4(&c)
+			e.x[v] = (c[1] + c[2]) / 2
+		}
+	})
 	return nil
 }
 

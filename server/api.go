@@ -387,7 +387,7 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 	wire := wantsWire(req)
 	key := graphKey{id: info.ID, version: info.Version, path: path, expand: expand, wire: wire}
 	r.s.DropLayouts(info.ID, info.Version)
-	raw, gz, err := r.s.graphs.get(req.Context(), key, r.s.viewBytes(key, g, opts))
+	gz, err := r.s.graphs.get(req.Context(), key, r.s.viewBytes(key, g, opts))
 	r.s.dropStale(req.Context(), info)
 	if err != nil {
 		if req.Context().Err() != nil {
@@ -400,10 +400,12 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", viewContentType(wire))
 	h.Set("Vary", "Accept-Encoding")
-	body := raw
+	body := gz
 	if acceptsGzip(req) {
 		h.Set("Content-Encoding", "gzip")
-		body = gz
+	} else if body, err = gunzip(gz); err != nil {
+		jsonError(w, http.StatusInternalServerError, err.Error())
+		return
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)

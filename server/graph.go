@@ -6,6 +6,7 @@ import (
 	"container/list"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"runtime/debug"
@@ -30,7 +31,7 @@ type graphKey struct {
 type graphEntry struct {
 	key     graphKey
 	done    chan struct{}
-	raw, gz []byte
+	gz      []byte // the answer, gzipped (the plain form is not kept)
 	err     error
 	waiters int
 	// warm marks a layout made ahead of any request (Server.Warm): it
@@ -59,10 +60,10 @@ func newGraphCache(maxEntries int, log *slog.Logger) *graphCache {
 	return &graphCache{log: log, max: maxEntries, m: map[graphKey]*graphEntry{}, lru: list.New()}
 }
 
-// get returns the JSON (and its gzip form) for key, computing it with
-// compute off the caller's goroutine. If ctx ends first, get returns its
+// get returns the gzipped answer for key (gunzip has the plain form),
+// computing it with compute off the caller's goroutine. If ctx ends first, get returns its
 // error, and the computation is cancelled unless other requests wait.
-func (c *graphCache) get(ctx context.Context, key graphKey, compute func(context.Context) ([]byte, error)) ([]byte, []byte, error) {
+func (c *graphCache) get(ctx context.Context, key graphKey, compute func(context.Context) ([]byte, error)) ([]byte, error) {
 	c.mu.Lock()
 	e := c.m[key]
 	if e == nil {
@@ -76,10 +77,10 @@ func (c *graphCache) get(ctx context.Context, key graphKey, compute func(context
 	select {
 	case <-e.done:
 		c.release(e)
-		return e.raw, e.gz, e.err
+		return e.gz, e.err
 	case <-ctx.Done():
 		c.release(e)
-		return nil, nil, ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
@@ -123,15 +124,11 @@ func (c *graphCache) compute(ctx context.Context, e *graphEntry, compute func(co
 	}()
 	var gz []byte
 	if err == nil {
-		var b bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
-		zw.Write(raw)
-		zw.Close()
-		gz = b.Bytes()
+		gz = gzipBytes(raw)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e.raw, e.gz, e.err = raw, gz, err
+	e.gz, e.err = gz, err
 	close(e.done)
 	if err != nil || ctx.Err() != nil {
 		if c.m[e.key] == e {
@@ -143,12 +140,36 @@ func (c *graphCache) compute(ctx context.Context, e *graphEntry, compute func(co
 		return
 	}
 	e.elem = c.lru.PushFront(e)
-	c.bytes += len(raw) + len(gz)
+	c.bytes += len(gz)
 	for c.lru.Len() > c.max || (c.bytes > graphCacheBytes && c.lru.Len() > 1) {
 		old := c.lru.Remove(c.lru.Back()).(*graphEntry)
-		c.bytes -= len(old.raw) + len(old.gz)
+		c.bytes -= len(old.gz)
 		delete(c.m, old.key)
 	}
+}
+
+// gzipBytes compresses b (fast level), into a slice of its exact size.
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(b)/4 + 64)
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw.Write(b)
+	zw.Close()
+	return bytes.Clone(buf.Bytes())
+}
+
+// gunzip returns the plain form of a cached answer, for clients that do
+// not accept gzip (scripts; browsers all do).
+func gunzip(gz []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, fmt.Errorf("cached answer: %w", err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("cached answer: %w", err)
+	}
+	return b, nil
 }
 
 // forget drops every cached layout of a model (closed).
@@ -168,7 +189,7 @@ func (c *graphCache) forgetBefore(id string, version int) {
 		// nobody waits for stops.
 		if e.elem != nil {
 			c.lru.Remove(e.elem)
-			c.bytes -= len(e.raw) + len(e.gz)
+			c.bytes -= len(e.gz)
 		} else if e.waiters == 0 {
 			e.cancel()
 		}

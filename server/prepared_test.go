@@ -82,7 +82,7 @@ func TestForgetWhileComputing(t *testing.T) {
 	started, finish := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := gc.get(context.Background(), graphKey{id: "m", version: 1}, func(context.Context) ([]byte, error) {
+		_, err := gc.get(context.Background(), graphKey{id: "m", version: 1}, func(context.Context) ([]byte, error) {
 			close(started)
 			<-finish
 			return []byte("{}"), nil

@@ -2,6 +2,7 @@ package scale
 
 import (
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -133,6 +134,24 @@ func waitLoaded(t *testing.T, c *http.Client, s *proc.Server, models int) []serv
 	return nil
 }
 
+// wireView returns the view of a compact answer without its nodes, edges
+// and groups (its JSON header: the stats are what the test checks).
+func wireView(t *testing.T, b []byte) layout.View {
+	t.Helper()
+	if len(b) < 8 || string(b[:4]) != layout.WireMagic {
+		t.Fatalf("no wire magic in %.20q", b)
+	}
+	n := int(binary.LittleEndian.Uint32(b[4:8]))
+	var hdr struct {
+		View  layout.View `json:"view"`
+		Nodes int         `json:"nodes"`
+	}
+	if 8+n > len(b) || json.Unmarshal(b[8:8+n], &hdr) != nil {
+		t.Fatalf("bad wire header (%d of %d bytes)", n, len(b))
+	}
+	return hdr.View
+}
+
 // procKB reads a "kB" field of /proc/PID/status.
 func procKB(t *testing.T, pid int, field string) int64 {
 	t.Helper()
@@ -165,7 +184,7 @@ func TestHostileRefused(t *testing.T) {
 // claiming millions of nodes: the big model opens and its page views
 // (default and expand=all) are served with every node laid out, the
 // hostile file is refused as too large, and the server's RSS with the
-// model open is reported. It takes about a minute on 2 busy cores, so it
+// model open settles within 1 GiB. It takes about a minute on 2 busy cores, so it
 // runs when MODELPEEK_SCALE=1.
 func TestOpen500kNodes(t *testing.T) {
 	if os.Getenv("MODELPEEK_SCALE") != "1" {
@@ -185,18 +204,28 @@ func TestOpen500kNodes(t *testing.T) {
 	if !strings.Contains(list[1].Error, "too large") {
 		t.Errorf("the hostile file: %+v, want a too-large error", list[1])
 	}
-	for _, q := range []string{"", "&expand=all"} {
+	for _, q := range []string{"", "&expand=all"} { // as the page asks
 		qs := time.Now()
-		code, body := get(t, c, s, "/api/models/"+list[0].ID+"/graph?path="+q)
-		var v layout.View
-		if code != http.StatusOK || json.Unmarshal(body, &v) != nil {
+		code, body := get(t, c, s, "/api/models/"+list[0].ID+"/graph?wire=1&path="+q)
+		if code != http.StatusOK {
 			t.Fatalf("graph%s: %d %.200s", q, code, body)
 		}
+		v := wireView(t, body)
 		if v.Stats.TotalNodes != bigNodes || q != "" && v.Stats.ModelNodes+v.Stats.InlinedNodes != bigNodes {
 			t.Errorf("graph%s: %d nodes, %d drawn + %d inlined, want %d", q, v.Stats.TotalNodes, v.Stats.ModelNodes, v.Stats.InlinedNodes, bigNodes)
 		}
-		t.Logf("graph%s: %d boxes, %.1f MB of view, answered in %v", q, len(v.Nodes), float64(len(body))/1e6, time.Since(qs))
+		t.Logf("graph%s: %d boxes drawn, %.1f MB of compact view, answered in %v", q, v.Stats.ModelNodes+v.Stats.Stubs, float64(len(body))/1e6, time.Since(qs))
 	}
-	rss, peak := procKB(t, s.Pid(), "VmRSS")<<10, procKB(t, s.Pid(), "VmHWM")<<10
-	t.Logf("%d nodes: opened in %v; server RSS %d MiB (peak %d MiB; target %d MiB)", bigNodes, loaded, rss>>20, peak>>20, maxRSS>>20)
+	// After the warm-up the app returns the memory of the load and the
+	// layouts to the OS; the RSS settles within a second or so (a hang
+	// bound of a minute on a busy machine).
+	rss := procKB(t, s.Pid(), "VmRSS") << 10
+	for deadline := time.Now().Add(time.Minute); rss > maxRSS && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		rss = procKB(t, s.Pid(), "VmRSS") << 10
+	}
+	peak := procKB(t, s.Pid(), "VmHWM") << 10
+	t.Logf("%d nodes: opened in %v; server RSS %d MiB with it open and drawn (peak %d MiB; target %d MiB)", bigNodes, loaded, rss>>20, peak>>20, maxRSS>>20)
+	if rss > maxRSS {
+		t.Errorf("server RSS %d MiB with the model open, want at most %d MiB", rss>>20, maxRSS>>20)
+	}
 }
