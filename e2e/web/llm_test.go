@@ -20,7 +20,8 @@ import (
 // TestLLMBlockAndParamMap opens a Llama-3-8B-shaped GGUF (a sparse file
 // with the real tensor list) in the viewer: block 0 closed and opened
 // again shows its attention and its gated FFN along one data
-// path; the attention node's attributes are typed values; the parameter
+// path; the attention node's attributes are typed values and its inputs
+// have their activation types; the parameter
 // map holds every parameter, its largest cell is the token embedding or
 // an FFN weight, and clicking block 5's cell opens and selects that block.
 func TestLLMBlockAndParamMap(t *testing.T) {
@@ -57,6 +58,12 @@ func TestLLMBlockAndParamMap(t *testing.T) {
 	clickNode(t, ctx, nodeID(t, ctx, `n.name === 'blk.0.attention'`), false)
 	attrs := waitContains(ctx, "#sidebar", "n_head", 10*time.Second)
 	checkTypedAttrs(t, ctx, attrs)
+	// Queries of 32 heads, keys and values of 8, by 128 dims.
+	for _, typ := range []string{"float32 [n_tokens,4096]", "float32 [n_tokens,1024]"} {
+		if !strings.Contains(attrs, typ) {
+			t.Errorf("attention inputs lack the type %s:\n%s", typ, attrs)
+		}
+	}
 
 	checkParamMap(t, ctx, m)
 }

@@ -46,6 +46,7 @@ func Build(p Params, tensors []*model.Tensor, m Mapper) *model.Graph {
 	x = b.stack(r.Blocks, x, false)
 	b.tail(x)
 	b.leftovers(tensors)
+	b.typeValues()
 	return b.g
 }
 

@@ -133,3 +133,63 @@ func weightOnlyView(m *model.Model) []string {
 	}
 	return errs
 }
+
+// TestActivationTypes checks the inferred activation types of every
+// architecture corpus file: float32 [n_tokens, width] with a positive
+// width, the same width on both sides of every add and multiply, each
+// projection's input and output on the two sides of its weight, and every
+// residual add typed.
+func TestActivationTypes(t *testing.T) {
+	for _, e := range testenv.Manifests(t) {
+		f, _ := llmfacts.Parse(e.Facts)
+		if f == nil || f.Architecture == nil {
+			continue
+		}
+		m, err := all.Registry().Open(context.Background(), e.Abs())
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		for _, msg := range activationTypes(m.Graph) {
+			t.Errorf("%s: %s", e.Name(), msg)
+		}
+	}
+}
+
+func activationTypes(g *model.Graph) []string {
+	var errs []string
+	width := map[string]int64{}
+	for _, v := range g.ValueInfo {
+		s := v.Type.Shape
+		if !v.Inferred || v.Type.DType != "float32" || len(s) != 2 || s[0].Param != "n_tokens" || !s[1].Known || s[1].Size <= 0 {
+			errs = append(errs, fmt.Sprintf("value %s: %+v", v.Name, v.Type))
+			continue
+		}
+		width[v.Name] = s[1].Size
+	}
+	weights := map[string]*model.Tensor{}
+	for _, t := range g.Initializers {
+		weights[t.Name] = t
+	}
+	for _, n := range g.Nodes {
+		out := int64(0)
+		if len(n.Outputs) == 1 {
+			out = width[n.Outputs[0]]
+		}
+		if n.OpType == "add" && strings.Contains(n.Name, "residual") && out == 0 {
+			errs = append(errs, fmt.Sprintf("residual %s untyped", n.Name))
+		}
+		for _, in := range n.Inputs {
+			w, isWeight := weights[in]
+			switch {
+			case !isWeight && (n.OpType == "add" || n.OpType == "mul") && width[in] > 0 && width[in] != out:
+				errs = append(errs, fmt.Sprintf("%s %s: input %s width %d, output %d", n.OpType, n.Name, in, width[in], out))
+			case isWeight && n.OpType == "matmul" && len(w.Shape) == 2 && out > 0:
+				d := width[n.Inputs[0]]
+				if !(w.Shape[0] == d && w.Shape[1] == out || w.Shape[1] == d && w.Shape[0] == out) {
+					errs = append(errs, fmt.Sprintf("matmul %s: %d -> %d with weight %v", n.Name, d, out, w.Shape))
+				}
+			}
+		}
+	}
+	return errs
+}
