@@ -115,6 +115,8 @@ type Prepared struct {
 	gt        *groupTree
 	showNames bool
 	fanout    int
+	// gParams and gBytes are each group's weights (groupSizes).
+	gParams, gBytes []int64
 }
 
 // Prepare reduces g for Layout with opts' ShowNames and StubFanout (the
@@ -132,6 +134,7 @@ func Prepare(ctx context.Context, g *model.Graph, opts Options) (*Prepared, erro
 		return nil, err
 	}
 	p.b, p.gt = b, buildGroups(b)
+	p.gParams, p.gBytes = groupSizes(g, b, p.gt)
 	return p, nil
 }
 
@@ -253,6 +256,9 @@ func (p *Prepared) newEngine(ctx context.Context, opts *Options, m TextMetric, v
 		}
 		gi := -1 - bi
 		vis.lines[gi] = []string{strconv.Itoa(gt.count[gi]) + " nodes"}
+		if l := sizeLine(p.gParams[gi], p.gBytes[gi]); l != "" {
+			vis.lines[gi] = append(vis.lines[gi], l)
+		}
 		e.w[k], e.h[k] = m.size(clip(gt.label[gi], m.MaxChars), vis.lines[gi])
 	}
 	return e

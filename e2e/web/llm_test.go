@@ -50,6 +50,14 @@ func TestLLMBlockAndParamMap(t *testing.T) {
 	  return {x: r.left + s.x, y: r.top + s.y}; })()`, &p)
 	run(t, ctx, 10*time.Second, chromedp.MouseClickXY(p.X, p.Y))
 	closed := waitGraph(t, ctx, 20*time.Second, func(s graphState) bool { return s.State == "ready" && s.Nodes < st.Nodes })
+	// The collapsed block tells its size: 218,112,000 parameters, F16
+	// matrices and F32 norms.
+	var lines []string
+	eval(t, ctx, `modelpeek.view().nodes.find(n => n.id === 'g:blk.0').lines`, &lines)
+	if len(lines) != 2 || lines[1] != "218M params · 436 MB" {
+		t.Errorf("collapsed block 0 lines %q, want its node count and 218M params · 436 MB", lines)
+	}
+	shot(t, ctx, "llm-block-collapsed")
 	clickNode(t, ctx, "g:blk.0", false)
 	open := waitGraph(t, ctx, 20*time.Second, func(s graphState) bool { return s.State == "ready" && s.Nodes > closed.Nodes })
 	t.Logf("%d boxes; block 0 closed: %d; open again: %d", st.Nodes, closed.Nodes, open.Nodes)

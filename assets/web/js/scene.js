@@ -378,7 +378,12 @@ export class Scene {
       ctx.stroke();
       if (text) {
         const sub = nd.count ? `${nd.count} nodes` : '';
-        if (sub && h >= 30) {
+        const size = (nd.lines || [])[1] || ''; // the weights inside: "218M params · 436 MB"
+        if (sub && size && h >= 44) {
+          this.label(ctx, '⊞ ' + nd.label, x, y, w, h * 0.45, 11, t.text, true);
+          this.label(ctx, sub, x, y + h * 0.36, w, h * 0.32, 10, t.muted, false);
+          this.label(ctx, size, x, y + h * 0.62, w, h * 0.32, 10, t.muted, false);
+        } else if (sub && h >= 30) {
           this.label(ctx, '⊞ ' + nd.label, x, y, w, h * 0.6, 11, t.text, true);
           this.label(ctx, sub, x, y + h * 0.5, w, h * 0.45, 10, t.muted, false);
         } else {

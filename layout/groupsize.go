@@ -1,0 +1,73 @@
+package layout
+
+import (
+	"strconv"
+
+	"github.com/modelpeek/modelpeek/model"
+)
+
+// groupSizes sums, for every kept group, the parameters and stored bytes
+// of the weights its op boxes consume (a weight counts once, in the group
+// of its first consumer, and in that group's ancestors).
+func groupSizes(g *model.Graph, b *built, gt *groupTree) (params, bytes []int64) {
+	params, bytes = make([]int64, gt.len()), make([]int64, gt.len())
+	if gt.len() == 0 || len(g.Initializers) == 0 {
+		return params, bytes
+	}
+	weights := make(map[string]*model.Tensor, len(g.Initializers))
+	for _, t := range g.Initializers {
+		weights[t.Name] = t
+	}
+	for i := range b.boxes {
+		bx := &b.boxes[i]
+		if bx.kind != KindOp || bx.index < 0 || bx.index >= len(g.Nodes) || bx.group < 0 {
+			continue
+		}
+		for _, in := range g.Nodes[bx.index].Inputs {
+			t, ok := weights[in]
+			if !ok {
+				continue
+			}
+			delete(weights, in)
+			n, _ := model.NumElements(t.Shape)
+			for _, gi := range gt.chain[bx.group] {
+				params[gi] += n
+				bytes[gi] += model.TensorBytes(t)
+			}
+		}
+	}
+	return params, bytes
+}
+
+// sizeLine is a collapsed group's size line, "218M params · 436 MB", or ""
+// for a group without weights.
+func sizeLine(params, bytes int64) string {
+	if params <= 0 {
+		return ""
+	}
+	s := compact(params, []string{"", "K", "M", "B", "T"}, "") + " params"
+	if bytes > 0 {
+		s += " · " + compact(bytes, []string{"B", "kB", "MB", "GB", "TB"}, " ")
+	}
+	return s
+}
+
+// compact writes n with three significant digits and a unit by 1000s.
+func compact(n int64, units []string, sep string) string {
+	f, k := float64(n), 0
+	for f >= 1000 && k < len(units)-1 {
+		f /= 1000
+		k++
+	}
+	if k == 0 {
+		return strconv.FormatInt(n, 10) + sep + units[0]
+	}
+	prec := 2
+	switch {
+	case f >= 100:
+		prec = 0
+	case f >= 10:
+		prec = 1
+	}
+	return strconv.FormatFloat(f, 'f', prec, 64) + sep + units[k]
+}
