@@ -115,6 +115,8 @@ func TestWebAttacks(t *testing.T) {
 		webAttack{"GET events, Sec-Fetch-Site cross-site", get("/api/events", "{cookie}Sec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: cors\r\nAccept: text/event-stream\r\n"), forbidden},
 		webAttack{"GET events, Origin evil.com", get("/api/events", "{cookie}Origin: http://evil.com\r\nAccept: text/event-stream\r\n"), forbidden},
 		webAttack{"GET graph, Sec-Fetch-Site cross-site", get("/api/models/{id}/graph", "{cookie}Sec-Fetch-Site: cross-site\r\n"), forbidden},
+		webAttack{"GET params, Sec-Fetch-Site cross-site", get("/api/models/{id}/params", "{cookie}Sec-Fetch-Site: cross-site\r\n"), forbidden},
+		webAttack{"GET params, no session", get("/api/models/{id}/params", ""), forbidden},
 		webAttack{"GET schema, Sec-Fetch-Site cross-site", get("/api/schema?op=Conv", "{cookie}Sec-Fetch-Site: cross-site\r\n"), forbidden},
 		webAttack{"GET schema, no session", get("/api/schema?op=Conv", ""), forbidden},
 
@@ -143,6 +145,7 @@ func TestWebAttacks(t *testing.T) {
 		webAttack{"tensor name ../../etc/passwd (raw)", get("/api/models/{id}/tensors/../../../../etc/passwd", "{cookie}"), notFound},
 		webAttack{"tensor name /etc/passwd", get("/api/models/{id}/tensors//etc/passwd", "{cookie}"), notFound},
 		webAttack{"graph path=../../etc/passwd", get("/api/models/{id}/graph?path=../../../etc/passwd", "{cookie}"), notFound},
+		webAttack{"params path=../../etc/passwd", get("/api/models/{id}/params?path=../../../etc/passwd", "{cookie}"), notFound},
 		webAttack{"list with ?path=/etc/passwd", get("/api/models?path=/etc/passwd&file=/etc/passwd", "{cookie}"), []int{http.StatusOK}},
 		webAttack{"guessed model id", get("/api/models/0000000000000000", "{cookie}"), []int{http.StatusNotFound}},
 
