@@ -195,6 +195,7 @@ func TestWeightOnlyInViewer(t *testing.T) {
 	if !strings.Contains(got, "float32") {
 		t.Errorf("parameter map legend: %q", got)
 	}
+	shot(t, ctx, "weight-only-parammap")
 }
 
 // TestModelPanelParameters checks the model panel's Parameters section
