@@ -39,24 +39,25 @@ func groupSizes(g *model.Graph, b *built, gt *groupTree) (params, bytes []int64)
 	return params, bytes
 }
 
-// sizeLine is a collapsed group's size line, "218M params · 436 MB", or ""
+// sizeLine is a collapsed group's size line, "218M params · 416 MiB", or ""
 // for a group without weights.
 func sizeLine(params, bytes int64) string {
 	if params <= 0 {
 		return ""
 	}
-	s := compact(params, []string{"", "K", "M", "B", "T"}, "") + " params"
+	s := compact(params, 1000, []string{"", "K", "M", "B", "T"}, "") + " params"
 	if bytes > 0 {
-		s += " · " + compact(bytes, []string{"B", "kB", "MB", "GB", "TB"}, " ")
+		s += " · " + compact(bytes, 1024, []string{"B", "KiB", "MiB", "GiB", "TiB"}, " ")
 	}
 	return s
 }
 
-// compact writes n with three significant digits and a unit by 1000s.
-func compact(n int64, units []string, sep string) string {
+// compact writes n with three significant digits and a unit by steps of
+// base.
+func compact(n int64, base float64, units []string, sep string) string {
 	f, k := float64(n), 0
-	for f >= 1000 && k < len(units)-1 {
-		f /= 1000
+	for f >= base && k < len(units)-1 {
+		f /= base
 		k++
 	}
 	if k == 0 {

@@ -30,8 +30,8 @@ func TestGroupSizeLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][]string{
-		"g:blk.0": {"3 nodes", "3.10M params · 6.40 MB"}, // with the shared float32 tensor
-		"g:blk.1": {"3 nodes", "3.00M params · 6.00 MB"},
+		"g:blk.0": {"3 nodes", "3.10M params · 6.10 MiB"}, // with the shared float32 tensor
+		"g:blk.1": {"3 nodes", "3.00M params · 5.72 MiB"},
 	}
 	for _, n := range v.Nodes {
 		if w, ok := want[n.ID]; ok {

@@ -63,12 +63,12 @@ func TestParamTreeShapes(t *testing.T) {
 	}
 }
 
-// TestParamTreeCorpus builds the map of every weight-format corpus file:
-// the root holds every tensor's parameters once, and every cell sums its
-// children.
+// TestParamTreeCorpus builds the map of every weight-format corpus file
+// and of the ONNX and TFLite files up to 64 MB: the root holds every
+// tensor's parameters once, and every cell sums its children.
 func TestParamTreeCorpus(t *testing.T) {
-	for _, e := range testenv.ManifestEntries(t, "gguf", "safetensors", "safetensors-index", "pytorch", "numpy") {
-		if !e.Valid() {
+	for _, e := range testenv.ManifestEntries(t, "gguf", "safetensors", "safetensors-index", "pytorch", "numpy", "onnx", "tflite") {
+		if !e.Valid() || e.Bytes > 64<<20 {
 			continue
 		}
 		m, err := all.Registry().Open(context.Background(), e.Abs())

@@ -54,8 +54,8 @@ func TestLLMBlockAndParamMap(t *testing.T) {
 	// matrices and F32 norms.
 	var lines []string
 	eval(t, ctx, `modelpeek.view().nodes.find(n => n.id === 'g:blk.0').lines`, &lines)
-	if len(lines) != 2 || lines[1] != "218M params · 436 MB" {
-		t.Errorf("collapsed block 0 lines %q, want its node count and 218M params · 436 MB", lines)
+	if len(lines) != 2 || lines[1] != "218M params · 416 MiB" {
+		t.Errorf("collapsed block 0 lines %q, want its node count and 218M params · 416 MiB", lines)
 	}
 	shot(t, ctx, "llm-block-collapsed")
 	clickNode(t, ctx, "g:blk.0", false)
@@ -195,6 +195,7 @@ func TestWeightOnlyInViewer(t *testing.T) {
 	if !strings.Contains(got, "float32") {
 		t.Errorf("parameter map legend: %q", got)
 	}
+	shot(t, ctx, "weight-only-parammap")
 }
 
 // TestModelPanelParameters checks the model panel's Parameters section

@@ -261,11 +261,16 @@ export function count(n) {
   return String(n);
 }
 
-/** bytes renders a size: 16.1 GB. */
+/** bytes renders a size in binary units: 15.0 GiB. */
 function bytes(n) {
   if (!n) return '0 B';
-  for (const [v, s] of [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']]) if (n >= v) return `${(n / v).toPrecision(3)} ${s}`;
+  for (const [v, s] of [[2 ** 40, 'TiB'], [2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']]) if (n >= v) return `${digits3(n / v)} ${s}`;
   return `${n} B`;
+}
+
+/** digits3 writes x with three significant digits, never in exponent form. */
+function digits3(x) {
+  return x >= 100 ? String(Math.round(x)) : x.toPrecision(3);
 }
 
 function share(v, total) {

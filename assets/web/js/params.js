@@ -16,7 +16,8 @@ export function countText(n) {
 /** bytesText spells a byte size: "12.3 MB". */
 export function bytesText(n) {
   const units = [['GB', 1 << 30], ['MB', 1 << 20], ['KB', 1 << 10]];
-  for (const [u, f] of units) if (n >= f) return `${(n / f).toPrecision(3)} ${u}`;
+  // 1000 MB and up (below 1 GB) has four digits, not "1.00e+3".
+  for (const [u, f] of units) if (n >= f) return `${n / f >= 100 ? Math.round(n / f) : (n / f).toPrecision(3)} ${u}`;
   return `${n} B`;
 }
 

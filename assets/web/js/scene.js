@@ -378,7 +378,7 @@ export class Scene {
       ctx.stroke();
       if (text) {
         const sub = nd.count ? `${nd.count} nodes${nd.costText ? ' · ' + nd.costText : ''}` : '';
-        const size = (nd.lines || [])[1] || ''; // the weights inside: "218M params · 436 MB"
+        const size = (nd.lines || [])[1] || ''; // the weights inside: "218M params · 416 MiB"
         if (sub && size && h >= 44) {
           this.label(ctx, '⊞ ' + nd.label, x, y, w, h * 0.45, 11, t.text, true);
           this.label(ctx, sub, x, y + h * 0.36, w, h * 0.32, 10, t.muted, false);

@@ -121,7 +121,7 @@ func (k *blk) attention(in string) string {
 	}
 	q, kk = k.norm("attn_q_norm", q), k.norm("attn_k_norm", kk)
 	if k.rope() {
-		q, kk = k.unary("rope_q", "rope", q), k.unary("rope_k", "rope", kk)
+		q, kk = k.ropeOp("rope_q", q), k.ropeOp("rope_k", kk)
 	}
 	if scaleQArch[k.p.Arch] {
 		q = k.unary("scale_q", "scale", q)
@@ -139,6 +139,12 @@ func (k *blk) crossAttention(in string) string {
 	attrs = append(attrs, model.Attribute{Name: "causal", Type: model.AttrBool, Int: 0})
 	att := k.op(k.name("cross_attention"), "attention", []string{q, kk, v}, nil, attrs...)
 	return k.matmul("cross_attn_o", att)
+}
+
+// ropeOp rotates in; the file's rope frequency factors (rope_freqs, shared
+// by every layer, as llama.cpp passes them to each rope) are its weight.
+func (k *blk) ropeOp(label, in string) string {
+	return k.op(k.name(label), "rope", []string{in}, k.global("rope_freqs"))
 }
 
 func (k *blk) rope() bool {
@@ -175,9 +181,9 @@ func (k *blk) mla(in string) string {
 		q = k.matmul("attn_q_b", k.norm("attn_q_a_norm", k.matmul("attn_q_a", in)))
 	}
 	qs := k.opN(k.name("q_split"), "split", []string{q}, nil, 2)
-	qpe := k.unary("rope_q", "rope", qs[1])
+	qpe := k.ropeOp("rope_q", qs[1])
 	kva := k.opN(k.name("kv_split"), "split", []string{k.matmul("attn_kv_a_mqa", in)}, nil, 2)
-	kpe := k.unary("rope_k", "rope", kva[1])
+	kpe := k.ropeOp("rope_k", kva[1])
 	kv := k.matmul("attn_kv_b", k.norm("attn_kv_a_norm", kva[0]))
 	kvs := k.opN(k.name("kv_b_split"), "split", []string{kv}, nil, 2)
 	qq := k.op(k.name("q_concat"), "concat", []string{qs[0], qpe}, nil)

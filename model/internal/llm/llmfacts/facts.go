@@ -241,15 +241,25 @@ func noted(m *model.Model) bool {
 }
 
 // CheckDecoder checks a decoder graph without facts: every initializer
-// consumed by exactly one node, nBlocks attention nodes, each reached from
+// consumed by exactly one node (rope_freqs by every rope node), nBlocks attention nodes, each reached from
 // the one before, and the graph's output reached from the first node (the
 // token embedding) through them.
 func CheckDecoder(g *model.Graph, nBlocks int) []string {
 	c := newChecker(g)
 	var errs []string
+	ropes := 0
+	for _, n := range c.data.Nodes {
+		if n.Op == "rope" {
+			ropes++
+		}
+	}
 	for _, t := range g.Initializers {
-		if n := len(c.weights[t.Name]); n != 1 {
-			errs = append(errs, fmt.Sprintf("tensor %s consumed by %d nodes", t.Name, n))
+		want := 1
+		if t.Name == "rope_freqs.weight" {
+			want = ropes // the shared frequency factors of every rope
+		}
+		if n := len(c.weights[t.Name]); n != want {
+			errs = append(errs, fmt.Sprintf("tensor %s consumed by %d nodes, want %d", t.Name, n, want))
 		}
 	}
 	path := []int{0}
