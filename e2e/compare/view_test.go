@@ -2,6 +2,7 @@ package compare_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"os"
@@ -359,5 +360,26 @@ func copyFile(t *testing.T, src, dst string) {
 	}
 	if err := os.WriteFile(dst, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDropTwoFiles: dropping two model files at once uploads both and
+// opens their compare view.
+func TestDropTwoFiles(t *testing.T) {
+	a, b := writePair(t, t.TempDir())
+	s := serve(t)
+	var files []string
+	for _, p := range []string{a, b} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, fmt.Sprintf(`new File([Uint8Array.from(atob(%q), (c) => c.charCodeAt(0))], %q)`, base64.StdEncoding.EncodeToString(data), filepath.Base(p)))
+	}
+	eval[bool](s, `(() => { const dt = new DataTransfer(); for (const f of [`+strings.Join(files, ", ")+`]) dt.items.add(f);
+  document.body.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true})); return true; })()`)
+	s.wait("the compare view of the dropped files", `window.modelpeekCompare.state().state === 'ready'`)
+	if st := s.state(); !slices.Equal(sortedItems(st.Items), sortedItems(wantItems)) {
+		t.Errorf("the dropped pair's change list is %v, want exactly %v", st.Items, wantItems)
 	}
 }
