@@ -22,6 +22,10 @@ type Controller interface {
 	// Show opens the viewer in the browser at the given model ("" for the
 	// viewer's start page), starting the viewer first if needed.
 	Show(id string) error
+	// ComparePrevious opens the viewer's compare view of model id's
+	// previous version with its current one (models whose ModelInfo has
+	// Previous > 0).
+	ComparePrevious(id string) error
 	// SetWatching turns the global "watch for changes" switch on or off.
 	SetWatching(on bool)
 	// SetAutostart turns start-at-login on or off.

@@ -644,3 +644,26 @@ func TestHostLostIsReported(t *testing.T) {
 		t.Errorf("exit %d (%v), stdout %q", code, err, s.proc.Lines())
 	}
 }
+
+// The "Compare with previous version" submenu lists the models with a
+// previous version; clicking one asks for its comparison. Without one,
+// the submenu is hidden.
+func TestComparePrevious(t *testing.T) {
+	s := startSession(t, false)
+	if _, ok := s.layout().Find(tray.LabelComparePrevious); ok {
+		t.Error("the compare submenu shows though no model has a previous version")
+	}
+	s.quit()
+
+	s = startSession(t, false, "TRAYTEST_PREVIOUS=1")
+	sub := s.find(tray.LabelComparePrevious)
+	kids := sub.VisibleChildren()
+	if len(kids) != 1 || kids[0].Label() != "a.onnx" {
+		t.Fatalf("compare submenu lists %v, want only a.onnx", kids)
+	}
+	if err := s.tr.Click(s.ctx, kids[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	s.expect("ComparePrevious m1")
+	s.quit()
+}

@@ -85,6 +85,10 @@ func newFake(quit context.CancelFunc) *fake {
 	for _, p := range []string{"/data/a.onnx", "/data/b.gguf"} {
 		f.addLocked(p)
 	}
+	// TRAYTEST_PREVIOUS gives the first model a previous version.
+	if os.Getenv("TRAYTEST_PREVIOUS") != "" {
+		f.st.Models[0].Version, f.st.Models[0].Previous = 2, 1
+	}
 	// TRAYTEST_EXTRA_MODEL adds one more open and recent model, for tests
 	// of how file names show in the menu.
 	if p := os.Getenv("TRAYTEST_EXTRA_MODEL"); p != "" {
@@ -158,6 +162,11 @@ func (f *fake) Show(id string) error {
 	} else {
 		call("Show", id)
 	}
+	return nil
+}
+
+func (f *fake) ComparePrevious(id string) error {
+	call("ComparePrevious", id)
 	return nil
 }
 

@@ -102,6 +102,9 @@ type menu struct {
 	modelIDs    []string // model ID per models slot
 	moreModels  *item
 	noModels    *item
+	compare     *item   // the "Compare with previous version" submenu
+	compareBy   []*item // its items, a pool like models
+	compareIDs  []string
 	open        *item
 	recent      *item
 	recentItems []*item
@@ -137,6 +140,7 @@ func (m *menu) build(st State, maxModels, maxRecent int) {
 	m.moreModels = hidden(systray.AddMenuItem("", "Show all open models in the viewer"))
 	m.noModels = newItem(systray.AddMenuItem(LabelNoModels, ""), LabelNoModels, "", false)
 	m.noModels.setEnabled(false)
+	m.buildCompare(maxModels)
 	systray.AddSeparator()
 
 	m.open = newItem(systray.AddMenuItem(LabelOpen, "Choose model files to open"), LabelOpen, "", false)
@@ -197,6 +201,7 @@ func (m *menu) applyLocked(st State) {
 		m.moreModels.setVisible(false)
 	}
 	m.noModels.setVisible(len(st.Models) == 0)
+	m.applyCompareLocked(st)
 
 	for i, it := range m.recentItems {
 		if i < len(st.Recent) {

@@ -193,6 +193,16 @@ func (r *runner) ready(ctx context.Context) {
 			}
 		})
 	}
+	for i, it := range m.compareBy {
+		r.onClick(ctx, it, false, func(context.Context) {
+			m.mu.Lock()
+			id := m.compareIDs[i]
+			m.mu.Unlock()
+			if id != "" {
+				r.check("compare with the previous version", r.ctrl.ComparePrevious(id))
+			}
+		})
+	}
 	r.onClick(ctx, m.moreModels, true, func(context.Context) { r.check("show viewer", r.ctrl.Show("")) })
 	for i, it := range m.recentItems {
 		r.onClick(ctx, it, false, func(context.Context) {
