@@ -87,9 +87,12 @@ export async function openCompare(app, a, b) {
   try {
     const [va, vb, diff] = await Promise.all(fetchAll(a, b));
     if (seq !== app.compareSeq) return;
+    const t1 = performance.now();
     draw(app, ui, cmp, va, vb, diff);
     ui.root.dataset.state = 'ready';
-    window.modelpeekCompareReadyMs = performance.now() - t0;
+    const t2 = performance.now();
+    window.modelpeekCompareReadyMs = t2 - t0;
+    window.modelpeekCompareTimes = { fetchMs: t1 - t0, drawMs: t2 - t1 };
   } catch (e) {
     if (seq !== app.compareSeq) return;
     console.warn('compare failed', e);
@@ -336,6 +339,7 @@ function testHook(app) {
         items: (cmp.items || []).map(item),
         ghosts: (cmp.ghosts || []).length,
         readyMs: window.modelpeekCompareReadyMs,
+        times: window.modelpeekCompareTimes,
       };
     },
     // screenPos is the page position of view node id in pane side.
