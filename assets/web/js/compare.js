@@ -68,14 +68,17 @@ export function startCompare(app) {
   return true;
 }
 
-/** openCompare shows model a (left) compared with model b (right). */
-export async function openCompare(app, a, b) {
+/**
+ * openCompare shows model a (left) compared with model b (right), side by
+ * side or, with mode 'overlay', overlaid.
+ */
+export async function openCompare(app, a, b, mode) {
   const ui = ensureUI(app);
   const seq = (app.compareSeq = (app.compareSeq || 0) + 1);
   const t0 = performance.now();
   const tabA = app.tabs.get(a);
   const nameOf = (id) => (app.tabs.get(id) && app.tabs.get(id).info.name) || id;
-  const cmp = { a, b, nameA: nameOf(a), nameB: nameOf(b), mode: 'side' };
+  const cmp = { a, b, nameA: nameOf(a), nameB: nameOf(b), mode: mode === 'overlay' ? 'overlay' : 'side' };
   if (b === PREVIOUS) {
     cmp.nameA = `${nameOf(a)} (previous version)`;
     cmp.nameB = `${nameOf(a)} (current version)`;
@@ -102,6 +105,15 @@ export async function openCompare(app, a, b) {
   }
 }
 
+/**
+ * refreshCompare compares again when model id, a side of the open
+ * comparison, has a new version (a watched file was saved).
+ */
+export function refreshCompare(app, id) {
+  const cmp = app.compare;
+  if (cmp && (cmp.a === id || cmp.b === id)) openCompare(app, cmp.a, cmp.b, cmp.mode);
+}
+
 /** fetchAll starts the requests of both graphs and of the comparison. */
 function fetchAll(a, b) {
   if (b === PREVIOUS) return [api.previousGraph(a, 'all'), api.graph(a, '', 'all'), api.diff(a, PREVIOUS)];
@@ -115,6 +127,7 @@ function enter(app, ui, cmp) {
   show(ui.error, false);
   ui.root.dataset.state = 'loading';
   ui.root.dataset.mode = cmp.mode;
+  ui.mode.setAttribute('aria-pressed', String(cmp.mode === 'overlay'));
   ui.title.textContent = `${cmp.nameA}  ↔  ${cmp.nameB}`;
   ui.labelA.textContent = `A · ${cmp.nameA}`;
   ui.labelB.textContent = `B · ${cmp.nameB}`;
