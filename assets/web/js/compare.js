@@ -11,6 +11,7 @@
 import { $, show } from './dom.js';
 import { api } from './api.js';
 import { Scene } from './scene.js';
+import { decodeWire, isWire } from './wire.js';
 import { ComparePane, links } from './comparepane.js';
 import { ChangeList, buildItems } from './changelist.js';
 import { showSummary, showPair } from './comparedetail.js';
@@ -88,7 +89,7 @@ export async function openCompare(app, a, b, mode) {
   renderTabs(app);
   enter(app, ui, cmp);
   try {
-    const [va, vb, diff] = await Promise.all(fetchAll(a, b));
+    const [va, vb, diff] = (await Promise.all(fetchAll(app, a, b))).map((v) => (isWire(v) ? decodeWire(v) : v));
     if (seq !== app.compareSeq) return;
     const t1 = performance.now();
     draw(app, ui, cmp, va, vb, diff);
@@ -114,10 +115,14 @@ export function refreshCompare(app, id) {
   if (cmp && (cmp.a === id || cmp.b === id)) openCompare(app, cmp.a, cmp.b, cmp.mode);
 }
 
-/** fetchAll starts the requests of both graphs and of the comparison. */
-function fetchAll(a, b) {
-  if (b === PREVIOUS) return [api.previousGraph(a, 'all'), api.graph(a, '', 'all'), api.diff(a, PREVIOUS)];
-  return [api.graph(a, '', 'all'), api.graph(b, '', 'all'), api.diff(a, b)];
+/**
+ * fetchAll starts the requests of both graphs (every group open, in the
+ * compact form unless ?wire=0) and of the comparison.
+ */
+function fetchAll(app, a, b) {
+  const graph = (id) => api.graph(id, '', 'all', '', app.wire);
+  if (b === PREVIOUS) return [api.previousGraph(a, 'all'), graph(a), api.diff(a, PREVIOUS)];
+  return [graph(a), graph(b), api.diff(a, b)];
 }
 
 /** enter shows the compare view (loading) instead of the single graph. */
