@@ -23,12 +23,13 @@ const maxSnapshot = 256 << 20
 // exit). The upload quota counts only the upload directory's own files.
 const snapshotDir = "previous"
 
-// versions is what an entry keeps of its versions for comparison.
+// versions is what an entry keeps of its versions for comparison: files
+// only. The previous version is decoded for each request and not kept, so
+// a tray app at rest holds one graph per model.
 type versions struct {
-	snap        string       // copy of the current version's file, "" when none
-	prevSnap    string       // copy of the previous good version's file
-	prevVersion int          // its version number
-	prevModel   *model.Model // prevSnap decoded, once asked for
+	snap        string // copy of the current version's file, "" when none
+	prevSnap    string // copy of the previous good version's file
+	prevVersion int    // its version number
 }
 
 // snapshot copies the file of a model just loaded (path, decoded as m)
@@ -95,7 +96,7 @@ func dropSnapshot(snap string) {
 // becomes the previous one. a.mu must be held.
 func (e *entry) keepVersionLocked(snap string) {
 	dropSnapshot(e.vers.prevSnap)
-	e.vers.prevSnap, e.vers.prevVersion, e.vers.prevModel = e.vers.snap, e.version-1, nil
+	e.vers.prevSnap, e.vers.prevVersion = e.vers.snap, e.version-1
 	e.vers.snap = snap
 	if e.vers.prevSnap == "" {
 		e.vers.prevVersion = 0
@@ -110,7 +111,7 @@ func (e *entry) dropVersionsLocked() {
 }
 
 // Previous returns the previous good version of model id (for
-// server.Versions): the kept copy of its file, decoded on first use.
+// server.Versions): the kept copy of its file, decoded now.
 func (l *library) Previous(ctx context.Context, id string) (server.ModelInfo, *model.Model, error) {
 	a := (*App)(l)
 	a.mu.Lock()
@@ -120,24 +121,16 @@ func (l *library) Previous(ctx context.Context, id string) (server.ModelInfo, *m
 		return server.ModelInfo{}, nil, server.ErrNotFound
 	}
 	info := e.info()
-	snap, m := e.vers.prevSnap, e.vers.prevModel
+	snap := e.vers.prevSnap
 	info.Version = e.vers.prevVersion
 	a.mu.Unlock()
 	if snap == "" {
 		return info, nil, server.ErrNoPrevious
 	}
-	if m != nil {
-		return info, m, nil
-	}
 	m, err := a.reg.OpenWithin(ctx, snap, parseTimeout)
 	if err != nil {
 		return info, nil, fmt.Errorf("the previous version: %w", err)
 	}
-	a.mu.Lock()
-	if e.vers.prevSnap == snap {
-		e.vers.prevModel = m
-	}
-	a.mu.Unlock()
 	return info, m, nil
 }
 

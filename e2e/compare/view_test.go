@@ -350,6 +350,19 @@ func TestReloadAndPrevious(t *testing.T) {
 	if !slices.Equal(sortedItems(st.Items), sortedItems(wantItems)) {
 		t.Errorf("compare with the previous version lists %v, want exactly %v", st.Items, wantItems)
 	}
+
+	// Saving the first version again: the open comparison follows, the
+	// edits now undone (the inserted node removed, the removed one added).
+	copyFile(t, a, tmp)
+	if err := os.Rename(tmp, watched); err != nil {
+		t.Fatal(err)
+	}
+	s.wait("the comparison of the new pair of versions", fmt.Sprintf(`(() => { const st = window.modelpeekCompare.state();
+  return st.state === 'ready' && st.items.some((it) => it.kind === 'removed' && it.name === %q); })()`, insertedNode))
+	undone := []item{{"changed", editedNode}, {"removed", insertedNode}, {"added", removedNode}, {"changed", "/classifier/fc/Gemm"}}
+	if st := s.state(); !slices.Equal(sortedItems(st.Items), sortedItems(undone)) {
+		t.Errorf("after saving the first version again the comparison lists %v, want exactly %v", st.Items, undone)
+	}
 }
 
 func copyFile(t *testing.T, src, dst string) {

@@ -149,6 +149,10 @@ func TestWebAttacks(t *testing.T) {
 		webAttack{"cost path=../../etc/passwd", get("/api/models/{id}/cost?path=../../../etc/passwd", "{cookie}"), notFound},
 		webAttack{"cost dims=/etc/passwd", get("/api/models/{id}/cost?dims=/etc/passwd", "{cookie}"), notFound},
 		webAttack{"GET cost, Sec-Fetch-Site cross-site", get("/api/models/{id}/cost", "{cookie}Sec-Fetch-Site: cross-site\r\n"), forbidden},
+		webAttack{"previous graph path=../../etc/passwd", get("/api/models/{id}/previous/graph?path=../../../etc/passwd", "{cookie}"), notFound},
+		webAttack{"diff against=../../etc/passwd", get("/api/models/{id}/diff?against=..%2f..%2f..%2fetc%2fpasswd", "{cookie}"), notFound},
+		webAttack{"GET previous graph, Sec-Fetch-Site cross-site", get("/api/models/{id}/previous/graph", "{cookie}Sec-Fetch-Site: cross-site\r\n"), forbidden},
+		webAttack{"GET diff, no session", get("/api/models/{id}/diff?against=previous&view=1", ""), forbidden},
 		webAttack{"list with ?path=/etc/passwd", get("/api/models?path=/etc/passwd&file=/etc/passwd", "{cookie}"), []int{http.StatusOK}},
 		webAttack{"guessed model id", get("/api/models/0000000000000000", "{cookie}"), []int{http.StatusNotFound}},
 

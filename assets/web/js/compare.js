@@ -11,6 +11,7 @@
 import { $, show } from './dom.js';
 import { api } from './api.js';
 import { Scene } from './scene.js';
+import { decodeWire, isWire } from './wire.js';
 import { ComparePane, links } from './comparepane.js';
 import { ChangeList, buildItems } from './changelist.js';
 import { showSummary, showPair } from './comparedetail.js';
@@ -68,14 +69,17 @@ export function startCompare(app) {
   return true;
 }
 
-/** openCompare shows model a (left) compared with model b (right). */
-export async function openCompare(app, a, b) {
+/**
+ * openCompare shows model a (left) compared with model b (right), side by
+ * side or, with mode 'overlay', overlaid.
+ */
+export async function openCompare(app, a, b, mode) {
   const ui = ensureUI(app);
   const seq = (app.compareSeq = (app.compareSeq || 0) + 1);
   const t0 = performance.now();
   const tabA = app.tabs.get(a);
   const nameOf = (id) => (app.tabs.get(id) && app.tabs.get(id).info.name) || id;
-  const cmp = { a, b, nameA: nameOf(a), nameB: nameOf(b), mode: 'side' };
+  const cmp = { a, b, nameA: nameOf(a), nameB: nameOf(b), mode: mode === 'overlay' ? 'overlay' : 'side' };
   if (b === PREVIOUS) {
     cmp.nameA = `${nameOf(a)} (previous version)`;
     cmp.nameB = `${nameOf(a)} (current version)`;
@@ -85,7 +89,7 @@ export async function openCompare(app, a, b) {
   renderTabs(app);
   enter(app, ui, cmp);
   try {
-    const [va, vb, diff] = await Promise.all(fetchAll(a, b));
+    const [va, vb, diff] = (await Promise.all(fetchAll(app, a, b))).map((v) => (isWire(v) ? decodeWire(v) : v));
     if (seq !== app.compareSeq) return;
     const t1 = performance.now();
     draw(app, ui, cmp, va, vb, diff);
@@ -102,10 +106,23 @@ export async function openCompare(app, a, b) {
   }
 }
 
-/** fetchAll starts the requests of both graphs and of the comparison. */
-function fetchAll(a, b) {
-  if (b === PREVIOUS) return [api.previousGraph(a, 'all'), api.graph(a, '', 'all'), api.diff(a, PREVIOUS)];
-  return [api.graph(a, '', 'all'), api.graph(b, '', 'all'), api.diff(a, b)];
+/**
+ * refreshCompare compares again when model id, a side of the open
+ * comparison, has a new version (a watched file was saved).
+ */
+export function refreshCompare(app, id) {
+  const cmp = app.compare;
+  if (cmp && (cmp.a === id || cmp.b === id)) openCompare(app, cmp.a, cmp.b, cmp.mode);
+}
+
+/**
+ * fetchAll starts the requests of both graphs (every group open, in the
+ * compact form unless ?wire=0) and of the comparison.
+ */
+function fetchAll(app, a, b) {
+  const graph = (id) => api.graph(id, '', 'all', '', app.wire);
+  if (b === PREVIOUS) return [api.previousGraph(a, 'all'), graph(a), api.diff(a, PREVIOUS)];
+  return [graph(a), graph(b), api.diff(a, b)];
 }
 
 /** enter shows the compare view (loading) instead of the single graph. */
@@ -115,6 +132,7 @@ function enter(app, ui, cmp) {
   show(ui.error, false);
   ui.root.dataset.state = 'loading';
   ui.root.dataset.mode = cmp.mode;
+  ui.mode.setAttribute('aria-pressed', String(cmp.mode === 'overlay'));
   ui.title.textContent = `${cmp.nameA}  ↔  ${cmp.nameB}`;
   ui.labelA.textContent = `A · ${cmp.nameA}`;
   ui.labelB.textContent = `B · ${cmp.nameB}`;

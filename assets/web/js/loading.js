@@ -8,7 +8,7 @@ import { setState, showError, hideError, banner, updateStatus, showQuit } from '
 import { syncModels, switchTo, showEmpty, renderTabs, renderBreadcrumb, loadInfo, openDetail, clearSelection } from './panels.js';
 import { runFind } from './findbar.js';
 import { decodeWire, isWire } from './wire.js';
-import { startCompare } from './compare.js';
+import { startCompare, refreshCompare } from './compare.js';
 import { reloadDiff, waitEngine, showReloadChanges } from './reloadmarks.js';
 
 /**
@@ -157,6 +157,7 @@ export function onModelEvent(app, ev) {
   tab.version = ev.version || tab.version + 1;
   tab.info = Object.assign({}, tab.info, { error: '', version: tab.version });
   renderTabs(app);
+  refreshCompare(app, tab.id);
   if (app.cur !== tab) {
     tab.view = null;
     return;

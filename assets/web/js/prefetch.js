@@ -21,7 +21,10 @@
   };
   const list = get('/api/models').then(parse);
   // Without ?model= the first open model is shown: chain on the list.
-  const first = want
+  // The compare view (?compare=) asks for its own graphs.
+  const first = params.get('compare')
+    ? Promise.resolve(null)
+    : want
     ? Promise.resolve(want)
     : list.then((p) => (Array.isArray(p.value) && p.value.length ? p.value[0].id : null));
   const graph = first
