@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/modelpeek/modelpeek/model"
@@ -14,7 +15,8 @@ var hostileAttrs = [][]model.Attribute{
 	nil,
 	{{Name: "axis", Type: model.AttrInt, Int: math.MinInt64}, {Name: "perm", Type: model.AttrInts, Ints: []int64{9, -9, 0}},
 		{Name: "kernel_shape", Type: model.AttrInts, Ints: []int64{0, math.MaxInt64}}, {Name: "strides", Type: model.AttrInts, Ints: []int64{0, -1}},
-		{Name: "pads", Type: model.AttrInts, Ints: []int64{-5, math.MaxInt64, 3, 4}}, {Name: "hidden_size", Type: model.AttrInt, Int: -3}},
+		{Name: "pads", Type: model.AttrInts, Ints: []int64{-5, math.MaxInt64, 3, 4}}, {Name: "hidden_size", Type: model.AttrInt, Int: -3},
+		{Name: "output_height", Type: model.AttrInt, Int: -2}, {Name: "ngram_indexes", Type: model.AttrInts, Ints: []int64{math.MaxInt64}}, {Name: "onesided", Type: model.AttrInt, Int: 1}},
 	{{Name: "axis", Type: model.AttrInt, Int: 1 << 40}, {Name: "axes", Type: model.AttrInts, Ints: []int64{0, 0, 7}},
 		{Name: "keepdims", Type: model.AttrInt}, {Name: "split", Type: model.AttrInts, Ints: []int64{-1}},
 		{Name: "auto_pad", Type: model.AttrString, String: "SAME_UPPER"}, {Name: "ceil_mode", Type: model.AttrInt, Int: 1},
@@ -29,11 +31,20 @@ func TestRulesSurviveHostileGraphs(t *testing.T) {
 	shapes := []model.Shape{nil, {}, {model.IntDim(-4)}, {model.IntDim(0), {Param: "n"}, {}},
 		model.ShapeOf([]int64{1, 3, 5, 5}), model.ShapeOf([]int64{math.MaxInt64, 2, 1, 1, 1})}
 	consts := []*model.Tensor{{Name: "k", DType: "int64", Shape: []int64{3}, Values: nil}}
+	var ops [][2]string // domain, op
 	for op := range rules {
+		ops = append(ops, [2]string{"", op})
+	}
+	for k := range domainRules {
+		d, op, _ := strings.Cut(k, "::")
+		ops = append(ops, [2]string{d, op})
+	}
+	for _, do := range ops {
+		domain, op := do[0], do[1]
 		for _, attrs := range hostileAttrs {
 			for nIn := 0; nIn <= 9; nIn++ {
 				g := &model.Graph{Initializers: consts}
-				n := &model.Node{OpType: op, Attrs: attrs, Outputs: []string{"y", "z", ""}}
+				n := &model.Node{Domain: domain, OpType: op, Attrs: attrs, Outputs: []string{"y", "z", ""}}
 				for i := range nIn {
 					name := fmt.Sprint("i", i)
 					if i%3 == 2 {
@@ -44,8 +55,8 @@ func TestRulesSurviveHostileGraphs(t *testing.T) {
 				}
 				g.Nodes = []*model.Node{n, {OpType: "Shape", Inputs: []string{"y"}, Outputs: []string{"s"}},
 					{OpType: "Constant", Attrs: []model.Attribute{{Name: "value_ints", Type: model.AttrInts, Ints: []int64{-1, 0, math.MinInt64, 1 << 62}}}, Outputs: []string{"c"}},
-					{OpType: op, Inputs: []string{"i0", "s", "s", "s", "s"}, Attrs: attrs, Outputs: []string{"w"}},
-					{OpType: op, Inputs: []string{"c", "c", "c", "c", "c", "c", "c", "c"}, Attrs: attrs, Outputs: []string{"v", "u"}}}
+					{Domain: domain, OpType: op, Inputs: []string{"i0", "s", "s", "s", "s"}, Attrs: attrs, Outputs: []string{"w"}},
+					{Domain: domain, OpType: op, Inputs: []string{"c", "c", "c", "c", "c", "c", "c", "c"}, Attrs: attrs, Outputs: []string{"v", "u"}}}
 				Infer(context.Background(), g, Options{})
 			}
 		}

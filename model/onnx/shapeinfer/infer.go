@@ -112,11 +112,11 @@ func infer(ctx context.Context, g *model.Graph, opt Options, parent *Info) *Info
 // node infers one node's outputs, keeping stored types where they are
 // complete.
 func (in *Info) node(n *model.Node) {
+	rule := rules[n.OpType]
 	if n.Domain != "" && n.Domain != "ai.onnx" {
-		return
+		rule = domainRules[n.Domain+"::"+n.OpType]
 	}
 	c := &nodeCtx{in: in, n: n}
-	rule := rules[n.OpType]
 	if rule == nil {
 		return
 	}
