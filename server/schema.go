@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/modelpeek/modelpeek/model/onnx/opschema"
+	"github.com/modelpeek/modelpeek/model/tflite/optschema"
 )
 
 // schemaAnswer is GET /api/schema's answer: the operator version in force
@@ -19,13 +20,18 @@ type schemaAnswer struct {
 
 // handleSchema answers GET /api/schema?domain=D&op=OP&version=V: the ONNX
 // operator schema of OP in domain D ("" or "ai.onnx" for the default one)
-// at opset version V (absent: the newest). 404 for an operator the table
-// does not know at that version.
+// at opset version V (absent: the newest); with domain=tflite, the builtin
+// operator OP's options table. 404 for an operator the tables do not know
+// (at that version).
 func (r *run) handleSchema(w http.ResponseWriter, req *http.Request) {
 	q := req.URL.Query()
 	op, domain := q.Get("op"), q.Get("domain")
 	if op == "" || len(op) > 256 || len(domain) > 256 {
 		jsonError(w, http.StatusBadRequest, "say which operator: ?op=NAME (at most 256 bytes), optionally &domain= and &version=")
+		return
+	}
+	if domain == tfliteDomain {
+		r.tfliteSchema(w, op)
 		return
 	}
 	var version int64
@@ -49,4 +55,40 @@ func (r *run) handleSchema(w http.ResponseWriter, req *http.Request) {
 	}
 	r.deadline(w)
 	writeJSON(w, http.StatusOK, schemaAnswer{Schema: s, Versions: tb.Versions(domain, op), URL: opschema.URL(domain, op), OnnxVersion: tb.OnnxVersion})
+}
+
+// tfliteDomain is the domain= that asks for a TFLite builtin operator.
+const tfliteDomain = "tflite"
+
+// tfliteAnswer is GET /api/schema?domain=tflite's answer: the builtin
+// operator, its options table's fields and the enums they use.
+type tfliteAnswer struct {
+	optschema.Op
+	Domain string              `json:"domain"`
+	Fields []optschema.Field   `json:"fields"`
+	Enums  map[string][]string `json:"enums"`
+}
+
+func (r *run) tfliteSchema(w http.ResponseWriter, op string) {
+	tb, err := optschema.Load()
+	if err != nil {
+		jsonError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	o, ok := tb.Lookup(op)
+	if !ok {
+		jsonError(w, http.StatusNotFound, "no such TFLite builtin operator")
+		return
+	}
+	a := tfliteAnswer{Op: o, Domain: tfliteDomain, Fields: tb.Fields(o.Options), Enums: map[string][]string{}}
+	if a.Fields == nil {
+		a.Fields = []optschema.Field{}
+	}
+	for _, f := range a.Fields {
+		if e := tb.Enum(f.Type); e != nil {
+			a.Enums[f.Type] = e
+		}
+	}
+	r.deadline(w)
+	writeJSON(w, http.StatusOK, a)
 }

@@ -62,6 +62,34 @@ func TestSchemaRoute(t *testing.T) {
 	}
 }
 
+// TestSchemaRouteTFLite asks for TFLite builtin operators' options:
+// CONV_2D's table with its fields and the enums they use; an operator
+// without options has none; an unknown one is 404.
+func TestSchemaRouteTFLite(t *testing.T) {
+	s, addr := startServer(t, newFakeLib(), nil)
+	resp, body := do(t, authed(t, s, addr, "GET", "/api/schema?domain=tflite&op=CONV_2D", nil))
+	var got struct {
+		Name, Options string
+		Code          int
+		Fields        []struct{ Name, Type string }
+		Enums         map[string][]string
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &got) != nil {
+		t.Fatalf("CONV_2D: %d %s", resp.StatusCode, body)
+	}
+	if got.Name != "CONV_2D" || got.Code != 3 || got.Options != "Conv2DOptions" || len(got.Fields) < 6 ||
+		got.Fields[3].Name != "fused_activation_function" || len(got.Enums["ActivationFunctionType"]) < 6 || len(got.Enums["Padding"]) != 2 {
+		t.Errorf("CONV_2D: %s", body)
+	}
+	resp, body = do(t, authed(t, s, addr, "GET", "/api/schema?domain=tflite&op=RELU", nil))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"fields":[]`) {
+		t.Errorf("RELU: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := do(t, authed(t, s, addr, "GET", "/api/schema?domain=tflite&op=Conv", nil)); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown op: %d %s", resp.StatusCode, body)
+	}
+}
+
 func hasAttr(attrs []struct {
 	Name    string
 	Default any
@@ -77,7 +105,7 @@ func hasAttr(attrs []struct {
 // FuzzSchemaQuery feeds arbitrary query strings to the schema route: it
 // answers 200 with JSON, 400 or 404, never panics.
 func FuzzSchemaQuery(f *testing.F) {
-	for _, q := range []string{"op=Conv&version=13", "domain=ai.onnx.ml&op=TreeEnsembleClassifier", "op=%00&version=99999999999999999999", "op=Conv&op=Relu&version=", ""} {
+	for _, q := range []string{"op=Conv&version=13", "domain=ai.onnx.ml&op=TreeEnsembleClassifier", "op=%00&version=99999999999999999999", "op=Conv&op=Relu&version=", "", "domain=tflite&op=CONV_2D", "domain=tflite&op=RELU"} {
 		f.Add(q)
 	}
 	r := &run{s: &Server{}}

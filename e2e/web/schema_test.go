@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,22 +62,9 @@ func TestSchemaPanel(t *testing.T) {
 	ctx := newBrowser(t)
 	navigate(t, ctx, e, "model="+id+"&expand=all")
 	clickNode(t, ctx, nodeID(t, ctx, `n.kind === 'op' && n.label === 'Conv'`), false)
-	var panel struct {
-		Text, Href string
-	}
-	deadline := time.Now().Add(20 * time.Second) // hang bound: 10x a slow answer
-	for {
-		eval(t, ctx, `(() => { const s = document.querySelector('#sidebar-content section.schema');
-		  const a = s && s.querySelector('a.schema-link');
-		  return {text: s && a ? s.innerText : '', href: a ? a.href : ''}; })()`, &panel)
-		if panel.Text != "" || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if panel.Text == "" {
-		t.Fatal("no schema panel with a link in the sidebar after selecting a Conv node")
-	}
+	var panel struct{ Text, Href string }
+	panel.Text = waitSchemaPanel(t, ctx, "a.schema-link")
+	eval(t, ctx, `document.querySelector('#sidebar-content section.schema a.schema-link').href`, &panel.Href)
 	t.Logf("%s (opset %d): schema panel:\n%s", path, opset, panel.Text)
 	if panel.Href != "https://onnx.ai/onnx/operators/onnx__Conv.html" {
 		t.Errorf("link %q", panel.Href)
@@ -95,4 +83,57 @@ func TestSchemaPanel(t *testing.T) {
 		}
 	}
 	shot(t, ctx, "schema-panel")
+}
+
+// TestOptionsPanelTFLite selects a CONV_2D node of the smallest TFLite
+// manifest entry that has one: the sidebar shows its builtin options
+// table, each field with its type, and the activation enum's values.
+func TestOptionsPanelTFLite(t *testing.T) {
+	var best testenv.Entry
+	for _, e := range testenv.ManifestEntries(t, "tflite") {
+		var f struct {
+			Used []string `json:"operator_codes_used"`
+		}
+		if e.Valid() && json.Unmarshal(e.Facts, &f) == nil && slices.Contains(f.Used, "CONV_2D") && (best.Path == "" || e.Bytes < best.Bytes) {
+			best = e
+		}
+	}
+	if best.Path == "" {
+		t.Fatal("no TFLite manifest entry has a CONV_2D operator")
+	}
+	lib := fixture.NewLibrary()
+	id := lib.OpenFile(context.Background(), best.Abs())
+	e := startServer(t, lib)
+	ctx := newBrowser(t)
+	navigate(t, ctx, e, "model="+id+"&expand=all")
+	clickNode(t, ctx, nodeID(t, ctx, `n.kind === 'op' && n.label === 'CONV_2D'`), false)
+	text := waitSchemaPanel(t, ctx, "table.schema-attrs")
+	t.Logf("%s: options panel:\n%s", best.Path, text)
+	for _, s := range []string{"Conv2DOptions", "padding\tPadding (SAME | VALID)", "stride_w\tint", "dilation_w_factor\tint, default 1",
+		"fused_activation_function\tActivationFunctionType (NONE | RELU | RELU_N1_TO_1 | RELU6 | TANH | SIGN_BIT)"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("the options panel does not show %q", s)
+		}
+	}
+	shot(t, ctx, "tflite-options-panel")
+}
+
+// waitSchemaPanel waits for the sidebar's schema section to hold an
+// element matching sel and returns the section's text (hang bound: 10x a
+// slow answer).
+func waitSchemaPanel(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var text string
+		eval(t, ctx, `(() => { const s = document.querySelector('#sidebar-content section.schema');
+		  return s && s.querySelector(`+jsString(sel)+`) ? s.innerText : ''; })()`, &text)
+		if text != "" {
+			return text
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no schema panel with %s in the sidebar", sel)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

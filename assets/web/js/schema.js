@@ -1,7 +1,9 @@
 // Operator schema panel: for a node of an ONNX model, the schema of its
 // operator at the model's opset (GET /api/schema) — inputs and outputs
 // with type constraints, attributes with types and defaults — and a link
-// to the official operator page. Every string is inserted as text.
+// to the official operator page; for a TFLite builtin operator, its
+// options table (fields, types, enum values, defaults). Every string is
+// inserted as text.
 
 import { el } from './dom.js';
 import { decode } from './api.js';
@@ -20,15 +22,17 @@ export function opsetOf(opsets, domain) {
 /**
  * showSchema appends the schema panel for node n (the node route's
  * `node`) to box when the model is ONNX and the operator's domain is a
- * standard one. seq is the sidebar's claim token: a panel that was
+ * standard one, or the model is TFLite and the operator a builtin. seq is the sidebar's claim token: a panel that was
  * replaced while the schema was on its way is left alone.
  */
 export async function showSchema(box, n, ctx, seq) {
-  if (!n || !n.op || ctx.format !== 'onnx' || !standardDomains.has(n.domain || '')) return;
-  const version = opsetOf(ctx.opsets, n.domain);
-  const q = new URLSearchParams({ domain: n.domain || '', op: n.op });
+  if (!n || !n.op) return;
+  const tflite = ctx.format === 'tflite' && /^[A-Z0-9_]+$/.test(n.op) && n.op !== 'CUSTOM';
+  if (!tflite && (ctx.format !== 'onnx' || !standardDomains.has(n.domain || ''))) return;
+  const version = tflite ? 0 : opsetOf(ctx.opsets, n.domain);
+  const q = new URLSearchParams({ domain: tflite ? 'tflite' : n.domain || '', op: n.op });
   if (version) q.set('version', String(version));
-  const sec = el('section', 'schema', el('h3', '', 'Operator schema'));
+  const sec = el('section', 'schema', el('h3', '', tflite ? 'Builtin options' : 'Operator schema'));
   const status = el('p', 'muted', 'Loading…');
   sec.append(status);
   box.append(sec);
@@ -41,7 +45,26 @@ export async function showSchema(box, n, ctx, seq) {
   }
   if (seq !== box.dataset.seq) return;
   status.remove();
-  sec.append(...schemaParts(s, version));
+  sec.append(...(tflite ? optionParts(s) : schemaParts(s, version)));
+}
+
+// optionParts renders a TFLite builtin operator's options table.
+function optionParts(s) {
+  const head = [['operator', `${s.name} (builtin ${s.code})`], ['options table', s.options || 'none']];
+  const parts = [rowsTable('props schema-head', head)];
+  if ((s.fields || []).length) {
+    parts.push(rowsTable('props schema-attrs', s.fields.map((f) => [f.name, fieldText(f, s.enums || {})])));
+  }
+  parts.push(el('p', 'muted', 'Facts from the TensorFlow Lite schema.'));
+  return parts;
+}
+
+function fieldText(f, enums) {
+  let t = f.type;
+  if (enums[f.type]) t += ` (${enums[f.type].join(' | ')})`;
+  if (f.default !== undefined) t += `, default ${JSON.stringify(f.default)}`;
+  if (f.deprecated) t += ', deprecated';
+  return t;
 }
 
 // schemaParts renders a schema answer.
