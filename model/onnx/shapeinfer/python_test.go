@@ -39,8 +39,9 @@ func (c *tally) String() string {
 // TestAgreesWithPythonOnnxLive runs python onnx's infer_shapes (one
 // process, scripts/onnx_shapes.py) over every ONNX model of
 // libonnx-testdata and every valid ONNX entry of the manifests, and
-// compares its fully inferred values twice: with what the decoder gives
-// (stored types plus inference: what `inspect --json --graph` prints),
+// compares its fully inferred values twice: with the values
+// `inspect --json --graph` prints (model.ExportGraph of the decoded model:
+// stored types plus inference),
 // and with inference alone (value_info and the outputs' types dropped on
 // both sides). Any disagreement fails; each view must know at least
 // minCoverage% of python onnx's values.
