@@ -153,6 +153,9 @@ func convTransposeRule(c *nodeCtx) []*model.Type {
 		return one(tensor(dt, out))
 	}
 	w, ok := windowOf(c, n, wt[2:])
+	if ok && (w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER") {
+		return one(tensor(dt, sameTransposed(out, x, w.strides)))
+	}
 	if !ok || c.attr("auto_pad") != nil && w.autoPad != "NOTSET" {
 		return one(tensor(dt, out))
 	}
@@ -164,6 +167,17 @@ func convTransposeRule(c *nodeCtx) []*model.Type {
 		}
 	}
 	return one(tensor(dt, out))
+}
+
+// sameTransposed fills the spatial dims of a SAME-padded ConvTranspose's
+// output: input size × stride.
+func sameTransposed(out, x model.Shape, strides []int64) model.Shape {
+	for i, d := range x[2:] {
+		if d.Known && d.Size >= 0 && d.Size <= 1<<40 && strides[i] > 0 && strides[i] <= 1<<16 {
+			out[2+i] = model.IntDim(d.Size * strides[i])
+		}
+	}
+	return out
 }
 
 func poolRule(c *nodeCtx) []*model.Type {
