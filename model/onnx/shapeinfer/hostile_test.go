@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,5 +61,40 @@ func TestRulesSurviveHostileGraphs(t *testing.T) {
 				Infer(context.Background(), g, Options{})
 			}
 		}
+	}
+}
+
+// TestRecursiveFunctionsEnd infers a call of a local function whose body
+// calls itself twice, and one whose body refers to an attribute the call
+// does not set: inference must end (the call budget and depth bound it)
+// and leave the outputs unknown where the body cannot be instantiated.
+func TestRecursiveFunctionsEnd(t *testing.T) {
+	x := &model.Type{Kind: model.KindTensor, DType: "float32", Shape: model.ShapeOf([]int64{2, 3})}
+	self := &model.Graph{Name: "d::f", Inputs: []*model.Value{{Name: "a"}}, Outputs: []*model.Value{{Name: "c"}},
+		Nodes: []*model.Node{
+			{Domain: "d", OpType: "f", Inputs: []string{"a"}, Outputs: []string{"b"}},
+			{Domain: "d", OpType: "f", Inputs: []string{"b"}, Outputs: []string{"b2"}},
+			{OpType: "Relu", Inputs: []string{"a"}, Outputs: []string{"c"}},
+		}}
+	refs := &model.Graph{Name: "d::g", Inputs: []*model.Value{{Name: "a"}}, Outputs: []*model.Value{{Name: "c"}},
+		Nodes: []*model.Node{{OpType: "Transpose", Inputs: []string{"a"}, Outputs: []string{"c"},
+			Attrs: []model.Attribute{{Name: "perm", Type: model.AttrRef, RefName: "order"}}}}}
+	m := &model.Model{Functions: []*model.Graph{self, refs}, Graph: &model.Graph{
+		Inputs: []*model.Value{{Name: "x", Type: x}},
+		Nodes: []*model.Node{
+			{Domain: "d", OpType: "f", Inputs: []string{"x"}, Outputs: []string{"y"}},
+			{Domain: "d", OpType: "g", Inputs: []string{"x"}, Outputs: []string{"z"}},
+			{Domain: "d", OpType: "g", Inputs: []string{"x"}, Outputs: []string{"w"},
+				Attrs: []model.Attribute{{Name: "order", Type: model.AttrInts, Ints: []int64{1, 0}}}},
+		}}}
+	in := Fill(context.Background(), m, Options{})
+	if got := in.Type("y"); got == nil || !slices.Equal(got.Shape, x.Shape) {
+		t.Errorf("y: %v, want the Relu's %v", got, x.Shape)
+	}
+	if got := in.Type("z"); got != nil {
+		t.Errorf("z: %v from a body with an unbound attribute", got)
+	}
+	if got := in.Type("w"); got == nil || !slices.Equal(got.Shape, model.ShapeOf([]int64{3, 2})) {
+		t.Errorf("w: %v, want [3 2] with perm bound to the call's order", got)
 	}
 }

@@ -18,6 +18,13 @@ type Options struct {
 	DType func(code int64) model.DType
 	// Opset is the default-domain operator set version (0: latest rules).
 	Opset int64
+	// Functions are the model-local functions by "domain::name" (the
+	// decoder's Graph.Name): a call is inferred through the body.
+	Functions map[string]*model.Graph
+	// calls bounds the function-body nodes inferred for calls, shared by
+	// every graph of one Fill; callDepth is the nesting of calls.
+	calls     *int
+	callDepth int
 }
 
 // Info holds the inferred types of a graph's values and the small
@@ -73,6 +80,7 @@ func (in *Info) Ints(name string) ([]int64, bool) {
 // Infer infers the types of g's values. Stored types win; inference fills
 // the values the file leaves untyped, and the dims it leaves unknown.
 func Infer(ctx context.Context, g *model.Graph, opt Options) *Info {
+	opt.calls = newCallBudget()
 	return infer(ctx, g, opt, nil)
 }
 
@@ -115,6 +123,9 @@ func (in *Info) node(n *model.Node) {
 	rule := rules[n.OpType]
 	if n.Domain != "" && n.Domain != "ai.onnx" {
 		rule = domainRules[n.Domain+"::"+n.OpType]
+	}
+	if f := in.opt.Functions[n.Domain+"::"+n.OpType]; f != nil && rule == nil {
+		rule = callRule(f)
 	}
 	c := &nodeCtx{in: in, n: n}
 	if rule == nil {
@@ -175,6 +186,10 @@ func Fill(ctx context.Context, m *model.Model, opt Options) *Info {
 			}
 		}
 	}
+	if opt.Functions == nil {
+		opt.Functions = Functions(m)
+	}
+	opt.calls = newCallBudget()
 	in := fillGraph(ctx, m.Graph, opt, nil, 0)
 	for _, f := range m.Functions {
 		fillGraph(ctx, f, opt, nil, 0)

@@ -139,7 +139,7 @@ func inferAlone(m *model.Model) map[string]*model.Type {
 			opset = o.Version
 		}
 	}
-	info := shapeinfer.Infer(context.Background(), &g, shapeinfer.Options{DType: onnx.DType, Opset: opset})
+	info := shapeinfer.Infer(context.Background(), &g, shapeinfer.Options{DType: onnx.DType, Opset: opset, Functions: shapeinfer.Functions(m)})
 	out := map[string]*model.Type{}
 	for _, t := range g.Initializers {
 		out[t.Name] = info.Type(t.Name)
