@@ -22,8 +22,9 @@ export function opsetOf(opsets, domain) {
 /**
  * showSchema appends the schema panel for node n (the node route's
  * `node`) to box when the model is ONNX and the operator's domain is a
- * standard one, or the model is TFLite and the operator a builtin. seq is the sidebar's claim token: a panel that was
- * replaced while the schema was on its way is left alone.
+ * standard one, or the model is TFLite and the operator a builtin. seq
+ * is the sidebar's claim token: a panel that was replaced while the
+ * schema was on its way is left alone.
  */
 export async function showSchema(box, n, ctx, seq) {
   if (!n || !n.op) return;
