@@ -16,6 +16,9 @@ type schemaAnswer struct {
 	URL      string  `json:"url"`
 	// OnnxVersion names the python onnx release the table comes from.
 	OnnxVersion string `json:"onnx_version"`
+	// TableOpset is the newest opset of the domain the table knows; a
+	// newer asked version may have operator versions it lacks.
+	TableOpset int64 `json:"table_opset"`
 }
 
 // handleSchema answers GET /api/schema?domain=D&op=OP&version=V: the ONNX
@@ -54,7 +57,8 @@ func (r *run) handleSchema(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.deadline(w)
-	writeJSON(w, http.StatusOK, schemaAnswer{Schema: s, Versions: tb.Versions(domain, op), URL: opschema.URL(domain, op), OnnxVersion: tb.OnnxVersion})
+	writeJSON(w, http.StatusOK, schemaAnswer{Schema: s, Versions: tb.Versions(domain, op), URL: opschema.URL(domain, op),
+		OnnxVersion: tb.OnnxVersion, TableOpset: tb.MaxOpset(domain)})
 }
 
 // tfliteDomain is the domain= that asks for a TFLite builtin operator.

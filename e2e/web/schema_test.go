@@ -82,7 +82,32 @@ func TestSchemaPanel(t *testing.T) {
 			t.Errorf("the schema panel does not show %q", s)
 		}
 	}
+	if strings.Contains(panel.Text, "may apply") != (opset > tb.MaxOpset("")) {
+		t.Errorf("opset %d, table up to %d: newer-version note shown = %v", opset, tb.MaxOpset(""), !(opset > tb.MaxOpset("")))
+	}
 	shot(t, ctx, "schema-panel")
+	checkNewerOpsetNote(t, ctx, tb)
+}
+
+// checkNewerOpsetNote renders the panel for Conv of a model importing an
+// opset newer than the table (the corpus has none): the newest version
+// the table knows is shown, with the note that a newer one may apply.
+func checkNewerOpsetNote(t *testing.T, ctx context.Context, tb *opschema.Table) {
+	newer := tb.MaxOpset("") + 4
+	eval(t, ctx, fmt.Sprintf(`(import('/js/schema.js').then((m) => { const box = document.createElement('div');
+	  box.id = 'schema-probe'; box.dataset.seq = '1'; document.getElementById('sidebar-content').append(box);
+	  return m.showSchema(box, {op: 'Conv', domain: ''}, {format: 'onnx', opsets: [{domain: 'ai.onnx', version: %d}]}, '1'); }), true)`, newer), new(bool))
+	var note, text string
+	deadline := time.Now().Add(20 * time.Second) // hang bound: 10x a slow answer
+	for note == "" && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		eval(t, ctx, `(() => { const n = document.querySelector('#schema-probe .schema-newer'); return n ? n.innerText : ''; })()`, &note)
+	}
+	eval(t, ctx, `document.getElementById('schema-probe').innerText`, &text)
+	want, _ := tb.Lookup("", "Conv", newer)
+	if !strings.Contains(note, fmt.Sprintf("opset %d", newer)) || !strings.Contains(text, fmt.Sprintf("%d (model opset %d)", want.Since, newer)) {
+		t.Errorf("opset %d: note %q, panel:\n%s", newer, note, text)
+	}
 }
 
 // TestOptionsPanelTFLite selects a CONV_2D node of the smallest TFLite
