@@ -16,6 +16,9 @@ type schemaAnswer struct {
 	URL      string  `json:"url"`
 	// OnnxVersion names the python onnx release the table comes from.
 	OnnxVersion string `json:"onnx_version"`
+	// TableOpset is the newest opset of the domain the table knows; a
+	// newer asked version may have operator versions it lacks.
+	TableOpset int64 `json:"table_opset"`
 }
 
 // handleSchema answers GET /api/schema?domain=D&op=OP&version=V: the ONNX
@@ -54,7 +57,44 @@ func (r *run) handleSchema(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.deadline(w)
-	writeJSON(w, http.StatusOK, schemaAnswer{Schema: s, Versions: tb.Versions(domain, op), URL: opschema.URL(domain, op), OnnxVersion: tb.OnnxVersion})
+	writeJSON(w, http.StatusOK, schemaAnswer{Schema: s, Versions: tb.Versions(domain, op), URL: opschema.URL(domain, op),
+		OnnxVersion: tb.OnnxVersion, TableOpset: tb.MaxOpset(domain)})
+}
+
+// tfliteDomain is the domain= that asks for a TFLite builtin operator.
+const tfliteDomain = "tflite"
+
+// tfliteAnswer is GET /api/schema?domain=tflite's answer: the builtin
+// operator, its options table's fields and the enums they use.
+type tfliteAnswer struct {
+	optschema.Op
+	Domain string              `json:"domain"`
+	Fields []optschema.Field   `json:"fields"`
+	Enums  map[string][]string `json:"enums"`
+}
+
+func (r *run) tfliteSchema(w http.ResponseWriter, op string) {
+	tb, err := optschema.Load()
+	if err != nil {
+		jsonError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	o, ok := tb.Lookup(op)
+	if !ok {
+		jsonError(w, http.StatusNotFound, "no such TFLite builtin operator")
+		return
+	}
+	a := tfliteAnswer{Op: o, Domain: tfliteDomain, Fields: tb.Fields(o.Options), Enums: map[string][]string{}}
+	if a.Fields == nil {
+		a.Fields = []optschema.Field{}
+	}
+	for _, f := range a.Fields {
+		if e := tb.Enum(f.Type); e != nil {
+			a.Enums[f.Type] = e
+		}
+	}
+	r.deadline(w)
+	writeJSON(w, http.StatusOK, a)
 }
 
 // tfliteDomain is the domain= that asks for a TFLite builtin operator.

@@ -44,6 +44,7 @@ func TestSchemaRoute(t *testing.T) {
 			Since      int64
 			Versions   []int64
 			URL        string
+			TableOpset int64 `json:"table_opset"`
 			Inputs     []struct{ Name, Option string }
 			Attributes []struct {
 				Name    string
@@ -53,7 +54,7 @@ func TestSchemaRoute(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &got); err != nil {
 			t.Fatalf("%s: %v", c.path, err)
 		}
-		if got.Since != c.since || len(got.Versions) == 0 || !strings.HasPrefix(got.URL, "https://onnx.ai/onnx/operators/onnx_") {
+		if got.Since != c.since || len(got.Versions) == 0 || !strings.HasPrefix(got.URL, "https://onnx.ai/onnx/operators/onnx_") || got.TableOpset < got.Since {
 			t.Errorf("%s: since %d versions %v url %q", c.path, got.Since, got.Versions, got.URL)
 		}
 		if got.Name == "Conv" && (len(got.Inputs) != 3 || got.Inputs[2].Name != "B" || got.Inputs[2].Option != "optional" || !hasAttr(got.Attributes, "group", 1.0)) {

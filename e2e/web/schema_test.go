@@ -82,7 +82,85 @@ func TestSchemaPanel(t *testing.T) {
 			t.Errorf("the schema panel does not show %q", s)
 		}
 	}
+	if strings.Contains(panel.Text, "may apply") != (opset > tb.MaxOpset("")) {
+		t.Errorf("opset %d, table up to %d: newer-version note shown = %v", opset, tb.MaxOpset(""), !(opset > tb.MaxOpset("")))
+	}
 	shot(t, ctx, "schema-panel")
+	checkNewerOpsetNote(t, ctx, tb)
+}
+
+// checkNewerOpsetNote renders the panel for Conv of a model importing an
+// opset newer than the table (the corpus has none): the newest version
+// the table knows is shown, with the note that a newer one may apply.
+func checkNewerOpsetNote(t *testing.T, ctx context.Context, tb *opschema.Table) {
+	newer := tb.MaxOpset("") + 4
+	eval(t, ctx, fmt.Sprintf(`(import('/js/schema.js').then((m) => { const box = document.createElement('div');
+	  box.id = 'schema-probe'; box.dataset.seq = '1'; document.getElementById('sidebar-content').append(box);
+	  return m.showSchema(box, {op: 'Conv', domain: ''}, {format: 'onnx', opsets: [{domain: 'ai.onnx', version: %d}]}, '1'); }), true)`, newer), new(bool))
+	var note, text string
+	deadline := time.Now().Add(20 * time.Second) // hang bound: 10x a slow answer
+	for note == "" && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		eval(t, ctx, `(() => { const n = document.querySelector('#schema-probe .schema-newer'); return n ? n.innerText : ''; })()`, &note)
+	}
+	eval(t, ctx, `document.getElementById('schema-probe').innerText`, &text)
+	want, _ := tb.Lookup("", "Conv", newer)
+	if !strings.Contains(note, fmt.Sprintf("opset %d", newer)) || !strings.Contains(text, fmt.Sprintf("%d (model opset %d)", want.Since, newer)) {
+		t.Errorf("opset %d: note %q, panel:\n%s", newer, note, text)
+	}
+}
+
+// TestOptionsPanelTFLite selects a CONV_2D node of the smallest TFLite
+// manifest entry that has one: the sidebar shows its builtin options
+// table, each field with its type, and the activation enum's values.
+func TestOptionsPanelTFLite(t *testing.T) {
+	var best testenv.Entry
+	for _, e := range testenv.ManifestEntries(t, "tflite") {
+		var f struct {
+			Used []string `json:"operator_codes_used"`
+		}
+		if e.Valid() && json.Unmarshal(e.Facts, &f) == nil && slices.Contains(f.Used, "CONV_2D") && (best.Path == "" || e.Bytes < best.Bytes) {
+			best = e
+		}
+	}
+	if best.Path == "" {
+		t.Fatal("no TFLite manifest entry has a CONV_2D operator")
+	}
+	lib := fixture.NewLibrary()
+	id := lib.OpenFile(context.Background(), best.Abs())
+	e := startServer(t, lib)
+	ctx := newBrowser(t)
+	navigate(t, ctx, e, "model="+id+"&expand=all")
+	clickNode(t, ctx, nodeID(t, ctx, `n.kind === 'op' && n.label === 'CONV_2D'`), false)
+	text := waitSchemaPanel(t, ctx, "table.schema-attrs")
+	t.Logf("%s: options panel:\n%s", best.Path, text)
+	for _, s := range []string{"Conv2DOptions", "padding\tPadding (SAME | VALID)", "stride_w\tint", "dilation_w_factor\tint, default 1",
+		"fused_activation_function\tActivationFunctionType (NONE | RELU | RELU_N1_TO_1 | RELU6 | TANH | SIGN_BIT)"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("the options panel does not show %q", s)
+		}
+	}
+	shot(t, ctx, "tflite-options-panel")
+}
+
+// waitSchemaPanel waits for the sidebar's schema section to hold an
+// element matching sel and returns the section's text (hang bound: 10x a
+// slow answer).
+func waitSchemaPanel(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var text string
+		eval(t, ctx, `(() => { const s = document.querySelector('#sidebar-content section.schema');
+		  return s && s.querySelector(`+jsString(sel)+`) ? s.innerText : ''; })()`, &text)
+		if text != "" {
+			return text
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no schema panel with %s in the sidebar", sel)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // TestOptionsPanelTFLite selects a CONV_2D node of the smallest TFLite

@@ -89,6 +89,9 @@ function schemaParts(s, version) {
   link.target = '_blank';
   link.rel = 'noopener noreferrer';
   parts.push(el('p', '', link));
+  if (version && s.table_opset && version > s.table_opset) {
+    parts.push(el('p', 'schema-newer', `The model imports opset ${version}; this table knows versions up to ${s.table_opset}, so a newer version of ${s.name} may apply.`));
+  }
   if (s.onnx_version) parts.push(el('p', 'muted', `Schema facts from onnx ${s.onnx_version}.`));
   return parts;
 }

@@ -128,6 +128,20 @@ func (t *Table) Versions(domain, op string) []int64 {
 	return out
 }
 
+// MaxOpset is the newest opset version of a domain the table knows (the
+// highest since-version of any of its operators): a model importing a
+// newer opset may use operator versions the table does not hold.
+func (t *Table) MaxOpset(domain string) int64 {
+	var m int64
+	d := NormDomain(domain)
+	for k, vs := range t.ops {
+		if k.domain == d {
+			m = max(m, vs[len(vs)-1].Since)
+		}
+	}
+	return m
+}
+
 // Len is the number of operator versions in the table.
 func (t *Table) Len() int {
 	n := 0

@@ -56,6 +56,12 @@ func TestLookupPicksVersion(t *testing.T) {
 			t.Errorf("%s at opset 0: %v, want the newest", op, s)
 		}
 	}
+	if m := tb.MaxOpset("ai.onnx"); m < 17 || m != tb.MaxOpset("") {
+		t.Errorf("MaxOpset of the default domain: %d", m)
+	}
+	if m := tb.MaxOpset("com.example"); m != 0 {
+		t.Errorf("MaxOpset of an unknown domain: %d", m)
+	}
 	if _, ok := tb.Lookup("", "NoSuchOp", 13); ok {
 		t.Error("an unknown operator resolved")
 	}
