@@ -96,39 +96,3 @@ func (r *run) tfliteSchema(w http.ResponseWriter, op string) {
 	r.deadline(w)
 	writeJSON(w, http.StatusOK, a)
 }
-
-// tfliteDomain is the domain= that asks for a TFLite builtin operator.
-const tfliteDomain = "tflite"
-
-// tfliteAnswer is GET /api/schema?domain=tflite's answer: the builtin
-// operator, its options table's fields and the enums they use.
-type tfliteAnswer struct {
-	optschema.Op
-	Domain string              `json:"domain"`
-	Fields []optschema.Field   `json:"fields"`
-	Enums  map[string][]string `json:"enums"`
-}
-
-func (r *run) tfliteSchema(w http.ResponseWriter, op string) {
-	tb, err := optschema.Load()
-	if err != nil {
-		jsonError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	o, ok := tb.Lookup(op)
-	if !ok {
-		jsonError(w, http.StatusNotFound, "no such TFLite builtin operator")
-		return
-	}
-	a := tfliteAnswer{Op: o, Domain: tfliteDomain, Fields: tb.Fields(o.Options), Enums: map[string][]string{}}
-	if a.Fields == nil {
-		a.Fields = []optschema.Field{}
-	}
-	for _, f := range a.Fields {
-		if e := tb.Enum(f.Type); e != nil {
-			a.Enums[f.Type] = e
-		}
-	}
-	r.deadline(w)
-	writeJSON(w, http.StatusOK, a)
-}
