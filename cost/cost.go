@@ -144,3 +144,22 @@ func evalPoly(p Poly, dims map[string]int64) int64 {
 	}
 	return sum
 }
+
+// Chain counts the last graph of chain, a subgraph path from a root graph
+// (each graph a body of a node of the one before): the enclosing graphs
+// give the types of the outer values it reads.
+func Chain(ctx context.Context, chain []*model.Graph, opt Options) *Report {
+	if len(chain) == 0 {
+		return &Report{}
+	}
+	var parent *scope
+	for _, g := range chain[:len(chain)-1] {
+		sc := newScope(g, opt)
+		sc.ctx, sc.parent = ctx, parent
+		if parent != nil {
+			sc.depth = parent.depth + 1
+		}
+		parent = sc
+	}
+	return graphIn(ctx, chain[len(chain)-1], opt, parent)
+}

@@ -33,6 +33,7 @@ func (r *run) routes() http.Handler {
 	api("GET /api/models/{id}/node", r.handleNode)
 	api("GET /api/models/{id}/diff", r.handleDiff)
 	api("GET /api/models/{id}/previous/graph", r.handlePreviousGraph)
+	api("GET /api/models/{id}/cost", r.handleCost)
 	api("GET /api/models/{id}/tensors/{name...}", r.handleTensor)
 	api("GET /api/models/{id}/params", r.handleParams)
 	r.valueRoutes(api)
