@@ -80,6 +80,9 @@ func printCost(w io.Writer, r *cost.Report) {
 		fmt.Fprintf(w, " (= %s)", safeText(r.MACsFormula))
 	}
 	fmt.Fprintf(w, ", peak activations %s", bytesText(r.PeakBytes))
+	if r.UnsizedNodes > 0 {
+		fmt.Fprintf(w, " (at least: %d outputs of unknown size)", r.UnsizedNodes)
+	}
 	if r.UnknownNodes > 0 {
 		fmt.Fprintf(w, ", %d nodes unknown", r.UnknownNodes)
 	}

@@ -63,6 +63,9 @@ type Totals struct {
 	PeakBytes int64 `json:"peak_bytes"`
 	// UnknownNodes counts nodes whose MACs or other ops are unknown.
 	UnknownNodes int `json:"unknown_nodes"`
+	// UnsizedNodes counts nodes with an output of unknown size: the
+	// activation and peak figures leave those outputs out.
+	UnsizedNodes int `json:"unsized_nodes"`
 }
 
 // Report is a graph's cost.
@@ -115,6 +118,9 @@ func graphIn(ctx context.Context, g *model.Graph, opt Options, parent *scope) *R
 		r.ActivationBytes = satAdd(r.ActivationBytes, nd.ActivationBytes)
 		if nd.Unknown {
 			r.UnknownNodes++
+		}
+		if nd.BytesUnknown {
+			r.UnsizedNodes++
 		}
 	}
 	r.MACs = evalPoly(poly, opt.Dims)

@@ -42,6 +42,9 @@ type costHeavy struct {
 	Name  string `json:"name"`
 	Op    string `json:"op"`
 	MACs  int64  `json:"macs"`
+	// Groups are the IDs of the name-scope groups holding it, outermost
+	// first: the page opens them to show the node.
+	Groups []string `json:"groups"`
 }
 
 // costReply is GET /api/models/{id}/cost.
@@ -110,7 +113,11 @@ func heaviest(g *model.Graph, rep *cost.Report) []costHeavy {
 	})
 	out := []costHeavy{}
 	for _, i := range idx[:min(len(idx), heaviestNodes)] {
-		out = append(out, costHeavy{Index: i, Name: g.Nodes[i].Name, Op: g.Nodes[i].OpType, MACs: rep.Nodes[i].MACs})
+		groups := []string{}
+		for _, p := range layout.ScopePaths(g.Nodes[i].Name) {
+			groups = append(groups, "g:"+p)
+		}
+		out = append(out, costHeavy{Index: i, Name: g.Nodes[i].Name, Op: g.Nodes[i].OpType, MACs: rep.Nodes[i].MACs, Groups: groups})
 	}
 	return out
 }

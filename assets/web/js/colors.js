@@ -74,6 +74,16 @@ const dark = {
   op: '#5d6878',
 };
 
+// The cost heat map (cost.js): heat0 no MACs, heat1…heat7 by log MACs,
+// heatu unknown.
+const heat = ['#9aa3ae', '#c9a227', '#d48a1f', '#d9711c', '#d5571d', '#c63d1f', '#ad2720', '#8e0f14'];
+heat.forEach((c, k) => {
+  light['heat' + k] = c;
+  dark['heat' + k] = c;
+});
+light.heatu = '#d0d4da';
+dark.heatu = '#3a3f47';
+
 /** theme returns the drawing colours for the current colour scheme. */
 export function theme() {
   const isDark = window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches;

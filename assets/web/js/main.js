@@ -12,6 +12,7 @@
 //   upload.js       drag and drop, Open…, the sample
 //   parammap.js     the parameter map (treemap of the weights)
 //   compare.js      the compare view (two models side by side or overlaid)
+//   cost.js         cost figures, heaviest nodes, the heat map
 
 import { $ } from './dom.js';
 import { App } from './state.js';
@@ -23,6 +24,7 @@ import { initUpload } from './upload.js';
 import { initParamMap } from './parammap.js';
 import { initCompare } from './compare.js';
 import { initEdgeInfo } from './edgeinfo.js';
+import { initCost } from './cost.js';
 
 const app = new App(new URLSearchParams(location.search), $('graph'));
 app.renderer = createRenderer(app, {
@@ -34,6 +36,7 @@ initExport(app);
 initUpload(app);
 initParamMap(app);
 initToolbar(app);
+initCost(app);
 initKeys(app);
 initCompare(app);
 initEdgeInfo(app);

@@ -6,6 +6,7 @@ import { api } from './api.js';
 import { showNode, showModel, claim } from './sidebar.js';
 import { setState, hideError, banner, showError, updateStatus, setURL } from './render.js';
 import { loadGraph, onModelEvent } from './loading.js';
+import { costSection, costRows } from './cost.js';
 
 /** renderTabs draws the tab strip from app.order. */
 export function renderTabs(app) {
@@ -130,7 +131,7 @@ export async function loadInfo(app, tab) {
   try {
     const info = await api.model(tab.id);
     tab.info = Object.assign({}, tab.info, info);
-    if (app.cur === tab && !app.detail) showModel($('sidebar-content'), tab.info, modelCtx(tab));
+    if (app.cur === tab && !app.detail) showModel($('sidebar-content'), tab.info, modelCtx(tab, app));
     if (app.cur === tab && tab.entries().length > 1) renderBreadcrumb(app, tab);
   } catch (e) {
     if (app.cur === tab && !app.detail) {
@@ -142,9 +143,13 @@ export async function loadInfo(app, tab) {
   }
 }
 
-/** modelCtx is what the model panel may do: turn watching on or off. */
-function modelCtx(tab) {
+/**
+ * modelCtx is what the model panel may do: turn watching on or off; extra
+ * adds the cost section.
+ */
+function modelCtx(tab, app) {
   return {
+    extra: () => [costSection(app, tab)],
     watch: (on) => api.watch(tab.id, on).catch((e) => banner(`Could not change watching: ${e.message}`)),
   };
 }
@@ -225,7 +230,7 @@ export function clearSelection(app) {
   app.detail = null;
   app.renderer.select = -1;
   app.renderer.request();
-  if (app.cur) showModel($('sidebar-content'), app.cur.info, modelCtx(app.cur));
+  if (app.cur) showModel($('sidebar-content'), app.cur.info, modelCtx(app.cur, app));
 }
 
 /** openDetail shows node i of the scene in the sidebar. */
@@ -240,6 +245,7 @@ export function openDetail(app, i) {
     enter: (nodeIndex, sub, label) => enterSubgraph(app, nodeIndex, sub, label),
     summary: tab.path.length ? null : tab.info.summary,
     format: (tab.info.model || {}).format, opsets: (tab.info.model || {}).opsets,
+    cost: costRows(app, n),
   });
 }
 

@@ -377,7 +377,7 @@ export class Scene {
       ctx.strokeStyle = t.border;
       ctx.stroke();
       if (text) {
-        const sub = nd.count ? `${nd.count} nodes` : '';
+        const sub = nd.count ? `${nd.count} nodes${nd.costText ? ' · ' + nd.costText : ''}` : '';
         if (sub && h >= 30) {
           this.label(ctx, '⊞ ' + nd.label, x, y, w, h * 0.6, 11, t.text, true);
           this.label(ctx, sub, x, y + h * 0.5, w, h * 0.45, 10, t.muted, false);

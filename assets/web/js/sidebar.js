@@ -137,6 +137,7 @@ export async function showNode(box, ctx) {
   const seq = claim(box);
   clear(box);
   box.append(el('h2', '', vn.label || vn.kind));
+  if (ctx.cost) box.append(ctx.cost);
   if (vn.kind !== 'op' || vn.index < 0) {
     const rows = [['kind', vn.kind]];
     if (vn.name) rows.push(['name', vn.name]);
@@ -330,6 +331,7 @@ export function showModel(box, info, ctx) {
   watch.checked = !!info.watching;
   watch.addEventListener('change', () => ctx.watch(watch.checked));
   box.append(el('label', 'switch', watch, ' Reload when the file changes'));
+  if (ctx && ctx.extra) box.append(...ctx.extra());
   if (s.inputs && s.inputs.length) box.append(section('Inputs', table(s.inputs.map((v) => [v.name, `${v.dtype || '?'} ${v.shape ? '[' + v.shape.map((d) => (d === null ? '?' : d)).join(',') + ']' : ''}`]))));
   if (s.outputs && s.outputs.length) box.append(section('Outputs', table(s.outputs.map((v) => [v.name, `${v.dtype || '?'} ${v.shape ? '[' + v.shape.map((d) => (d === null ? '?' : d)).join(',') + ']' : ''}`]))));
   const meta = m.metadata || {};

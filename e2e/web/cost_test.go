@@ -1,0 +1,125 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/modelpeek/modelpeek/cost"
+	"github.com/modelpeek/modelpeek/e2e/internal/fixture"
+	"github.com/modelpeek/modelpeek/internal/testenv"
+)
+
+// heatTop is the heat colour of the costliest boxes (colors.js heat7).
+var heatTop = [3]int{0x8e, 0x0f, 0x14}
+
+// TestCostHeatMap opens resnet18 (corpus): the model panel lists the
+// heaviest nodes, the first a Conv (the one the cost model counts most
+// MACs for); the Heat toggle repaints that node's box in the top heat
+// colour; a click on the list selects the node and shows its cost.
+func TestCostHeatMap(t *testing.T) {
+	var path string
+	for _, e := range testenv.ManifestEntries(t, "onnx") {
+		if strings.HasSuffix(e.Path, "torchvision/resnet18_external_data_missing/resnet18.onnx") {
+			path = e.Abs()
+		}
+	}
+	if path == "" {
+		t.Fatal("resnet18 export not in the manifest")
+	}
+	lib := fixture.NewLibrary()
+	m, err := lib.Registry().Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := heaviestOp(cost.Model(context.Background(), m, cost.Options{}))
+	id := lib.Add("resnet18.onnx", m)
+	e := startServer(t, lib)
+	ctx := newBrowser(t)
+	navigate(t, ctx, e, "model="+id)
+
+	var first struct {
+		Op    string `json:"op"`
+		Index int    `json:"index"`
+	}
+	waitJS(t, ctx, `(() => { const b = document.querySelector('#cost-panel ol.cost-heavy button');
+		return b ? {op: b.dataset.op, index: +b.dataset.index} : null; })()`, &first)
+	if first.Op != "Conv" || first.Index != want {
+		t.Errorf("heaviest node %+v, want a Conv at index %d", first, want)
+	}
+	node := fmt.Sprintf("n%d", first.Index)
+	before := pixel(t, ctx, node)
+	run(t, ctx, 10*time.Second, chromedp.Click(`#btn-heat`))
+	var heat string
+	waitJS(t, ctx, `document.getElementById('graph').dataset.heat === 'on' ? 'on' : null`, &heat)
+	after := pixel(t, ctx, node)
+	if !near(after, heatTop) || near(before, heatTop) {
+		t.Errorf("box of %s: %v before the heat map, %v after; want %v after", node, before, after, heatTop)
+	}
+	run(t, ctx, 10*time.Second, chromedp.Click(`#cost-panel ol.cost-heavy button`))
+	var sel string
+	waitJS(t, ctx, `(() => { const s = window.modelpeek.state().selected;
+		const c = document.querySelector('#cost-node table');
+		return s && c && /MACs/.test(c.innerText) ? s : null; })()`, &sel)
+	if sel != node {
+		t.Errorf("selected %q after clicking the heaviest node, want %q", sel, node)
+	}
+}
+
+// heaviestOp is the index of the node with the most MACs.
+func heaviestOp(r *cost.Report) int {
+	best := -1
+	for i, n := range r.Nodes {
+		if best < 0 || n.MACs > r.Nodes[best].MACs {
+			best = i
+		}
+	}
+	return best
+}
+
+// waitJS polls js until it returns non-null, decoding that into out; the
+// bound is a hang bound (the page answers in well under a second).
+func waitJS(t *testing.T, ctx context.Context, js string, out any) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var raw any
+		if err := evalErr(ctx, 10*time.Second, js, &raw); err == nil && raw != nil {
+			eval(t, ctx, js, out)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never true: %.120s", js)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// pixel centres box id, draws, and reads the canvas colour inside its
+// title row, left of the label.
+func pixel(t *testing.T, ctx context.Context, id string) [3]int {
+	t.Helper()
+	var rgb [3]int
+	eval(t, ctx, `(() => { const mp = window.modelpeek; mp.centerOn(`+jsString(id)+`, 1.5); mp.draw();
+		const n = mp.view().nodes.find((x) => x.id === `+jsString(id)+`);
+		const p = mp.worldToScreen(n.x + 5, n.y + 4);
+		const c = document.getElementById('canvas'); const k = c.width / c.clientWidth;
+		const d = c.getContext('2d').getImageData(Math.round(p.x * k), Math.round(p.y * k), 1, 1).data;
+		return [d[0], d[1], d[2]]; })()`, &rgb)
+	return rgb
+}
+
+// near says whether two colours differ by at most 12 per channel
+// (antialiasing, colour management).
+func near(a, b [3]int) bool {
+	for i := range a {
+		if d := a[i] - b[i]; d > 12 || d < -12 {
+			return false
+		}
+	}
+	return true
+}
