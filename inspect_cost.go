@@ -106,7 +106,11 @@ func count(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
-// bytesText spells a byte count: "44.6 MB".
+// bytesText spells a byte count: "44.6 MB", "504 B".
 func bytesText(n int64) string {
-	return strings.TrimSuffix(count(n), " ") + "B"
+	c := count(n)
+	if n < 1000 {
+		return c + " B"
+	}
+	return c + "B"
 }

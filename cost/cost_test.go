@@ -110,6 +110,21 @@ func TestRules(t *testing.T) {
 		{"lstm", &model.Node{OpType: "LSTM", Inputs: []string{"x", "w", "r"}, Outputs: []string{"y"}},
 			[]*model.Value{val("x", tensorType(f, 7, 2, 5)), val("w", tensorType(f, 2, 12, 5)), val("r", tensorType(f, 2, 12, 3)), val("y", tensorType(f, 7, 2, 2, 3))},
 			7 * 2 * (2*12*5 + 2*12*3)},
+		{"tflite conv nhwc", &model.Node{OpType: "CONV_2D", Inputs: []string{"x", "w", "b"}, Outputs: []string{"y"}},
+			[]*model.Value{val("x", tensorType(f, 1, 5, 5, 3)), val("w", tensorType(f, 4, 3, 3, 3)), val("y", tensorType(f, 1, 5, 5, 4))},
+			5 * 5 * 4 * 3 * 3 * 3},
+		{"tflite depthwise", &model.Node{OpType: "DEPTHWISE_CONV_2D", Inputs: []string{"x", "w", "b"}, Outputs: []string{"y"}},
+			[]*model.Value{val("x", tensorType(f, 1, 5, 5, 3)), val("w", tensorType(f, 1, 3, 3, 3)), val("y", tensorType(f, 1, 3, 3, 3))},
+			3 * 3 * 3 * 3 * 3},
+		{"openvino group conv", &model.Node{OpType: "GroupConvolution", Inputs: []string{"x", "w"}, Outputs: []string{"y"}},
+			[]*model.Value{val("x", tensorType(f, 1, 8, 6, 6)), val("w", tensorType(f, 2, 3, 4, 3, 3)), val("y", tensorType(f, 1, 6, 4, 4))},
+			6 * 4 * 4 * 4 * 3 * 3},
+		{"torch.export linear", &model.Node{OpType: "torch.ops.aten.linear.default", Inputs: []string{"x", "w", "b"}, Outputs: []string{"y"}},
+			[]*model.Value{val("x", tensorType(f, "s0", 8)), val("w", tensorType(f, 16, 8)), val("y", tensorType(f, "s0", 16))},
+			16 * 8},
+		{"executorch addmm", &model.Node{OpType: "addmm.out", Inputs: []string{"b", "a", "w"}, Outputs: []string{"y"}},
+			[]*model.Value{val("a", tensorType(f, 2, 4)), val("w", tensorType(f, 4, 3)), val("y", tensorType(f, 2, 3))},
+			2 * 3 * 4},
 	}
 	for _, c := range cases {
 		g := &model.Graph{ValueInfo: c.vals, Nodes: []*model.Node{c.node}}

@@ -84,7 +84,11 @@ func (c *nodeCtx) count() (macs, other Term, ok bool) {
 			return m, Term{}, ok
 		}
 	}
-	if r := macRules[op]; r != nil {
+	r := macRules[op]
+	if r == nil {
+		r = formatRules[baseOp(op)]
+	}
+	if r != nil {
 		m, ok := r(c)
 		return m, Term{}, ok
 	}

@@ -58,7 +58,7 @@ func matmulAt(a int) macRule {
 			return Term{}, false
 		}
 		k := as[len(as)-1]
-		if c.intAttr("transA", 0) != 0 && len(as) >= 2 {
+		if (c.intAttr("transA", 0) != 0 || c.intAttr("adj_x", 0) != 0) && len(as) >= 2 {
 			k = as[len(as)-2]
 		}
 		t, ok := one().mulShape(y)
