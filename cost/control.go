@@ -32,7 +32,20 @@ func (c *nodeCtx) bodyCost(name string) (macs, other int64, ok bool) {
 	if a == nil || a.Type != model.AttrGraph || len(a.Graphs) != 1 || a.Graphs[0] == nil {
 		return 0, 0, false
 	}
-	r := graphIn(c.sc.ctx, a.Graphs[0], c.sc.opt, c.sc)
+	body, w := a.Graphs[0], c.sc.walk
+	r, seen := w.bodies[body]
+	if !seen {
+		if w.budget < len(body.Nodes) {
+			return 0, 0, false
+		}
+		w.budget -= len(body.Nodes)
+		w.bodies[body] = nil // a body holding itself is unknown
+		r = graphIn(c.sc.ctx, body, c.sc.opt, c.sc)
+		w.bodies[body] = r
+	}
+	if r == nil {
+		return 0, 0, false
+	}
 	return r.MACs, r.OtherOps, r.UnknownNodes == 0
 }
 

@@ -101,8 +101,9 @@ func Graph(ctx context.Context, g *model.Graph, opt Options) *Report {
 func graphIn(ctx context.Context, g *model.Graph, opt Options, parent *scope) *Report {
 	sc := newScope(g, opt)
 	sc.ctx, sc.parent = ctx, parent
+	sc.walk = &walk{bodies: map[*model.Graph]*Report{}, budget: maxBodyNodes}
 	if parent != nil {
-		sc.depth = parent.depth + 1
+		sc.depth, sc.walk = parent.depth+1, parent.walk
 	}
 	r := &Report{Nodes: make([]Node, len(g.Nodes))}
 	poly := Poly{}
@@ -162,8 +163,9 @@ func Chain(ctx context.Context, chain []*model.Graph, opt Options) *Report {
 	for _, g := range chain[:len(chain)-1] {
 		sc := newScope(g, opt)
 		sc.ctx, sc.parent = ctx, parent
+		sc.walk = &walk{bodies: map[*model.Graph]*Report{}, budget: maxBodyNodes}
 		if parent != nil {
-			sc.depth = parent.depth + 1
+			sc.depth, sc.walk = parent.depth+1, parent.walk
 		}
 		parent = sc
 	}

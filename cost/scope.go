@@ -26,6 +26,19 @@ type scope struct {
 	parent *scope
 	// depth is the nesting of bodies.
 	depth int
+	// walk is shared by a root graph and every body counted under it.
+	walk *walk
+}
+
+// maxBodyNodes bounds the nodes of bodies counted under one root graph
+// (a hostile file nests and shares bodies).
+const maxBodyNodes = 1 << 22
+
+// walk is the state of one count shared with its bodies: each body graph
+// is counted once, and the nodes counted in bodies stay within a budget.
+type walk struct {
+	bodies map[*model.Graph]*Report
+	budget int
 }
 
 func newScope(g *model.Graph, opt Options) *scope {
