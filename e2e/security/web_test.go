@@ -143,6 +143,9 @@ func TestWebAttacks(t *testing.T) {
 		webAttack{"tensor name ../../etc/passwd (raw)", get("/api/models/{id}/tensors/../../../../etc/passwd", "{cookie}"), notFound},
 		webAttack{"tensor name /etc/passwd", get("/api/models/{id}/tensors//etc/passwd", "{cookie}"), notFound},
 		webAttack{"graph path=../../etc/passwd", get("/api/models/{id}/graph?path=../../../etc/passwd", "{cookie}"), notFound},
+		webAttack{"cost path=../../etc/passwd", get("/api/models/{id}/cost?path=../../../etc/passwd", "{cookie}"), notFound},
+		webAttack{"cost dims=/etc/passwd", get("/api/models/{id}/cost?dims=/etc/passwd", "{cookie}"), notFound},
+		webAttack{"GET cost, Sec-Fetch-Site cross-site", get("/api/models/{id}/cost", "{cookie}Sec-Fetch-Site: cross-site\r\n"), forbidden},
 		webAttack{"list with ?path=/etc/passwd", get("/api/models?path=/etc/passwd&file=/etc/passwd", "{cookie}"), []int{http.StatusOK}},
 		webAttack{"guessed model id", get("/api/models/0000000000000000", "{cookie}"), []int{http.StatusNotFound}},
 
