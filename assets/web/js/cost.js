@@ -232,7 +232,7 @@ export function costRows(app, n) {
     if (!c) return;
     const share = c.macs && d.totals.macs ? ` (${((100 * c.macs) / d.totals.macs).toFixed(1)}% of the graph)` : '';
     sec.append(el('h3', '', 'Cost'), rows([
-      ['MACs', c.macs === null ? 'unknown (shapes not known)' : count(c.macs) + share],
+      ['MACs', c.macs === null ? 'unknown (shapes not known)' : count(c.macs) + share + (c.formula ? ` = ${c.formula}` : '')],
       ['other ops', count(c.other_ops)],
       ['parameters', `${count(c.params)} (${bytes(c.param_bytes)})`],
       ['output bytes', bytes(c.activation_bytes)],
