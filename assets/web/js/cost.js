@@ -29,7 +29,8 @@ export function initCost(app) {
 export function setHeat(app, on) {
   app.cost.heat = on;
   $('btn-heat').setAttribute('aria-pressed', String(on));
-  if (app.scene) paint(app, app.scene);
+  const scene = app.scene;
+  if (scene && app.cur) costFor(app, app.cur).then((d) => paint(app, scene, d), () => {});
 }
 
 /** onScene fetches the shown graph's cost once per scene and paints it. */
@@ -37,9 +38,7 @@ function onScene(app) {
   const scene = app.scene;
   if (!scene || scene === app.cost.scene || $('graph').dataset.state !== 'ready') return;
   app.cost.scene = scene;
-  costFor(app, app.cur).then(() => {
-    if (app.scene === scene) paint(app, scene);
-  }, () => {});
+  costFor(app, app.cur).then((d) => paint(app, scene, d), () => {});
 }
 
 /** costFor returns the cost of tab's shown graph, fetched once per version. */
@@ -60,14 +59,8 @@ export function costFor(app, tab) {
   return app.cost.reply;
 }
 
-/** paint puts the figures on the scene's boxes and colours them. */
-async function paint(app, scene) {
-  let d;
-  try {
-    d = await app.cost.reply;
-  } catch (e) {
-    return;
-  }
+/** paint puts the cost d on the scene's boxes and colours them. */
+function paint(app, scene, d) {
   if (!d || app.scene !== scene) return;
   let top = 0;
   const macsOf = scene.nodes.map((n) => {
@@ -186,7 +179,7 @@ function dimInputs(app, tab, sec, symbols) {
       app.cost.dims[k] = n;
       costFor(app, tab).then((d) => {
         fillSection(app, tab, sec, d);
-        if (app.scene) paint(app, app.scene);
+        if (app.cur === tab) paint(app, app.scene, d);
       }, (e) => sec.append(el('p', 'error-text', `Cost unavailable: ${e.message}`)));
     });
     box.append(el('label', '', `${k} = `, inp));
