@@ -95,6 +95,15 @@ func (t Term) Eval(dims map[string]int64) int64 {
 	return v.Coef
 }
 
+// String spells the term: "1204224·batch".
+func (t Term) String() string {
+	s := strconv.FormatInt(t.Coef, 10)
+	if len(t.Syms) > 0 {
+		s += "·" + t.key()
+	}
+	return s
+}
+
 // key names the product of symbols ("" for a number).
 func (t Term) key() string { return strings.Join(t.Syms, "·") }
 

@@ -26,6 +26,8 @@ type costNode struct {
 	Params          int64  `json:"params"`
 	ParamBytes      int64  `json:"param_bytes"`
 	ActivationBytes int64  `json:"activation_bytes"`
+	// Formula is the MACs with the symbolic dims kept, when there are any.
+	Formula string `json:"formula,omitempty"`
 }
 
 // costScope sums the nodes of one name scope (a group "g:" + path).
@@ -85,6 +87,9 @@ func costReplyOf(g *model.Graph, rep *cost.Report) costReply {
 		n := costNode{OtherOps: c.OtherOps, Params: c.Params, ParamBytes: c.ParamBytes, ActivationBytes: c.ActivationBytes}
 		if !c.Unknown {
 			n.MACs = &rep.Nodes[i].MACs
+		}
+		if len(c.Formula.Syms) > 0 && c.Formula.Coef > 0 {
+			n.Formula = c.Formula.String()
 		}
 		out.Nodes[i] = n
 		for _, p := range layout.ScopePaths(g.Nodes[i].Name) {

@@ -58,6 +58,9 @@ func TestCostRoute(t *testing.T) {
 		if len(got.Heaviest) != 2 || got.Heaviest[0].Index != 0 || got.Heaviest[0].Op != "MatMul" || got.Heaviest[1].MACs != batch*16 {
 			t.Errorf("heaviest %+v", got.Heaviest)
 		}
+		if got.Nodes[0].Formula != "32·batch" {
+			t.Errorf("node 0 formula %q", got.Nodes[0].Formula)
+		}
 		if len(got.Nodes) != 3 || got.Nodes[2].MACs == nil || *got.Nodes[2].MACs != 0 || got.Nodes[2].OtherOps != batch*2 {
 			t.Errorf("nodes %s", body)
 		}

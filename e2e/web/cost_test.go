@@ -68,6 +68,60 @@ func TestCostHeatMap(t *testing.T) {
 	if sel != node {
 		t.Errorf("selected %q after clicking the heaviest node, want %q", sel, node)
 	}
+	checkBatchInput(t, ctx)
+}
+
+// checkBatchInput sets resnet18's symbolic batch to 3 in the model panel:
+// the graph's MACs triple.
+func checkBatchInput(t *testing.T, ctx context.Context) {
+	t.Helper()
+	eval(t, ctx, `(document.getElementById('btn-model').click(), true)`, new(bool))
+	var one string
+	waitJS(t, ctx, `document.querySelector('#cost-panel input[data-dim="batch"]') ? document.getElementById('graph').dataset.costMacs : null`, &one)
+	eval(t, ctx, `(() => { const i = document.querySelector('#cost-panel input[data-dim="batch"]'); i.value = '3';
+		i.dispatchEvent(new Event('change')); return true; })()`, new(bool))
+	var three string
+	waitJS(t, ctx, `(() => { const m = document.getElementById('graph').dataset.costMacs; return m !== `+jsString(one)+` ? m : null; })()`, &three)
+	var a, b int64
+	fmt.Sscan(one, &a)
+	fmt.Sscan(three, &b)
+	if a == 0 || b != 3*a {
+		t.Errorf("MACs %d at batch 1, %d at batch 3", a, b)
+	}
+}
+
+// TestCostGroupTotals opens a graph drawn with collapsed groups: every
+// collapsed group's box carries its MACs (the cost route's scope sums,
+// checked in server's TestCostRoute).
+func TestCostGroupTotals(t *testing.T) {
+	var path string
+	for _, e := range testenv.ManifestEntries(t, "onnx") {
+		if strings.HasSuffix(e.Path, "transformer_pattern_2000_nodes.onnx") {
+			path = e.Abs()
+		}
+	}
+	if path == "" {
+		t.Fatal("transformer_pattern_2000_nodes.onnx not in the manifest")
+	}
+	lib := fixture.NewLibrary()
+	m, err := lib.Registry().Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := lib.Add("big.onnx", m)
+	e := startServer(t, lib)
+	ctx := newBrowser(t)
+	navigate(t, ctx, e, "model="+id)
+	var got struct {
+		Groups  int `json:"groups"`
+		Labeled int `json:"labeled"`
+	}
+	waitJS(t, ctx, `(() => { const v = window.modelpeek.view(); if (!v || !document.getElementById('graph').dataset.costMacs) return null;
+		const gs = v.nodes.filter((n) => n.kind === 'group');
+		return {groups: gs.length, labeled: gs.filter((n) => / MACs$/.test(n.costText || '')).length}; })()`, &got)
+	if got.Groups == 0 || got.Labeled != got.Groups {
+		t.Errorf("%d of %d collapsed groups carry their MACs", got.Labeled, got.Groups)
+	}
 }
 
 // heaviestOp is the index of the node with the most MACs.

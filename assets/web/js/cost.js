@@ -4,7 +4,7 @@
 // multiply-accumulates (the toolbar's Heat toggle), and each collapsed
 // group's totals on its box. The figures live in app.cost.
 
-import { $, el, button } from './dom.js';
+import { $, el, button, clear } from './dom.js';
 import { decode, ApiError } from './api.js';
 import { category } from './colors.js';
 import { selectNode } from './panels.js';
@@ -15,7 +15,7 @@ const HEAT = 7;
 
 /** initCost adds the Heat toggle and follows the shown scene. */
 export function initCost(app) {
-  app.cost = { heat: false, key: '', reply: null, scene: null };
+  app.cost = { heat: false, key: '', reply: null, scene: null, dims: {} };
   const b = button('Heat', 'Colour the nodes by multiply-accumulates (cost heat map)', () => setHeat(app, !app.cost.heat));
   b.id = 'btn-heat';
   b.setAttribute('aria-pressed', 'false');
@@ -29,7 +29,8 @@ export function initCost(app) {
 export function setHeat(app, on) {
   app.cost.heat = on;
   $('btn-heat').setAttribute('aria-pressed', String(on));
-  if (app.scene) paint(app, app.scene);
+  const scene = app.scene;
+  if (scene && app.cur) costFor(app, app.cur).then((d) => paint(app, scene, d), () => {});
 }
 
 /** onScene fetches the shown graph's cost once per scene and paints it. */
@@ -37,17 +38,17 @@ function onScene(app) {
   const scene = app.scene;
   if (!scene || scene === app.cost.scene || $('graph').dataset.state !== 'ready') return;
   app.cost.scene = scene;
-  costFor(app, app.cur).then(() => {
-    if (app.scene === scene) paint(app, scene);
-  }, () => {});
+  costFor(app, app.cur).then((d) => paint(app, scene, d), () => {});
 }
 
 /** costFor returns the cost of tab's shown graph, fetched once per version. */
 export function costFor(app, tab) {
-  const key = `${tab.id}@${tab.version}:${tab.pathString()}`;
+  const dims = Object.entries(app.cost.dims).map(([k, v]) => `${k}=${v}`).join(',');
+  const key = `${tab.id}@${tab.version}:${tab.pathString()}?${dims}`;
   if (app.cost.key !== key) {
     app.cost.key = key;
-    const url = `/api/models/${encodeURIComponent(tab.id)}/cost?path=${encodeURIComponent(tab.pathString())}`;
+    let url = `/api/models/${encodeURIComponent(tab.id)}/cost?path=${encodeURIComponent(tab.pathString())}`;
+    if (dims) url += `&dims=${encodeURIComponent(dims)}`;
     app.cost.reply = fetch(url, { credentials: 'same-origin' }).then(decode, () => {
       throw new ApiError('The modelpeek server is not reachable. Is it still running?', 0);
     });
@@ -58,14 +59,8 @@ export function costFor(app, tab) {
   return app.cost.reply;
 }
 
-/** paint puts the figures on the scene's boxes and colours them. */
-async function paint(app, scene) {
-  let d;
-  try {
-    d = await app.cost.reply;
-  } catch (e) {
-    return;
-  }
+/** paint puts the cost d on the scene's boxes and colours them. */
+function paint(app, scene, d) {
   if (!d || app.scene !== scene) return;
   let top = 0;
   const macsOf = scene.nodes.map((n) => {
@@ -143,16 +138,17 @@ export function costSection(app, tab) {
 
 function fillSection(app, tab, sec, d) {
   const t = d.totals;
-  sec.lastChild.remove();
+  clear(sec);
+  sec.append(el('h3', '', 'Cost'));
   const macs = t.macs_formula ? `${count(t.macs)} (${t.macs_formula})` : count(t.macs);
   const r = [['parameters', `${count(t.params)} (${bytes(t.param_bytes)})`], ['MACs', macs], ['peak memory', atLeast(t, t.peak_bytes)], ['activations', atLeast(t, t.activation_bytes)]];
-  if (t.symbols) r.push(['evaluated at', Object.entries(t.symbols).map(([k, v]) => `${k} = ${v}`).join(', ')]);
   if (t.unknown_nodes) r.push(['unknown', `${t.unknown_nodes} node${t.unknown_nodes === 1 ? '' : 's'} (shapes not known)`]);
   if (t.llm) {
     r.push(['MACs per token', count(t.llm.macs_per_token)]);
     r.push([`prompt of ${t.llm.prompt_tokens}`, count(t.llm.macs_prompt)]);
   }
   sec.append(rows(r));
+  if (t.symbols) sec.append(dimInputs(app, tab, sec, t.symbols));
   if (!d.heaviest.length) return;
   const list = el('ol', 'cost-heavy');
   for (const h of d.heaviest) {
@@ -164,6 +160,31 @@ function fillSection(app, tab, sec, d) {
     list.append(el('li', '', b));
   }
   sec.append(el('h3', '', 'Heaviest nodes'), list);
+}
+
+/**
+ * dimInputs lets the user set the symbolic dimensions (1 unless set): a
+ * change counts again and repaints.
+ */
+function dimInputs(app, tab, sec, symbols) {
+  const box = el('div', 'cost-dims');
+  for (const [k, v] of Object.entries(symbols).sort()) {
+    const inp = el('input');
+    inp.type = 'number';
+    inp.min = '0';
+    inp.value = String(v);
+    inp.dataset.dim = k;
+    inp.addEventListener('change', () => {
+      const n = Math.max(0, Math.floor(Number(inp.value)) || 0);
+      app.cost.dims[k] = n;
+      costFor(app, tab).then((d) => {
+        fillSection(app, tab, sec, d);
+        if (app.cur === tab) paint(app, app.scene, d);
+      }, (e) => sec.append(el('p', 'error-text', `Cost unavailable: ${e.message}`)));
+    });
+    box.append(el('label', '', `${k} = `, inp));
+  }
+  return box;
 }
 
 /**
@@ -204,7 +225,7 @@ export function costRows(app, n) {
     if (!c) return;
     const share = c.macs && d.totals.macs ? ` (${((100 * c.macs) / d.totals.macs).toFixed(1)}% of the graph)` : '';
     sec.append(el('h3', '', 'Cost'), rows([
-      ['MACs', c.macs === null ? 'unknown (shapes not known)' : count(c.macs) + share],
+      ['MACs', c.macs === null ? 'unknown (shapes not known)' : count(c.macs) + share + (c.formula ? ` = ${c.formula}` : '')],
       ['other ops', count(c.other_ops)],
       ['parameters', `${count(c.params)} (${bytes(c.param_bytes)})`],
       ['output bytes', bytes(c.activation_bytes)],
