@@ -51,7 +51,8 @@ const WireContentType = "application/vnd.modelpeek.view"
 // only; so the wire form always carries the whole view.
 func EncodeWire(v *View) ([]byte, error) {
 	var e wireEncoder
-	e.strIdx = map[string]int32{"": 0}
+	e.strIdx = make(map[string]int32, 2*len(v.Nodes)+len(v.Edges))
+	e.strIdx[""] = 0
 	e.strs = []string{""}
 	hdr, err := e.header(v)
 	if err != nil {

@@ -58,3 +58,39 @@ func TestPageBeforeGraph(t *testing.T) {
 		t.Errorf("graph ready with no nodes: %+v", st)
 	}
 }
+
+// TestProgressiveDraw checks that a graph past the progressive threshold
+// (lowered with ?progressive= so a small graph crosses it) shows a first
+// frame of its boxes before it is ready, and ends up drawn exactly as when
+// drawn in one step.
+func TestProgressiveDraw(t *testing.T) {
+	lib := fixture.NewLibrary()
+	id := lib.Add("transformer.onnx", fixture.Transformer(2000))
+	e := startServer(t, lib)
+	ctx := newBrowser(t)
+	type drawn struct {
+		View  string  `json:"view"`
+		Fit   int     `json:"fit"`
+		Close int     `json:"close"`
+		First float64 `json:"first"`
+		Ready float64 `json:"ready"`
+	}
+	get := func(threshold string) drawn {
+		navigate(t, ctx, e, "model="+id+"&expand=all&progressive="+threshold)
+		var d drawn
+		eval(t, ctx, `(() => { const m = performance.getEntriesByName('first-frame', 'mark');
+		  return {first: m.length ? m[0].startTime : -1, ready: window.modelpeekReadyAt}; })()`, &d)
+		eval(t, ctx, drawnView, &d)
+		return d
+	}
+	one, two := get("1000000"), get("1000")
+	if one.First != -1 {
+		t.Errorf("a graph under the threshold was drawn in two steps (first frame at %.0f ms)", one.First)
+	}
+	if two.First < 0 || two.First > two.Ready {
+		t.Errorf("progressive drawing: first frame at %.0f ms, ready at %.0f ms; want a first frame before ready", two.First, two.Ready)
+	}
+	if one.View != two.View || one.Fit != two.Fit || one.Close != two.Close {
+		t.Errorf("drawn in two steps differs from one step: pixels %x/%x vs %x/%x", two.Fit, two.Close, one.Fit, one.Close)
+	}
+}
