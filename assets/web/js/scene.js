@@ -25,7 +25,7 @@ export class Scene {
     this.groups = groups;
     const n = nodes.length;
     const nx0 = new Float64Array(n), ny0 = new Float64Array(n), nx1 = new Float64Array(n), ny1 = new Float64Array(n);
-    this.byId = new Map();
+    this.ids = null; // byId, made on first use
     this.cats = new Array(n);
     let bx0 = 0, by0 = 0, bx1 = view.width || 0, by1 = view.height || 0;
     for (let i = 0; i < n; i++) {
@@ -34,7 +34,6 @@ export class Scene {
       ny0[i] = nd.y;
       nx1[i] = nd.x + nd.w;
       ny1[i] = nd.y + nd.h;
-      this.byId.set(nd.id, i);
       this.cats[i] = category(nd);
       if (nx0[i] < bx0) bx0 = nx0[i];
       if (ny0[i] < by0) by0 = ny0[i];
@@ -107,6 +106,15 @@ export class Scene {
     this.edgeGrid = buildGrid(m, ex0, ey0, ex1, ey1, bx0, by0, bx1, by1);
     [this.pts, this.poff] = [pts, poff];
     this.finished = true;
+  }
+
+  /** byId maps node IDs to their index (made when first asked for). */
+  get byId() {
+    if (!this.ids) {
+      this.ids = new Map();
+      for (let i = 0; i < this.nodes.length; i++) this.ids.set(this.nodes[i].id, i);
+    }
+    return this.ids;
   }
 
   /** nodesIn returns indices of nodes intersecting a world rectangle. */
