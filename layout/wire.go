@@ -35,7 +35,8 @@ const WireContentType = "application/vnd.modelpeek.view"
 // label, name, category, group, source (string indexes), index,
 // subgraphs, count, line start (nodes+1 offsets into the lines column);
 // lines (string indexes); edge from, to (the node's position in nodes
-// when it is one, else -1-string index), value, label (string indexes),
+// when it is one, else -1-string index), value, label, dtype (string
+// indexes),
 // point start (edges+1 offsets into the points column, counting numbers);
 // group id, label, parent (string indexes), collapsed (0 or 1), count.
 //
@@ -51,7 +52,8 @@ const WireContentType = "application/vnd.modelpeek.view"
 // only; so the wire form always carries the whole view.
 func EncodeWire(v *View) ([]byte, error) {
 	var e wireEncoder
-	e.strIdx = map[string]int32{"": 0}
+	e.strIdx = make(map[string]int32, 2*len(v.Nodes)+len(v.Edges))
+	e.strIdx[""] = 0
 	e.strs = []string{""}
 	hdr, err := e.header(v)
 	if err != nil {
@@ -155,7 +157,7 @@ func (e *wireEncoder) header(v *View) (*wireHeader, error) {
 // intColumns returns every int32 column, in the documented order.
 func (e *wireEncoder) intColumns(v *View) []int32 {
 	n, m, g := len(v.Nodes), len(v.Edges), len(v.Groups)
-	cols := make([]int32, 0, 11*n+1+5*m+1+5*g)
+	cols := make([]int32, 0, 11*n+1+6*m+1+5*g)
 	pos := make(map[string]int32, n)
 	for i := range v.Nodes {
 		pos[v.Nodes[i].ID] = int32(i)
@@ -206,6 +208,9 @@ func (e *wireEncoder) edgeGroupColumns(v *View, cols []int32, pos map[string]int
 	}
 	for i := range v.Edges {
 		cols = append(cols, e.str(v.Edges[i].Label))
+	}
+	for i := range v.Edges {
+		cols = append(cols, e.str(v.Edges[i].DType))
 	}
 	cols = appendStarts(cols, m, func(i int) int { return len(v.Edges[i].Points) })
 	for _, f := range []func(*Group) int32{
@@ -283,7 +288,7 @@ func coordScale(v *View) int {
 // wireKnown are the JSON names of the fields the columns hold, by type.
 var wireKnown = map[reflect.Type]string{
 	reflect.TypeOf(Node{}):  "id kind label name category lines x y w h group index subgraphs source count",
-	reflect.TypeOf(Edge{}):  "from to value label points",
+	reflect.TypeOf(Edge{}):  "from to value label dtype points",
 	reflect.TypeOf(Group{}): "id label parent collapsed count x y w h",
 }
 

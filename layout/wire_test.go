@@ -36,7 +36,7 @@ func decodeWire(b []byte) (map[string]any, error) {
 		return nil, err
 	}
 	at := (8 + hl + 7) &^ 7
-	nInts := 11*h.Nodes + 1 + h.Lines + 4*h.Edges + h.Edges + 1 + 5*h.Groups
+	nInts := 11*h.Nodes + 1 + h.Lines + 5*h.Edges + h.Edges + 1 + 5*h.Groups
 	nCoords := 4*h.Nodes + h.Points + 4*h.Groups
 	r := wireReader{strs: h.Strings}
 	sum := uint32(0)
@@ -76,7 +76,7 @@ func (r *wireReader) lists(h wireHeader) (nodes, edges, groups []map[string]any)
 	n, m, g := h.Nodes, h.Edges, h.Groups
 	id, kind, label, name, cat, grp, src, index, subs, count := col(n), col(n), col(n), col(n), col(n), col(n), col(n), col(n), col(n), col(n)
 	lstart, lines := col(n+1), col(h.Lines)
-	from, to, value, elabel, pstart := col(m), col(m), col(m), col(m), col(m+1)
+	from, to, value, elabel, dtype, pstart := col(m), col(m), col(m), col(m), col(m), col(m+1)
 	gid, glabel, gparent, gcoll, gcount := col(g), col(g), col(g), col(g), col(g)
 	x, y, w, hh := coord(n), coord(n), coord(n), coord(n)
 	points := coord(h.Points)
@@ -101,7 +101,7 @@ func (r *wireReader) lists(h wireHeader) (nodes, edges, groups []map[string]any)
 		for _, p := range points[pstart[i]:pstart[i+1]] {
 			ps = append(ps, p)
 		}
-		edges = append(edges, map[string]any{"from": end(from[i]), "to": end(to[i]), "value": r.strs[value[i]], "label": r.strs[elabel[i]], "points": ps})
+		edges = append(edges, map[string]any{"from": end(from[i]), "to": end(to[i]), "value": r.strs[value[i]], "label": r.strs[elabel[i]], "dtype": r.strs[dtype[i]], "points": ps})
 	}
 	for i := 0; i < g; i++ {
 		groups = append(groups, map[string]any{"id": r.strs[gid[i]], "label": r.strs[glabel[i]], "parent": r.strs[gparent[i]],
@@ -271,6 +271,9 @@ func TestWireExtras(t *testing.T) {
 	}
 	if raw, _ := extras(reflect.ValueOf([]Node{{ID: "n0", X: 3, Lines: []string{"a"}}})); raw != nil {
 		t.Errorf("extras of a Node %s, want none: the columns hold every Node field", raw)
+	}
+	if raw, _ := extras(reflect.ValueOf([]Edge{{From: "n0", DType: "float32", Points: []float64{1, 2}}})); raw != nil {
+		t.Errorf("extras of an Edge %s, want none: the columns hold every Edge field", raw)
 	}
 }
 

@@ -154,6 +154,9 @@ type modelDetail struct {
 	// every function or entry graph ("fN"), each with the signature that
 	// runs it when there is one.
 	Entries []entryGraph `json:"entries"`
+	// Weights counts the summary's tensors by dtype when ?brief=1 left
+	// the list out (see brief.go).
+	Weights *weightCounts `json:"weights,omitempty"`
 }
 
 // entryGraph is one root graph of a model, for the page's graph selector.
@@ -214,6 +217,9 @@ func (r *run) handleModel(w http.ResponseWriter, req *http.Request) {
 		}
 		s := model.Summarize(m)
 		d.Summary = &s
+		if req.URL.Query().Get("brief") == "1" {
+			d.brief()
+		}
 		if m.Graph != nil {
 			d.Entries = entries(m)
 		}

@@ -198,6 +198,7 @@ func (r *run) page(next http.Handler) http.Handler {
 			SameSite: http.SameSiteStrictMode,
 		})
 		q.Del(tokenParam)
+		r.nameFirstModel(req.URL.Path, q)
 		clean := url.URL{Path: req.URL.Path, RawQuery: q.Encode()}
 		http.Redirect(w, req, clean.String(), http.StatusSeeOther)
 	})

@@ -33,13 +33,19 @@ type env struct {
 // from the source tree (so the test sees the files being edited).
 func startServer(t testing.TB, lib *fixture.Library) *env {
 	t.Helper()
+	return startServerOver(t, lib, lib)
+}
+
+// startServerOver starts the server over serve, a library wrapping lib.
+func startServerOver(t testing.TB, lib *fixture.Library, serve server.Library) *env {
+	t.Helper()
 	web := os.DirFS(filepath.Join(testenv.Root(t), "assets", "web"))
 	if d := os.Getenv("MODELPEEK_WEB_DIR"); d != "" {
 		// Another copy of the page, to compare versions in benchmarks.
 		web = os.DirFS(d)
 	}
 	srv, err := server.New(server.Config{
-		Library:   lib,
+		Library:   serve,
 		Web:       web,
 		Token:     "webtest-token",
 		UploadDir: t.TempDir(),

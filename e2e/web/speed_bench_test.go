@@ -175,8 +175,24 @@ func measureOpen(t *testing.T, exe, file string) speedSample {
 	}
 	eval(t, ctx, `(() => { const g = performance.getEntriesByType('resource').find((r) => r.name.includes('/graph?'));
 	  return {ready: window.speedReadyAt || 0, wire: g ? g.encodedBodySize : 0}; })()`, &s)
+	if os.Getenv("MODELPEEK_SPEED_TRACE") == "1" {
+		logTrace(t, ctx)
+	}
 	heap := jsHeap(t, ctx)
 	return speedSample{readyMs: s.Ready, heap: heap.UsedSize, buffers: heap.BackingStorageSize, wire: s.Wire, drawn: st.Nodes}
+}
+
+// logTrace logs the page's resource timings and marks (ms since
+// navigation start).
+func logTrace(t *testing.T, ctx context.Context) {
+	var trace []string
+	eval(t, ctx, `(() => { const out = []; const nav = performance.getEntriesByType('navigation')[0];
+	  out.push('page ' + nav.startTime.toFixed(0) + ' → ' + nav.responseEnd.toFixed(0) + ', DOM interactive ' + nav.domInteractive.toFixed(0));
+	  for (const r of performance.getEntriesByType('resource')) out.push(r.name.replace(location.origin, '') + ' ' + r.startTime.toFixed(0) + ' → ' + r.responseEnd.toFixed(0));
+	  for (const m of performance.getEntriesByType('mark')) out.push('mark ' + m.name + ' ' + m.startTime.toFixed(0));
+	  out.push('ready ' + (window.speedReadyAt || 0).toFixed(0));
+	  return out; })()`, &trace)
+	t.Log(strings.Join(trace, "\n\t"))
 }
 
 // jsHeap collects garbage and returns the page's heap usage.

@@ -76,7 +76,8 @@ const enc = encodeURIComponent;
 /** The API calls. */
 export const api = {
   models: () => request('GET', '/api/models'),
-  model: (id) => request('GET', `/api/models/${enc(id)}`),
+  // brief leaves the weight list out of the summary (counted by dtype).
+  model: (id, brief) => request('GET', `/api/models/${enc(id)}${brief ? '?brief=1' : ''}`),
   graph: (id, path, expand, collapse, wire) => {
     let q = `?path=${enc(path || '')}`;
     if (expand) q += `&expand=${enc(expand)}`;

@@ -40,7 +40,8 @@ export async function loadGraph(app, tab, opts) {
   if (seq !== app.loadSeq || app.cur !== tab) return;
   const old = tab.view;
   tab.view = view;
-  const scene = drawGraph(app, view, opts);
+  const scene = await drawGraph(app, view, opts, seq);
+  if (!scene) return; // another load took over while drawing
   renderBreadcrumb(app, tab);
   keepSelection(app, scene, opts.reload);
   if (opts.reload && old) showReloadChanges(app, tab, scene, old, view, engine);
@@ -70,22 +71,60 @@ function graphFailed(app, tab, opts, e) {
   updateStatus(app);
 }
 
-/** drawGraph makes view the shown scene, draws it and returns the scene. */
-function drawGraph(app, view, opts) {
+/**
+ * drawGraph makes view the shown scene, draws it and returns the scene
+ * (null when load seq was overtaken meanwhile). A large graph is drawn
+ * progressively: its boxes first, then, after a frame, edges and frames.
+ */
+async function drawGraph(app, view, opts, seq) {
   const r = app.renderer;
-  const scene = new Scene(view);
+  const big = (view.nodes || []).length >= progressiveNodes(app);
+  const scene = new Scene(view, big);
   performance.mark('scene-built');
   app.scene = scene;
   r.setScene(scene, !!opts.camera);
   if (opts.camera) r.setCamera(opts.camera);
   if (opts.anchor) opts.anchor(scene);
   r.draw();
+  if (big) {
+    performance.mark('first-frame');
+    await nextFrame();
+    if (seq !== app.loadSeq) return null;
+    scene.finish();
+    r.draw();
+  }
   performance.mark('drawn');
   const st = view.stats || {};
   hideError();
   show($('nograph'), !(view.nodes && view.nodes.length));
   setState(app, 'ready', st.modelNodes ?? 0, st.modelEdges ?? 0);
   return scene;
+}
+
+/**
+ * progressiveNodes is the node count from which a graph is drawn in two
+ * steps (?progressive=N changes it, for tests).
+ */
+function progressiveNodes(app) {
+  const n = parseInt(app.params.get('progressive') || '', 10);
+  return n > 0 ? n : 20000;
+}
+
+/**
+ * nextFrame resolves after the browser has shown a frame (or 100 ms on,
+ * as a hidden page gets no frames).
+ */
+function nextFrame() {
+  return new Promise((resolve) => {
+    let done = false;
+    const go = () => {
+      if (done) return;
+      done = true;
+      setTimeout(resolve, 0);
+    };
+    requestAnimationFrame(go);
+    setTimeout(go, 100);
+  });
 }
 
 /**

@@ -129,7 +129,8 @@ export async function switchTo(app, id) {
 /** loadInfo fetches tab's model properties and shows them in the sidebar. */
 export async function loadInfo(app, tab) {
   try {
-    const info = await api.model(tab.id);
+    const info = await api.model(tab.id, true);
+    if (info.summary && info.weights) info.summary.weights = info.weights;
     tab.info = Object.assign({}, tab.info, info);
     if (app.cur === tab && !app.detail) showModel($('sidebar-content'), tab.info, modelCtx(tab, app));
     if (app.cur === tab && tab.entries().length > 1) renderBreadcrumb(app, tab);

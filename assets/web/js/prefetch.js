@@ -19,29 +19,32 @@
     if (type.includes('vnd.modelpeek.view')) return res.arrayBuffer().then((value) => ({ res, value }), (err) => ({ res, err }));
     return { res };
   };
-  const list = get('/api/models').then(parse);
-  // Without ?model= the first open model is shown: chain on the list.
+  const graphOf = (id) =>
+    id ? get(`/api/models/${encodeURIComponent(id)}/graph?path=${expand}${wire ? '&wire=1' : ''}`).then(parse).then((p) => ({ id, ...p })) : null;
+  // The graph first (the token exchange names the model in the URL); only
+  // without ?model= does it wait for the list (the first open model).
   // The compare view (?compare=) asks for its own graphs.
-  const first = params.get('compare')
+  const comparing = !!params.get('compare');
+  const named = want && !comparing ? graphOf(want) : null;
+  const list = get('/api/models').then(parse);
+  const graph = comparing
     ? Promise.resolve(null)
-    : want
-    ? Promise.resolve(want)
-    : list.then((p) => (Array.isArray(p.value) && p.value.length ? p.value[0].id : null));
-  const graph = first
-    .then((id) => (id ? get(`/api/models/${encodeURIComponent(id)}/graph?path=${expand}${wire ? '&wire=1' : ''}`).then(parse).then((p) => ({ id, ...p })) : null))
-    .catch(() => null);
+    : (named || list.then((p) => graphOf(Array.isArray(p.value) && p.value.length ? p.value[0].id : null))).catch(() => null);
   // Nobody may wait for the list when main.js fails to load.
   list.catch(() => {});
   window.modelpeekPrefetch = { list, graph, expand: expand !== '', wire };
 
   // Draw a little text offscreen so that font loading and glyph
   // rasterisation happen while the modules and the graph are on their way
-  // (the fonts are those of scene.js and the layout's text metric).
-  const ctx = document.createElement('canvas').getContext('2d');
-  const mono = 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
-  const sans = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
-  for (const f of [`600 11.5px ${mono}`, `11px ${mono}`, `9px ${sans}`, `11px ${sans}`]) {
-    ctx.font = f;
-    ctx.fillText('Conv 0123456789×', 0, 8);
-  }
+  // (the fonts are those of scene.js and the layout's text metric); after
+  // a turn, so the requests above go out first.
+  setTimeout(() => {
+    const ctx = document.createElement('canvas').getContext('2d');
+    const mono = 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
+    const sans = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
+    for (const f of [`600 11.5px ${mono}`, `11px ${mono}`, `9px ${sans}`, `11px ${sans}`]) {
+      ctx.font = f;
+      ctx.fillText('Conv 0123456789×', 0, 8);
+    }
+  }, 0);
 })();

@@ -10,7 +10,12 @@ export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", 
 
 /** Scene holds a View ready to draw. */
 export class Scene {
-  constructor(view) {
+  /**
+   * @param {object} view the View
+   * @param {boolean} deferEdges leave the edges and group frames to a
+   *     later finish() (a first frame of the boxes comes sooner)
+   */
+  constructor(view, deferEdges) {
     this.view = view;
     const nodes = view.nodes || [];
     const edges = view.edges || [];
@@ -20,7 +25,7 @@ export class Scene {
     this.groups = groups;
     const n = nodes.length;
     const nx0 = new Float64Array(n), ny0 = new Float64Array(n), nx1 = new Float64Array(n), ny1 = new Float64Array(n);
-    this.byId = new Map();
+    this.ids = null; // byId, made on first use
     this.cats = new Array(n);
     let bx0 = 0, by0 = 0, bx1 = view.width || 0, by1 = view.height || 0;
     for (let i = 0; i < n; i++) {
@@ -29,18 +34,45 @@ export class Scene {
       ny0[i] = nd.y;
       nx1[i] = nd.x + nd.w;
       ny1[i] = nd.y + nd.h;
-      this.byId.set(nd.id, i);
       this.cats[i] = category(nd);
       if (nx0[i] < bx0) bx0 = nx0[i];
       if (ny0[i] < by0) by0 = ny0[i];
       if (nx1[i] > bx1) bx1 = nx1[i];
       if (ny1[i] > by1) by1 = ny1[i];
     }
+    this.bounds = { x0: bx0, y0: by0, x1: bx1, y1: by1 };
+    this.nodeGrid = buildGrid(n, nx0, ny0, nx1, ny1, bx0, by0, bx1, by1);
+    // Edges and group frames come with finish(): at once, or after a
+    // first frame of the boxes alone when the caller defers them.
+    const none = new Float64Array(0);
+    this.edgeGrid = this.groupGrid = buildGrid(0, none, none, none, none, bx0, by0, bx1, by1);
+    [this.pts, this.poff] = [none, new Int32Array(1)];
+    this.finished = false;
+    this.widthCache = new Map();
+    // The layout's text metric (layout/metric.go): boxes were sized with it.
+    const mm = view.metric || {};
+    this.metric = {
+      font: mm.font || '12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
+      lineHeight: mm.lineHeight || 16,
+      padX: mm.padX || 8,
+      padY: mm.padY || 6,
+    };
+    this.fontFamily = this.metric.font.replace(/^\s*[\d.]+px\s*/, '') || FONT;
+    if (!deferEdges) this.finish();
+  }
+
+  /**
+   * finish indexes the edges and group frames (the constructor does unless
+   * deferEdges); until then the scene draws the boxes alone.
+   */
+  finish() {
+    if (this.finished) return;
+    const { edges, groups } = this;
+    let { x0: bx0, y0: by0, x1: bx1, y1: by1 } = this.bounds;
     const m = edges.length;
     // Every route's numbers in one array: edge i's are pts[poff[i]] up to
     // pts[poff[i + 1]] (a compact view has them so already).
-    [this.pts, this.poff] = view.cols ? [view.cols.pts, view.cols.pstart] : routes(edges);
-    const pts = this.pts, poff = this.poff;
+    const [pts, poff] = this.view.cols ? [this.view.cols.pts, this.view.cols.pstart] : routes(edges);
     const ex0 = new Float64Array(m), ey0 = new Float64Array(m), ex1 = new Float64Array(m), ey1 = new Float64Array(m);
     for (let i = 0; i < m; i++) {
       let a = Infinity, b = Infinity, c = -Infinity, d = -Infinity;
@@ -71,18 +103,18 @@ export class Scene {
       gy1[i] = g.y + g.h;
     }
     this.groupGrid = buildGrid(gn, gx0, gy0, gx1, gy1, bx0, by0, bx1, by1);
-    this.nodeGrid = buildGrid(n, nx0, ny0, nx1, ny1, bx0, by0, bx1, by1);
     this.edgeGrid = buildGrid(m, ex0, ey0, ex1, ey1, bx0, by0, bx1, by1);
-    this.widthCache = new Map();
-    // The layout's text metric (layout/metric.go): boxes were sized with it.
-    const mm = view.metric || {};
-    this.metric = {
-      font: mm.font || '12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
-      lineHeight: mm.lineHeight || 16,
-      padX: mm.padX || 8,
-      padY: mm.padY || 6,
-    };
-    this.fontFamily = this.metric.font.replace(/^\s*[\d.]+px\s*/, '') || FONT;
+    [this.pts, this.poff] = [pts, poff];
+    this.finished = true;
+  }
+
+  /** byId maps node IDs to their index (made when first asked for). */
+  get byId() {
+    if (!this.ids) {
+      this.ids = new Map();
+      for (let i = 0; i < this.nodes.length; i++) this.ids.set(this.nodes[i].id, i);
+    }
+    return this.ids;
   }
 
   /** nodesIn returns indices of nodes intersecting a world rectangle. */

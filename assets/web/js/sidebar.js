@@ -291,9 +291,14 @@ export function keyFacts(m, s) {
   }
   const hasTypes = (m.properties || []).some((p) => /data ?types|dtypes/i.test(p.name));
   const tensors = s.tensors || [];
-  if (tensors.length && !hasTypes) {
-    const count = new Map();
-    for (const t of tensors) count.set(t.dtype || '?', (count.get(t.dtype || '?') || 0) + 1);
+  // A brief summary (?brief=1) counts the weights by dtype instead.
+  const brief = s.weights && s.weights.count ? new Map(Object.entries(s.weights.dtypes || {}).map(([k, v]) => [k || '?', v])) : null;
+  if ((brief || tensors.length) && !hasTypes) {
+    let count = brief;
+    if (!count) {
+      count = new Map();
+      for (const t of tensors) count.set(t.dtype || '?', (count.get(t.dtype || '?') || 0) + 1);
+    }
     const mix = [...count.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     rows.push([arch ? 'quantisation' : 'weight types', mix.map(([k, v]) => `${k} ×${v}`).join(', ')]);
   }
@@ -320,7 +325,8 @@ export function showModel(box, info, ctx) {
   if (info.path) rows.push(['file', info.path]);
   const s = info.summary || {};
   if (s.nodes !== undefined) rows.push(['nodes', String(s.nodes)]);
-  if (s.tensors) rows.push(['weights', String(s.tensors.length)]);
+  if (s.weights) rows.push(['weights', String(s.weights.count)]);
+  else if (s.tensors) rows.push(['weights', String(s.tensors.length)]);
   rows.push(...keyFacts(m, s));
   box.append(section('Model', table(rows)));
   if (info.id && !info.error) box.append(paramsSection(info.id));

@@ -23,7 +23,7 @@ export function decodeWire(buf) {
   const h = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, hlen)));
   const n = h.nodes, m = h.edges, g = h.groups;
   let at = (8 + hlen + 7) & ~7;
-  const nInts = 11 * n + 1 + h.lines + 5 * m + 1 + 5 * g;
+  const nInts = 11 * n + 1 + h.lines + 6 * m + 1 + 5 * g;
   const ints = new Int32Array(buf, at, nInts);
   for (let i = 1; i < nInts; i++) ints[i] = (ints[i] + ints[i - 1]) | 0;
   at = (at + 4 * nInts + 7) & ~7;
@@ -72,7 +72,7 @@ function columns(h, ints, coords) {
   [c.id, c.kind, c.label, c.name, c.cat, c.group, c.source, c.index, c.subgraphs, c.count] = Array.from({ length: 10 }, () => col(n));
   c.lstart = col(n + 1);
   c.lines = col(h.lines);
-  [c.from, c.to, c.value, c.elabel] = Array.from({ length: 4 }, () => col(m));
+  [c.from, c.to, c.value, c.elabel, c.dtype] = Array.from({ length: 5 }, () => col(m));
   c.pstart = col(m + 1);
   [c.gid, c.glabel, c.gparent, c.gcoll, c.gcount] = Array.from({ length: 5 }, () => col(g));
   [c.x, c.y, c.w, c.h] = Array.from({ length: 4 }, () => crd(n));
@@ -139,10 +139,11 @@ class WireEdge {
   get to() { return end(this.c, this.c.to[this.i]); }
   get value() { return opt(this.c, this.c.value[this.i]); }
   get label() { return opt(this.c, this.c.elabel[this.i]); }
+  get dtype() { return opt(this.c, this.c.dtype[this.i]); }
   /** points is a view on the route's numbers (x, y pairs). */
   get points() { return this.c.pts.subarray(this.c.pstart[this.i], this.c.pstart[this.i + 1]); }
   toJSON() {
-    return withOwn(this, { from: this.from, to: this.to, value: this.value, label: this.label, points: Array.from(this.points) });
+    return withOwn(this, { from: this.from, to: this.to, value: this.value, label: this.label, dtype: this.dtype, points: Array.from(this.points) });
   }
 }
 
