@@ -74,6 +74,7 @@ type App struct {
 	srv      *server.Server
 	watcher  *watch.Watcher
 	upDir    string
+	verDir   string // kept versions of watched models (previous.go)
 	parses   chan struct{}
 	openURL  func(string) error
 	recentFn string
@@ -149,6 +150,12 @@ func New(parent context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.upDir = up
+	vers, err := makePrivateDir(tmp, versionsPrefix, "versions")
+	if err != nil {
+		os.RemoveAll(up)
+		return nil, err
+	}
+	a.verDir = vers
 
 	cfg := server.Config{}
 	if opts.Server != nil {
@@ -163,11 +170,13 @@ func New(parent context.Context, opts Options) (*App, error) {
 	a.srv, err = server.New(cfg)
 	if err != nil {
 		os.RemoveAll(up)
+		os.RemoveAll(vers)
 		return nil, err
 	}
 	a.watcher, err = watch.New(opts.Watch)
 	if err != nil {
 		os.RemoveAll(up)
+		os.RemoveAll(vers)
 		return nil, fmt.Errorf("file watcher: %w", err)
 	}
 
@@ -204,8 +213,10 @@ func (a *App) UploadDir() string { return a.upDir }
 func (a *App) Wait() error {
 	err := a.g.Wait()
 	a.cancel()
-	if rerr := os.RemoveAll(a.upDir); rerr != nil {
-		a.log.Warn("cannot remove the upload directory", "dir", a.upDir, "err", rerr)
+	for _, d := range []string{a.upDir, a.verDir} {
+		if rerr := os.RemoveAll(d); rerr != nil {
+			a.log.Warn("cannot remove a private directory", "dir", d, "err", rerr)
+		}
 	}
 	return err
 }

@@ -18,11 +18,6 @@ import (
 // load, so the next version can be compared with it.
 const maxSnapshot = 256 << 20
 
-// snapshotDir is the folder, inside the private upload directory, that
-// holds the kept versions; it goes when the upload directory does (at
-// exit). The upload quota counts only the upload directory's own files.
-const snapshotDir = "previous"
-
 // versions is what an entry keeps of its versions for comparison: files
 // only. The previous version is decoded for each request and not kept, so
 // a tray app at rest holds one graph per model.
@@ -44,12 +39,9 @@ func (a *App) snapshot(path string, m *model.Model, watched bool) string {
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxSnapshot {
 		return ""
 	}
-	parent := filepath.Join(a.upDir, snapshotDir)
-	if err := os.MkdirAll(parent, 0o700); err != nil {
-		a.log.Warn("cannot keep the model's version for comparison", "err", err)
-		return ""
-	}
-	dir, err := os.MkdirTemp(parent, "v")
+	// Each copy has a folder of its own in the private versions
+	// directory (removed at exit, or by the next launch after a crash).
+	dir, err := os.MkdirTemp(a.verDir, "v")
 	if err != nil {
 		a.log.Warn("cannot keep the model's version for comparison", "err", err)
 		return ""

@@ -44,7 +44,7 @@ func TestPreviousVersion(t *testing.T) {
 	if err != nil || len(m.Graph.Nodes) != 2 || pinfo.Version != 1 {
 		t.Fatalf("Previous: version %d, %v, want the 2-node version 1", pinfo.Version, err)
 	}
-	kept := keptCopies(t, ta.UploadDir())
+	kept := keptCopies(t, ta.verDir)
 	if len(kept) != 2 {
 		t.Fatalf("kept copies %q, want this and the previous version", kept)
 	}
@@ -60,7 +60,7 @@ func TestPreviousVersion(t *testing.T) {
 	if err := lib.Close(id); err != nil {
 		t.Fatal(err)
 	}
-	if kept := keptCopies(t, ta.UploadDir()); len(kept) != 0 {
+	if kept := keptCopies(t, ta.verDir); len(kept) != 0 {
 		t.Errorf("after close the copies %q remain", kept)
 	}
 }
@@ -74,16 +74,16 @@ func TestNoPreviousForUploads(t *testing.T) {
 	}
 	ids, _ := (*library)(ta.App).AddUploads([]server.Upload{{Path: p, Name: "up.fake"}})
 	ta.get(t, ids[0])
-	if kept := keptCopies(t, ta.UploadDir()); len(kept) != 0 {
+	if kept := keptCopies(t, ta.verDir); len(kept) != 0 {
 		t.Errorf("an upload was copied: %q", kept)
 	}
 }
 
-// keptCopies lists the files in the snapshot folder.
+// keptCopies lists the files in the versions directory.
 func keptCopies(t *testing.T, up string) []string {
 	t.Helper()
 	var out []string
-	filepath.WalkDir(filepath.Join(up, snapshotDir), func(p string, d os.DirEntry, err error) error {
+	filepath.WalkDir(up, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			out = append(out, strings.TrimPrefix(p, up))
 		}

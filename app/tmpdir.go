@@ -9,24 +9,34 @@ import (
 	"strings"
 )
 
-// uploadPrefix starts the names of upload directories:
-// modelpeek-upload-<pid>-<random>.
-const uploadPrefix = "modelpeek-upload-"
+// Prefixes of the process's private directories,
+// <prefix><pid>-<random>: uploads, and the kept versions of watched models
+// (previous.go), apart so that the upload directory holds uploads only.
+const (
+	uploadPrefix   = "modelpeek-upload-"
+	versionsPrefix = "modelpeek-versions-"
+)
 
 // makeUploadDir creates this process's private (0700) upload directory.
 func makeUploadDir(parent string) (string, error) {
-	dir, err := os.MkdirTemp(parent, fmt.Sprintf("%s%d-", uploadPrefix, os.Getpid()))
+	return makePrivateDir(parent, uploadPrefix, "upload")
+}
+
+// makePrivateDir creates this process's private (0700) directory named
+// by prefix; what names it in errors.
+func makePrivateDir(parent, prefix, what string) (string, error) {
+	dir, err := os.MkdirTemp(parent, fmt.Sprintf("%s%d-", prefix, os.Getpid()))
 	if err != nil {
-		return "", fmt.Errorf("cannot create the upload directory: %w", err)
+		return "", fmt.Errorf("cannot create the %s directory: %w", what, err)
 	}
 	if err := os.Chmod(dir, 0o700); err != nil {
 		os.RemoveAll(dir)
-		return "", fmt.Errorf("cannot protect the upload directory: %w", err)
+		return "", fmt.Errorf("cannot protect the %s directory: %w", what, err)
 	}
 	return dir, nil
 }
 
-// removeStaleUploadDirs removes upload directories left by modelpeek
+// removeStaleUploadDirs removes upload and versions directories left by modelpeek
 // processes that no longer run (a crash or a kill). Directories of running
 // processes and of other users are left alone.
 func removeStaleUploadDirs(parent string, log *slog.Logger) {
@@ -36,10 +46,14 @@ func removeStaleUploadDirs(parent string, log *slog.Logger) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !e.IsDir() || !strings.HasPrefix(name, uploadPrefix) {
+		prefix := uploadPrefix
+		if strings.HasPrefix(name, versionsPrefix) {
+			prefix = versionsPrefix
+		}
+		if !e.IsDir() || !strings.HasPrefix(name, prefix) {
 			continue
 		}
-		pidStr, _, ok := strings.Cut(strings.TrimPrefix(name, uploadPrefix), "-")
+		pidStr, _, ok := strings.Cut(strings.TrimPrefix(name, prefix), "-")
 		pid, err := strconv.Atoi(pidStr)
 		if !ok || err != nil || pid <= 0 || pid == os.Getpid() || processAlive(pid) {
 			continue
