@@ -2,6 +2,7 @@ package server
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -18,17 +19,6 @@ const heaviestNodes = 10
 
 // maxDims bounds the symbols a cost request may set.
 const maxDims = 32
-
-// costNode is one node's figures; MACs is null when unknown.
-type costNode struct {
-	MACs            *int64 `json:"macs"`
-	OtherOps        int64  `json:"other_ops"`
-	Params          int64  `json:"params"`
-	ParamBytes      int64  `json:"param_bytes"`
-	ActivationBytes int64  `json:"activation_bytes"`
-	// Formula is the MACs with the symbolic dims kept, when there are any.
-	Formula string `json:"formula,omitempty"`
-}
 
 // costScope sums the nodes of one name scope (a group "g:" + path).
 type costScope struct {
@@ -49,13 +39,24 @@ type costHeavy struct {
 	Groups []string `json:"groups"`
 }
 
-// costReply is GET /api/models/{id}/cost.
+// costReply is GET /api/models/{id}/cost. The per-node figures are
+// parallel arrays by node index (compact for graphs of 100,000s of
+// nodes): MACs null when unknown; Formulas has the nodes whose MACs keep
+// symbolic dims.
 type costReply struct {
-	Totals   *cost.Report         `json:"totals"`
-	Nodes    []costNode           `json:"nodes"`
-	Scopes   map[string]costScope `json:"scopes"`
-	Heaviest []costHeavy          `json:"heaviest"`
+	Totals          *cost.Report         `json:"totals"`
+	MACs            []*int64             `json:"macs"`
+	OtherOps        []int64              `json:"other_ops"`
+	Params          []int64              `json:"params"`
+	ParamBytes      []int64              `json:"param_bytes"`
+	ActivationBytes []int64              `json:"activation_bytes"`
+	Formulas        map[int]string       `json:"formulas"`
+	Scopes          map[string]costScope `json:"scopes"`
+	Heaviest        []costHeavy          `json:"heaviest"`
 }
+
+// gzipAbove is the reply size from which the cost route gzips.
+const gzipAbove = 64 << 10
 
 // handleCost answers GET /api/models/{id}/cost?path=P&dims=batch=4,n_tokens=128:
 // the cost of the graph at path (see resolveGraph) with the symbolic
@@ -77,21 +78,36 @@ func (r *run) handleCost(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.deadline(w)
-	writeJSON(w, http.StatusOK, costReplyOf(g, rep))
+	b, err := json.Marshal(costReplyOf(g, rep))
+	if err != nil {
+		jsonError(w, http.StatusInternalServerError, "cannot encode the cost: "+err.Error())
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Vary", "Accept-Encoding")
+	if len(b) > gzipAbove && acceptsGzip(req) {
+		b = gzipBytes(b)
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
 }
 
 // costReplyOf shapes a report for the page.
 func costReplyOf(g *model.Graph, rep *cost.Report) costReply {
-	out := costReply{Totals: rep, Nodes: make([]costNode, len(rep.Nodes)), Scopes: map[string]costScope{}}
+	k := len(rep.Nodes)
+	out := costReply{Totals: rep, MACs: make([]*int64, k), OtherOps: make([]int64, k), Params: make([]int64, k),
+		ParamBytes: make([]int64, k), ActivationBytes: make([]int64, k), Formulas: map[int]string{}, Scopes: map[string]costScope{}}
 	for i, c := range rep.Nodes {
-		n := costNode{OtherOps: c.OtherOps, Params: c.Params, ParamBytes: c.ParamBytes, ActivationBytes: c.ActivationBytes}
 		if !c.Unknown {
-			n.MACs = &rep.Nodes[i].MACs
+			out.MACs[i] = &rep.Nodes[i].MACs
 		}
+		out.OtherOps[i], out.Params[i], out.ParamBytes[i], out.ActivationBytes[i] = c.OtherOps, c.Params, c.ParamBytes, c.ActivationBytes
 		if len(c.Formula.Syms) > 0 && c.Formula.Coef > 0 {
-			n.Formula = c.Formula.String()
+			out.Formulas[i] = c.Formula.String()
 		}
-		out.Nodes[i] = n
 		for _, p := range layout.ScopePaths(g.Nodes[i].Name) {
 			s := out.Scopes[p]
 			s.MACs, s.Params, s.Nodes = s.MACs+c.MACs, s.Params+c.Params, s.Nodes+1

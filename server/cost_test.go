@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/modelpeek/modelpeek/layout"
 	"github.com/modelpeek/modelpeek/model"
 )
 
@@ -58,10 +59,10 @@ func TestCostRoute(t *testing.T) {
 		if len(got.Heaviest) != 2 || got.Heaviest[0].Index != 0 || got.Heaviest[0].Op != "MatMul" || got.Heaviest[1].MACs != batch*16 {
 			t.Errorf("heaviest %+v", got.Heaviest)
 		}
-		if got.Nodes[0].Formula != "32·batch" {
-			t.Errorf("node 0 formula %q", got.Nodes[0].Formula)
+		if got.Formulas[0] != "32·batch" {
+			t.Errorf("node 0 formula %q", got.Formulas[0])
 		}
-		if len(got.Nodes) != 3 || got.Nodes[2].MACs == nil || *got.Nodes[2].MACs != 0 || got.Nodes[2].OtherOps != batch*2 {
+		if len(got.MACs) != 3 || got.MACs[2] == nil || *got.MACs[2] != 0 || got.OtherOps[2] != batch*2 || got.Params[1] != 16 {
 			t.Errorf("nodes %s", body)
 		}
 	}
@@ -96,4 +97,30 @@ func FuzzParseDims(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCostRouteGzip: a large graph's cost is gzipped for a client that
+// accepts it, one figure per node.
+func TestCostRouteGzip(t *testing.T) {
+	lib := newFakeLib()
+	g := layout.GenTransformer(3000)
+	lib.add("big", "big.onnx", &model.Model{Format: "onnx", Graph: g})
+	s, addr := startServer(t, lib, nil)
+	req := authed(t, s, addr, "GET", "/api/models/big/cost", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, body := do(t, req)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("%d, Content-Encoding %q", resp.StatusCode, resp.Header.Get("Content-Encoding"))
+	}
+	plain, err := gunzip([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got costReply
+	if err := json.Unmarshal(plain, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.MACs) != len(g.Nodes) || len(got.Params) != len(g.Nodes) {
+		t.Errorf("%d MACs, %d params for %d nodes", len(got.MACs), len(got.Params), len(g.Nodes))
+	}
 }

@@ -81,8 +81,8 @@ function paint(app, scene, d) {
 /** nodeMACs is a box's MACs: an op's, a collapsed group's sum; null unknown. */
 function nodeMACs(n, d) {
   if (n.kind === 'op' && n.index >= 0) {
-    const c = d.nodes[n.index];
-    return c && c.macs !== null ? c.macs : null;
+    const m = d.macs[n.index];
+    return m === undefined ? null : m;
   }
   if (n.kind === 'group') {
     const s = d.scopes[n.id.slice(2)];
@@ -209,6 +209,15 @@ function findOp(scene, index) {
   return scene.nodes.findIndex((n) => n.kind === 'op' && n.index === index);
 }
 
+/** nodeCost gathers node i's figures from the reply's arrays. */
+function nodeCost(d, i) {
+  if (i < 0 || i >= d.macs.length) return null;
+  return {
+    macs: d.macs[i], other_ops: d.other_ops[i], params: d.params[i], param_bytes: d.param_bytes[i],
+    activation_bytes: d.activation_bytes[i], formula: d.formulas[i] || '',
+  };
+}
+
 /** costRows is the sidebar section of box n's cost, filled when known. */
 export function costRows(app, n) {
   const tab = app.cur;
@@ -221,7 +230,7 @@ export function costRows(app, n) {
       if (s) sec.append(el('h3', '', 'Cost'), rows([['MACs', count(s.macs)], ['parameters', count(s.params)], ['nodes', String(s.nodes)]].concat(s.unknown ? [['unknown', String(s.unknown)]] : [])));
       return;
     }
-    const c = d.nodes[n.index];
+    const c = nodeCost(d, n.index);
     if (!c) return;
     const share = c.macs && d.totals.macs ? ` (${((100 * c.macs) / d.totals.macs).toFixed(1)}% of the graph)` : '';
     sec.append(el('h3', '', 'Cost'), rows([
