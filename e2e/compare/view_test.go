@@ -346,6 +346,18 @@ func TestReloadAndPrevious(t *testing.T) {
 		t.Errorf("reload summary %q, want %q", got, want)
 	}
 
+	// The tab's menu offers the previous version.
+	const offer = "Compare with previous version of model.onnx"
+	s.wait("the previous version in the tab menu", fmt.Sprintf(`(() => {
+  document.querySelector('.tab').dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true, clientX: 20, clientY: 20}));
+  const b = [...document.querySelectorAll('#cmp-menu button')].find((b) => b.textContent === %q);
+  if (b) b.click();
+  return !!b; })()`, offer))
+	s.wait("the compare view from the tab menu", `window.modelpeekCompare.state().state === 'ready'`)
+	if st := s.state(); !slices.Equal(sortedItems(st.Items), sortedItems(wantItems)) {
+		t.Errorf("%s lists %v, want exactly %v", offer, st.Items, wantItems)
+	}
+
 	st := s.openCompare(id, "previous")
 	if !slices.Equal(sortedItems(st.Items), sortedItems(wantItems)) {
 		t.Errorf("compare with the previous version lists %v, want exactly %v", st.Items, wantItems)
