@@ -292,3 +292,28 @@ func TestValuesPageAtTheEndOfA4GiBTensor(t *testing.T) {
 		t.Errorf("last page: %d, %d of %d values, in %v", code, page.Count, page.Total, d)
 	}
 }
+
+// TestStatsOfHugeValues asks for the statistics of a float64 tensor whose
+// sums overflow: the answer is still JSON, the overflowed figures spelled
+// as strings.
+func TestStatsOfHugeValues(t *testing.T) {
+	b := make([]byte, 0, 32)
+	for _, v := range []float64{1e308, -1e308, 1e308, 5} {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+	}
+	p := filepath.Join(t.TempDir(), "huge.bin")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tn := &model.Tensor{Name: "huge", DType: "float64", Shape: []int64{2, 2}, Location: &model.Location{File: p, Length: int64(len(b)), Encoding: model.EncRaw}}
+	lib := newFakeLib()
+	lib.add("m1", "huge.onnx", &model.Model{Format: "onnx", Graph: &model.Graph{Initializers: []*model.Tensor{tn}}})
+	s, addr := startServer(t, lib, nil)
+	var a struct {
+		Stats map[string]any `json:"stats"`
+	}
+	if code := getJSON(t, s, addr, "/api/models/m1/stats/huge", &a); code != 200 || a.Stats["count"] != 4.0 || a.Stats["max"] != 1e308 {
+		t.Fatalf("%d %v", code, a.Stats)
+	}
+	t.Logf("mean %v, std %v", a.Stats["mean"], a.Stats["std"])
+}
