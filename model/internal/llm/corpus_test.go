@@ -49,7 +49,28 @@ func TestManifestArchitectures(t *testing.T) {
 // weightFormats are the formats that store tensors and no computation.
 var weightFormats = []string{"gguf", "safetensors", "safetensors-index", "pytorch", "numpy"}
 
-// TestNoInventedEdges opens every valid entry of the weight formats. A file
+// weightEntries returns the valid entries of the weight formats and the
+// Keras files whose facts say they hold weights only (no model config).
+func weightEntries(t *testing.T) []testenv.Entry {
+	var out []testenv.Entry
+	for _, e := range testenv.ManifestEntries(t, weightFormats...) {
+		if e.Valid() {
+			out = append(out, e)
+		}
+	}
+	for _, e := range testenv.ManifestEntries(t, "keras") {
+		var f struct {
+			WeightsOnly bool `json:"weights_only_file"`
+		}
+		if json.Unmarshal(e.Facts, &f) == nil && f.WeightsOnly && e.Valid() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// TestNoInventedEdges opens every valid entry of the weight formats and
+// every weights-only Keras file (weightEntries). A file
 // drawn without an architecture must say it stores no data flow and draw
 // its module hierarchy honestly: no value passing between nodes, every node
 // a container (so the op histogram is empty), every tensor in exactly one
@@ -59,10 +80,7 @@ var weightFormats = []string{"gguf", "safetensors", "safetensors-index", "pytorc
 // TorchScript code record their data flow and are skipped.
 func TestNoInventedEdges(t *testing.T) {
 	n, modules := 0, 0
-	for _, e := range testenv.ManifestEntries(t, weightFormats...) {
-		if !e.Valid() {
-			continue
-		}
+	for _, e := range weightEntries(t) {
 		m, err := all.Registry().Open(context.Background(), e.Abs())
 		if err != nil {
 			t.Errorf("%s: %v", e.Name(), err)
