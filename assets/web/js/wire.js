@@ -24,7 +24,8 @@ export function decodeWire(buf) {
   const n = h.nodes, m = h.edges, g = h.groups;
   let at = (8 + hlen + 7) & ~7;
   const nInts = 11 * n + 1 + h.lines + 6 * m + 1 + 5 * g;
-  const ints = new Int32Array(buf, at, nInts);
+  // Copies, so the reply (its strings' text above all) can be collected.
+  const ints = new Int32Array(buf, at, nInts).slice();
   for (let i = 1; i < nInts; i++) ints[i] = (ints[i] + ints[i - 1]) | 0;
   at = (at + 4 * nInts + 7) & ~7;
   const coords = readCoords(buf, at, 4 * n + h.points + 4 * g, h.scale);
@@ -47,7 +48,7 @@ export function decodeWire(buf) {
 
 /** readCoords returns the coordinate columns as one Float64Array. */
 function readCoords(buf, at, count, scale) {
-  if (!scale) return new Float64Array(buf, at, count);
+  if (!scale) return new Float64Array(buf, at, count).slice();
   const d = new Int32Array(buf, at, count);
   const out = new Float64Array(count);
   let a = 0, b = 0; // x and y alternate: each is a delta from two before
