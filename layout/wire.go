@@ -18,8 +18,8 @@ const WireContentType = "application/vnd.modelpeek.view"
 // EncodeWire writes v in the compact wire form the page decodes
 // (assets/web/js/wire.js) instead of the view JSON: the same fields, but
 // strings once in a table and numbers in little-endian columns, so that a
-// 100,000-node view is a quarter of its JSON and decodes without an object
-// per number. The layout (all integers little-endian):
+// 100,000-node view gzipped is a quarter of its JSON gzipped (1.5 MB, not
+// 6) and decodes without an object per number. The layout (all integers little-endian):
 //
 //	"MPW1", uint32 header length, header JSON, zero padding to 8 bytes,
 //	int32 columns, zero padding to 8 bytes, the coordinate columns,
@@ -35,14 +35,13 @@ const WireContentType = "application/vnd.modelpeek.view"
 // Every int32 stored is the difference from the int32 before it (the
 // columns are one sequence of deltas, wrapping around; a running sum
 // restores them), which gzip packs much tighter. The int32 columns, in
-// order, each as long as its count: node id, kind,
-// label, name, category, group, source (string indexes), index,
-// subgraphs, count, line start (nodes+1 offsets into the lines column);
-// lines (string indexes); edge from, to (the node's position in nodes
-// when it is one, else -1-string index), value, label, dtype (string
-// indexes),
-// point start (edges+1 offsets into the points column, counting numbers);
-// group id, label, parent (string indexes), collapsed (0 or 1), count.
+// order, each as long as its count: node id, kind, label, name, category,
+// group, source (string indexes), index, subgraphs, count, line start
+// (nodes+1 offsets into the lines column); lines (string indexes); edge
+// from, to (the node's position in nodes when it is one, else -1-string
+// index), value, label, dtype (string indexes), point start (edges+1
+// offsets into the points column, counting numbers); group id, label,
+// parent (string indexes), collapsed (0 or 1), count.
 //
 // The coordinate columns: node x, y, w, h; edge points; group x, y, w, h.
 // With "scale" s > 0 they are int32 holding the value times s (every
