@@ -203,7 +203,8 @@ func TestCompareView(t *testing.T) {
 	if !slices.Equal(sortedItems(st.Items), sortedItems(wantItems)) {
 		t.Fatalf("change list %v, want exactly %v", st.Items, wantItems)
 	}
-	t.Logf("compare view ready in %.0f ms", st.ReadyMs)
+	s.wait("the status bar of the comparison", `document.getElementById('status-text').textContent.includes('4 changes')`)
+	t.Logf("compare view ready in %.0f ms; status %q", st.ReadyMs, eval[string](s, `document.getElementById('status-text').textContent`))
 	t.Run("step", func(t *testing.T) { testStep(t, s, st.Items) })
 	t.Run("select", func(t *testing.T) { testLinkedSelection(t, s) })
 	t.Run("sync", func(t *testing.T) { testSyncedViewport(t, s) })
