@@ -90,6 +90,11 @@ export async function openCompare(app, a, b, mode) {
     cmp.nameB = `${nameOf(a)} (current version)`;
   }
   app.compare = cmp;
+  if (app.cur && tabA && app.cur !== tabA) {
+    // As switchTo does: keep the viewport, drop the hidden tab's view.
+    app.cur.camera = app.renderer.camera();
+    app.cur.view = null;
+  }
   if (tabA) app.cur = tabA;
   renderTabs(app);
   enter(app, ui, cmp);
