@@ -83,9 +83,24 @@ func (c *nodeCtx) matrixElems() (int64, bool) {
 	return sum, found
 }
 
-// perToken is every weight matrix element once per token.
+// vectorElems is the length of a matmul's vector weight (a product with
+// one output, such as the shared experts' gate), false when it has none.
+func (c *nodeCtx) vectorElems() (int64, bool) {
+	for _, in := range c.n.Inputs {
+		if t := c.sc.inits[in]; t != nil && len(t.Shape) == 1 && t.Shape[0] > 0 {
+			return t.Shape[0], true
+		}
+	}
+	return 0, false
+}
+
+// perToken is every weight matrix element once per token (a vector
+// weight's elements when the node has no matrix).
 func perToken(c *nodeCtx) (Term, bool) {
 	e, ok := c.matrixElems()
+	if !ok && c.n.OpType == "matmul" {
+		e, ok = c.vectorElems()
+	}
 	if !ok {
 		return Term{}, false
 	}

@@ -248,6 +248,7 @@ func (k *blk) mamba(x string) string {
 	xz := k.opN(k.name("ssm_in_split"), "split", []string{k.matmul("ssm_in", cur)}, nil, 2)
 	c := k.unary("ssm_conv_silu", "silu", k.wop("ssm_conv1d", "ssm_conv", xz[0]))
 	dbc := k.opN(k.name("ssm_x_split"), "split", []string{k.matmul("ssm_x", c)}, nil, 3)
+	k.ssmSplit(k.g.Nodes[len(k.g.Nodes)-1])
 	dt := k.matmul("ssm_dt", dbc[0])
 	y := k.wop("ssm_a", "ssm_scan", c, dt, dbc[1], dbc[2])
 	if k.has("ssm_d") {
