@@ -29,10 +29,13 @@ type step struct {
 	K         int64    `json:"k"`
 	NExpert   int64    `json:"n_expert"`
 	Attention *struct {
-		NHead   int64  `json:"n_head"`
-		HeadDim int64  `json:"head_dim"`
-		Window  *int64 `json:"sliding_window"`
-		Causal  *bool  `json:"causal"`
+		NHead      int64  `json:"n_head"`
+		NHeadKV    int64  `json:"n_head_kv"`
+		HeadDim    int64  `json:"head_dim"`
+		Window     *int64 `json:"sliding_window"`
+		Causal     *bool  `json:"causal"`
+		KVLoraRank int64  `json:"kv_lora_rank"`
+		RopeDims   int64  `json:"rope_dims"`
 	} `json:"attention"`
 }
 
