@@ -255,7 +255,7 @@ func (r *run) handleValues(w http.ResponseWriter, req *http.Request) {
 	}
 	out := make([]any, len(vs))
 	for i, v := range vs {
-		out[i] = numberJSON(v)
+		out[i] = model.JSONNumber(v)
 	}
 	r.deadline(w)
 	writeJSON(w, http.StatusOK, valuesAnswer{Name: t.Name, Offset: offset, Count: int64(len(vs)), Total: total, Dims: storageDims(m, t), Values: out})
@@ -268,19 +268,7 @@ func cmpOr(s, def string) string {
 	return s
 }
 
-// numberJSON spells non-finite values as strings ("NaN", "Inf", "-Inf").
-func numberJSON(v float64) any {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return v
-}
-
+// handleParamCount answers the model's parameter counts (model.CountParams).
 func (r *run) handleParamCount(w http.ResponseWriter, req *http.Request) {
 	info, m, ok := r.getModel(w, req)
 	if !ok {
