@@ -177,3 +177,45 @@ func near(a, b [3]int) bool {
 	}
 	return true
 }
+
+// TestCostKVCache opens a GGUF LLM of the corpus (llama): the model panel
+// shows its KV cache next to the MACs per token, for the file's context
+// length (128 tokens, f16); setting n_ctx to 64 recounts it for 64 tokens.
+func TestCostKVCache(t *testing.T) {
+	var path string
+	for _, e := range testenv.ManifestEntries(t, "gguf") {
+		if strings.HasSuffix(e.Path, "gguf/arch/llama.gguf") {
+			path = e.Abs()
+		}
+	}
+	if path == "" {
+		t.Fatal("gguf/arch/llama.gguf not in the manifest")
+	}
+	lib := fixture.NewLibrary()
+	m, err := lib.Registry().Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := cost.Model(context.Background(), m, cost.Options{}).LLM.KVCache
+	if kv.KVContextTokens != 128 || kv.KVDType != "float16" {
+		t.Fatalf("llama.gguf's KV cache %+v, want 128 tokens of float16", kv)
+	}
+	id := lib.Add("llama.gguf", m)
+	e := startServer(t, lib)
+	ctx := newBrowser(t)
+	navigate(t, ctx, e, "model="+id)
+	kvRow := `(() => { const r = [...document.querySelectorAll('#cost-panel tr')].find((tr) => tr.firstChild.textContent === 'KV cache');
+		return r && r.lastChild.textContent; })()`
+	var full string
+	waitJS(t, ctx, kvRow, &full)
+	if !strings.Contains(full, "per token") || !strings.HasSuffix(full, "at 128 tokens (float16)") {
+		t.Errorf("KV cache row %q, want per token and at 128 tokens (float16)", full)
+	}
+	eval(t, ctx, `(() => { const i = document.querySelector('#cost-panel input[data-dim="n_ctx"]'); i.value = '64';
+		i.dispatchEvent(new Event('change')); return true; })()`, new(bool))
+	var half string
+	waitJS(t, ctx, `(() => { const s = `+kvRow+`; return s && s !== `+jsString(full)+` ? s : null; })()`, &half)
+	if !strings.HasSuffix(half, "at 64 tokens (float16)") {
+		t.Errorf("KV cache row %q after n_ctx = 64", half)
+	}
+}

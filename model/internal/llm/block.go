@@ -162,6 +162,12 @@ func (k *blk) attnAttrs() []model.Attribute {
 			as = append(as, intAttr(a.name, a.v))
 		}
 	}
+	if k.p.NCtxTrain > 0 {
+		as = append(as, intAttr("n_ctx_train", k.p.NCtxTrain))
+	}
+	if k.p.KVDType != "" {
+		as = append(as, strAttr("kv_dtype", string(k.p.KVDType)))
+	}
 	if k.p.AttnSoftcap > 0 {
 		as = append(as, model.Attribute{Name: "attn_logit_softcapping", Type: model.AttrFloat, Float: k.p.AttnSoftcap})
 	}
@@ -188,8 +194,35 @@ func (k *blk) mla(in string) string {
 	kvs := k.opN(k.name("kv_b_split"), "split", []string{kv}, nil, 2)
 	qq := k.op(k.name("q_concat"), "concat", []string{qs[0], qpe}, nil)
 	kk := k.op(k.name("k_concat"), "concat", []string{kvs[0], kpe}, nil)
-	att := k.op(k.name("attention"), "attention", []string{qq, kk, kvs[1]}, nil, k.attnAttrs()...)
+	att := k.op(k.name("attention"), "attention", []string{qq, kk, kvs[1]}, nil, append(k.attnAttrs(), k.latentAttrs()...)...)
 	return k.matmul("attn_output", att)
+}
+
+// latentAttrs are MLA's cache sizes: kv_lora_rank (the metadata's, else
+// the length of the latent's norm) and, when the metadata does not give
+// them, rope_dims (the rest of attn_kv_a_mqa's output).
+func (k *blk) latentAttrs() []model.Attribute {
+	rank := k.p.KVLoraRank
+	if rank <= 0 {
+		for _, t := range k.Roles["attn_kv_a_norm"] {
+			if s := k.byName[t].Shape; len(s) == 1 {
+				rank = s[0]
+			}
+		}
+	}
+	if rank <= 0 {
+		return nil
+	}
+	as := []model.Attribute{intAttr("kv_lora_rank", rank)}
+	if k.p.RopeDims > 0 {
+		return as
+	}
+	if w := k.shape2("attn_kv_a_mqa"); w != nil {
+		if r := otherSide(w, k.p.NEmbd) - rank; r > 0 {
+			as = append(as, intAttr("rope_dims", r))
+		}
+	}
+	return as
 }
 
 // ffn draws the feed-forward part: dense or mixture of experts.
@@ -248,6 +281,7 @@ func (k *blk) mamba(x string) string {
 	xz := k.opN(k.name("ssm_in_split"), "split", []string{k.matmul("ssm_in", cur)}, nil, 2)
 	c := k.unary("ssm_conv_silu", "silu", k.wop("ssm_conv1d", "ssm_conv", xz[0]))
 	dbc := k.opN(k.name("ssm_x_split"), "split", []string{k.matmul("ssm_x", c)}, nil, 3)
+	k.ssmSplit(k.g.Nodes[len(k.g.Nodes)-1])
 	dt := k.matmul("ssm_dt", dbc[0])
 	y := k.wop("ssm_a", "ssm_scan", c, dt, dbc[1], dbc[2])
 	if k.has("ssm_d") {

@@ -196,10 +196,10 @@ func weightOnlyView(m *model.Model) []string {
 }
 
 // TestActivationTypes checks the inferred activation types of every
-// architecture corpus file: float32 [n_tokens, width] with a positive
-// width, the same width on both sides of every add and multiply, each
+// architecture corpus file: float32 [n_tokens, width] (see activationShape)
+// with a positive width, the same width on both sides of every add and multiply, each
 // projection's input and output on the two sides of its weight, and every
-// residual add typed.
+// node's output typed.
 func TestActivationTypes(t *testing.T) {
 	for _, e := range testenv.Manifests(t) {
 		f, _ := llmfacts.Parse(e.Facts)
@@ -216,16 +216,35 @@ func TestActivationTypes(t *testing.T) {
 	}
 }
 
+// activationShape says whether t is an activation's type: float32
+// [n_tokens, width], [n_tokens, k, width] for the k experts used, [1, width]
+// pooled, or top-k's int32 [n_tokens, k]; every size positive.
+func activationShape(t *model.Type) bool {
+	s := t.Shape
+	if len(s) < 2 || len(s) > 3 || (t.DType != "float32" && t.DType != "int32") {
+		return false
+	}
+	if s[0].Param != "n_tokens" && !(len(s) == 2 && s[0].Known && s[0].Size == 1) {
+		return false
+	}
+	for _, d := range s[1:] {
+		if !d.Known || d.Size <= 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func activationTypes(g *model.Graph) []string {
 	var errs []string
 	width := map[string]int64{}
 	for _, v := range g.ValueInfo {
 		s := v.Type.Shape
-		if !v.Inferred || v.Type.DType != "float32" || len(s) != 2 || s[0].Param != "n_tokens" || !s[1].Known || s[1].Size <= 0 {
+		if !v.Inferred || !activationShape(v.Type) {
 			errs = append(errs, fmt.Sprintf("value %s: %+v", v.Name, v.Type))
 			continue
 		}
-		width[v.Name] = s[1].Size
+		width[v.Name] = s[len(s)-1].Size
 	}
 	weights := map[string]*model.Tensor{}
 	for _, t := range g.Initializers {
@@ -236,13 +255,18 @@ func activationTypes(g *model.Graph) []string {
 		if len(n.Outputs) == 1 {
 			out = width[n.Outputs[0]]
 		}
+		for _, o := range n.Outputs {
+			if _, ok := width[o]; !ok && !slices.ContainsFunc(g.Outputs, func(v *model.Value) bool { return v.Name == o && v.Type != nil }) {
+				errs = append(errs, fmt.Sprintf("%s %s: output %s untyped", n.OpType, n.Name, o))
+			}
+		}
 		if n.OpType == "add" && strings.Contains(n.Name, "residual") && out == 0 {
 			errs = append(errs, fmt.Sprintf("residual %s untyped", n.Name))
 		}
 		for _, in := range n.Inputs {
 			w, isWeight := weights[in]
 			switch {
-			case !isWeight && (n.OpType == "add" || n.OpType == "mul") && width[in] > 0 && width[in] != out:
+			case !isWeight && (n.OpType == "add" || n.OpType == "mul") && width[in] > 1 && width[in] != out:
 				errs = append(errs, fmt.Sprintf("%s %s: input %s width %d, output %d", n.OpType, n.Name, in, width[in], out))
 			case isWeight && n.OpType == "matmul" && len(w.Shape) == 2 && out > 0:
 				d := width[n.Inputs[0]]
