@@ -2,6 +2,7 @@ package llm_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,24 +49,44 @@ func TestManifestArchitectures(t *testing.T) {
 // weightFormats are the formats that store tensors and no computation.
 var weightFormats = []string{"gguf", "safetensors", "safetensors-index", "pytorch", "numpy"}
 
-// TestNoInventedEdges opens every valid entry of the weight formats. A file
+// weightEntries returns the valid entries of the weight formats and the
+// Keras files whose facts say they hold weights only (no model config).
+func weightEntries(t *testing.T) []testenv.Entry {
+	var out []testenv.Entry
+	for _, e := range testenv.ManifestEntries(t, weightFormats...) {
+		if e.Valid() {
+			out = append(out, e)
+		}
+	}
+	for _, e := range testenv.ManifestEntries(t, "keras") {
+		var f struct {
+			WeightsOnly bool `json:"weights_only_file"`
+		}
+		if json.Unmarshal(e.Facts, &f) == nil && f.WeightsOnly && e.Valid() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// TestNoInventedEdges opens every valid entry of the weight formats and
+// every weights-only Keras file (weightEntries). A file
 // drawn without an architecture must say it stores no data flow and draw
 // its module hierarchy honestly: no value passing between nodes, every node
 // a container (so the op histogram is empty), every tensor in exactly one
-// node named after the tensor's module. PyTorch files whose pickle or
-// TorchScript code records modules are not weight-only and are skipped.
+// node named after the tensor's module. Whole pickled nn.Modules are
+// weight-only too (the pickle holds the module tree, not forward()): their
+// manifest submodules must each be a node or a group. PyTorch files with
+// TorchScript code record their data flow and are skipped.
 func TestNoInventedEdges(t *testing.T) {
-	n := 0
-	for _, e := range testenv.ManifestEntries(t, weightFormats...) {
-		if !e.Valid() {
-			continue
-		}
+	n, modules := 0, 0
+	for _, e := range weightEntries(t) {
 		m, err := all.Registry().Open(context.Background(), e.Abs())
 		if err != nil {
 			t.Errorf("%s: %v", e.Name(), err)
 			continue
 		}
-		if m.Graph == nil || len(m.Graph.Initializers) == 0 || recordsModules(m) {
+		if m.Graph == nil || len(m.Graph.Initializers) == 0 || recordsCode(m) {
 			continue
 		}
 		if isArchitecture(m) {
@@ -75,19 +96,59 @@ func TestNoInventedEdges(t *testing.T) {
 		for _, msg := range weightOnlyView(m) {
 			t.Errorf("%s: %s", e.Name(), msg)
 		}
+		subs, err := submodules(e.Facts)
+		if err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+		}
+		if subs != nil {
+			modules++
+			for _, msg := range moduleTree(m, subs) {
+				t.Errorf("%s: %s", e.Name(), msg)
+			}
+		}
 	}
-	if n == 0 {
-		t.Fatal("no weight-only corpus file")
+	if n == 0 || modules == 0 {
+		t.Fatalf("%d weight-only files, %d of them whole pickled modules", n, modules)
 	}
-	t.Logf("%d weight-only files drawn without edges", n)
+	t.Logf("%d weight-only files drawn without edges, %d of them whole pickled modules", n, modules)
 }
 
-// recordsModules reports a PyTorch file whose pickle holds nn.Module objects
-// or TorchScript code: its graph comes from them, not from tensor names.
-func recordsModules(m *model.Model) bool {
+// recordsCode reports a PyTorch file whose TorchScript code records its
+// data flow.
+func recordsCode(m *model.Model) bool {
 	return slices.ContainsFunc(m.Properties, func(p model.Property) bool {
-		return p.Name == "modules" || (p.Name == "content" && strings.HasPrefix(p.Value, "TorchScript"))
+		return p.Name == "content" && strings.HasPrefix(p.Value, "TorchScript")
 	})
+}
+
+// submodules returns the submodule paths a whole pickled module's facts
+// list (facts.module_class set), nil for other entries.
+func submodules(raw json.RawMessage) ([]string, error) {
+	var f struct {
+		ModuleClass string   `json:"module_class"`
+		Submodules  []string `json:"submodules"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil || f.ModuleClass == "" {
+		return nil, err
+	}
+	return append([]string{}, f.Submodules...), nil
+}
+
+// moduleTree lists the submodules that are neither a node nor the group of
+// a node's name, and checks the file says it holds a whole module.
+func moduleTree(m *model.Model, subs []string) []string {
+	var errs []string
+	if !slices.ContainsFunc(m.Properties, func(p model.Property) bool { return p.Name == "modules" }) {
+		errs = append(errs, "no property counting the pickled modules")
+	}
+	for _, s := range subs {
+		if !slices.ContainsFunc(m.Graph.Nodes, func(n *model.Node) bool {
+			return n.Name == s || strings.HasPrefix(n.Name, s+".")
+		}) {
+			errs = append(errs, fmt.Sprintf("submodule %s is neither a node nor a group", s))
+		}
+	}
+	return errs
 }
 
 // isArchitecture reports a graph drawn from an architecture: it reads
