@@ -18,7 +18,9 @@ type KVCache struct {
 	// KVBytesPerToken is one more token's keys and values over all layers.
 	KVBytesPerToken int64 `json:"kv_bytes_per_token"`
 	// KVContextTokens is the context N: the n_ctx option, else the
-	// model's context length; 0 when neither is known.
+	// model's context length; 0 when neither is known. (n_ctx is also the
+	// keys each token attends to in the MACs formula, where unset it
+	// counts 1 like every symbol.)
 	KVContextTokens int64 `json:"kv_context_tokens"`
 	// KVBytesContext is the cache holding N tokens, a sliding-window
 	// layer keeping at most its window.

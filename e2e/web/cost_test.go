@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -217,5 +219,31 @@ func TestCostKVCache(t *testing.T) {
 	waitJS(t, ctx, `(() => { const s = `+kvRow+`; return s && s !== `+jsString(full)+` ? s : null; })()`, &half)
 	if !strings.HasSuffix(half, "at 64 tokens (float16)") {
 		t.Errorf("KV cache row %q after n_ctx = 64", half)
+	}
+}
+
+// TestCostLlama3KV counts a Llama-3-8B-shaped GGUF (the real tensor list
+// and metadata in a sparse file): every node counted, and the KV cache at
+// its published size in f16, 128 KiB per token (32 layers × K and V × 8
+// KV heads × 128 dims × 2 bytes), 1 GiB for its 8192-token context.
+func TestCostLlama3KV(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("NTFS files are not sparse unless marked so; this would write 16 GB")
+	}
+	path := filepath.Join(t.TempDir(), "llama-3-8b-f16.gguf")
+	if err := fixture.Llama3_8B(path); err != nil {
+		t.Fatal(err)
+	}
+	m, err := fixture.NewLibrary().Registry().Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cost.Model(context.Background(), m, cost.Options{})
+	if r.UnknownNodes != 0 || r.UnsizedNodes != 0 || r.LLM == nil {
+		t.Fatalf("%d nodes unknown, %d unsized, llm %v", r.UnknownNodes, r.UnsizedNodes, r.LLM)
+	}
+	kv := r.LLM.KVCache
+	if kv.KVBytesPerToken != 128<<10 || kv.KVContextTokens != 8192 || kv.KVBytesContext != 1<<30 || kv.KVLayers != 32 {
+		t.Errorf("KV cache %+v, want 32 layers, 128 KiB per token, 1 GiB at 8192 tokens", kv)
 	}
 }

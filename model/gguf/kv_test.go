@@ -55,7 +55,8 @@ func deepseek2Spec(withRank bool) spec {
 
 // TestMLACache checks the KV cache of multi-head latent attention: per
 // layer and token the compressed latent and the rotated key part, (16 +
-// 8) f16 elements, not keys and values of every head (2 × 4 × 16).
+// 8) f16 elements, not keys and values of every head (2 × 4 × 16); and
+// every node counted (MLA's splits and concats typed).
 func TestMLACache(t *testing.T) {
 	const perToken = 2 * (16 + 8) * 2 // layers × elements × f16
 	for _, withRank := range []bool{true, false} {
@@ -66,6 +67,9 @@ func TestMLACache(t *testing.T) {
 		r := cost.Model(context.Background(), m, cost.Options{})
 		if r == nil || r.LLM == nil {
 			t.Fatalf("kv_lora_rank stored %v: no LLM cost", withRank)
+		}
+		if r.UnknownNodes != 0 || r.UnsizedNodes != 0 {
+			t.Errorf("kv_lora_rank stored %v: %d nodes unknown, %d unsized", withRank, r.UnknownNodes, r.UnsizedNodes)
 		}
 		kv := r.LLM.KVCache
 		if kv.KVLayers != 2 || kv.KVBytesPerToken != perToken || kv.KVContextTokens != 256 || kv.KVBytesContext != 256*perToken || kv.KVDType != "float16" {

@@ -123,13 +123,17 @@ func (c *HFConfig) Params() Params {
 	if p.NHeadKV == 0 {
 		p.NHeadKV = p.NHead
 	}
+	if rope := i("qk_rope_head_dim"); rope > 0 {
+		// MLA (DeepSeek-V2/V3): a key head is its plain and rotated parts.
+		p.HeadDim, p.RopeDims = i("qk_nope_head_dim")+rope, rope
+	}
 	if p.HeadDim == 0 && p.NHead > 0 {
 		p.HeadDim = p.NEmbd / p.NHead
 	}
 	if !c.flag("use_sliding_window", true) {
 		p.SlidingWindow = 0
 	}
-	if f := c.num("partial_rotary_factor", "rotary_pct"); f > 0 && f < 1 {
+	if f := c.num("partial_rotary_factor", "rotary_pct"); f > 0 && f < 1 && p.RopeDims == 0 {
 		p.RopeDims = int64(f * float64(p.HeadDim))
 	}
 	return p

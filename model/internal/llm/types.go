@@ -81,6 +81,15 @@ func (b *builder) leading(n *model.Node, lead map[string]model.Shape) model.Shap
 
 // widths returns the feature width of each of n's outputs, 0 if unknown.
 func (b *builder) widths(n *model.Node, width map[string]int64) []int64 {
+	if f := b.fixed[n.Name]; f != nil {
+		var ins []int64
+		for _, x := range n.Inputs {
+			if _, ok := b.byName[x]; !ok {
+				ins = append(ins, width[x])
+			}
+		}
+		return f(ins)
+	}
 	in, w, vec := b.operands(n, width)
 	switch n.OpType {
 	case "get_rows":
@@ -170,9 +179,6 @@ func otherSide(w []int64, in int64) int64 {
 // SSM's halves (x and z) and its dt, B, C split (widths from the block's
 // weights).
 func (b *builder) splitWidths(n *model.Node, in int64) []int64 {
-	if ws := b.splits[n.Name]; ws != nil {
-		return ws
-	}
 	switch {
 	case strings.HasSuffix(n.Name, "qkv_split"):
 		q, kv := b.p.NHead*b.p.HeadDim, b.p.NHeadKV*b.p.HeadDim
@@ -203,7 +209,60 @@ func (k *blk) ssmSplit(n *model.Node) {
 		return
 	}
 	st := (out - rank) / 2
-	k.splits[n.Name] = []int64{rank, st, st}
+	k.fixed[n.Name] = func([]int64) []int64 { return []int64{rank, st, st} }
+}
+
+// widthRule gives a node's output widths from its data inputs' widths.
+type widthRule func(ins []int64) []int64
+
+// fix sets the widths of the block's last node.
+func (k *blk) fix(f widthRule) { k.fixed[k.g.Nodes[len(k.g.Nodes)-1].Name] = f }
+
+// splitAt is a split of the first input into first and the rest; nil
+// when first is not inside it.
+func splitAt(first int64) widthRule {
+	return func(ins []int64) []int64 {
+		if len(ins) == 0 || first <= 0 || first >= ins[0] {
+			return nil
+		}
+		return []int64{first, ins[0] - first}
+	}
+}
+
+// widthOf is a rule of one known width.
+func widthOf(w int64) widthRule {
+	return func([]int64) []int64 { return []int64{w} }
+}
+
+// mlaWidths types multi-head latent attention: the queries split into
+// n_head × (head_dim - rope) and n_head × rope, the latent into rank and
+// rope, the expanded keys and values into n_head × (head_dim - rope) and
+// n_head × v_head_dim; the concatenated queries and keys (the rotated key
+// part repeated for every head) n_head × head_dim; the attention's
+// output as wide as its values.
+func (k *blk) mlaWidths(rank, rope int64) map[string]widthRule {
+	h, nope := k.p.NHead, k.p.HeadDim-rope
+	if h <= 0 || rank <= 0 || rope <= 0 || nope <= 0 {
+		return nil
+	}
+	return map[string]widthRule{
+		"q_split": func(ins []int64) []int64 {
+			if len(ins) == 0 {
+				return nil
+			}
+			return splitAt(ins[0] - h*rope)(ins)
+		},
+		"kv_split":   splitAt(rank),
+		"kv_b_split": splitAt(h * nope),
+		"q_concat":   widthOf(h * k.p.HeadDim),
+		"k_concat":   widthOf(h * k.p.HeadDim),
+		"attention": func(ins []int64) []int64 {
+			if len(ins) < 3 {
+				return nil
+			}
+			return ins[2:3]
+		},
+	}
 }
 
 // shape2 is the shape of the role's first tensor of two dims, nil if none.
