@@ -1,0 +1,197 @@
+package model
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// moments are one-pass statistics of a run of values: counts of the
+// special values, the extremes, and the mean and sum of squared
+// deviations (M2) of the finite values. Runs merge with Chan et al.'s
+// pairwise update, so the result does not depend on how the tensor was
+// split, only on the order of the merges (kept in element order).
+type moments struct {
+	n, zeros, nan, inf int64
+	mean, m2           float64
+	min, max           float64
+}
+
+func newMoments() moments { return moments{min: math.Inf(1), max: math.Inf(-1)} }
+
+// addRun takes in a run of values. It works in two loops over the run
+// while it is in cache: the first counts zeros, NaN and ±Inf, finds the
+// extremes and the run's sum, compacting the finite values to the front
+// of vs; the second sums the squared deviations from the run's mean and
+// hands the finite values to keep. vs is overwritten.
+func (m *moments) addRun(vs []float64, keep func([]float64)) {
+	lo, hi := m.min, m.max
+	var sum float64
+	j := 0
+	for _, v := range vs {
+		if d := v - v; d != d { // v is NaN or ±Inf
+			if v != v {
+				m.nan++
+			} else {
+				m.inf++
+			}
+			continue
+		}
+		if v == 0 {
+			m.zeros++
+		}
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
+		sum += v
+		vs[j] = v
+		j++
+	}
+	m.min, m.max = lo, hi
+	if j == 0 {
+		return
+	}
+	fin := vs[:j]
+	mean := sum / float64(j)
+	var sq float64
+	for _, v := range fin {
+		d := v - mean
+		sq += d * d
+	}
+	keep(fin)
+	m.merge(moments{n: int64(j), mean: mean, m2: sq, min: lo, max: hi})
+}
+
+// merge folds o's finite-value moments into m (counts of special values
+// and extremes too).
+func (m *moments) merge(o moments) {
+	m.zeros += o.zeros
+	m.nan += o.nan
+	m.inf += o.inf
+	m.min, m.max = min(m.min, o.min), max(m.max, o.max)
+	if o.n == 0 {
+		return
+	}
+	n := m.n + o.n
+	d := o.mean - m.mean
+	m.mean += d * float64(o.n) / float64(n)
+	m.m2 += o.m2 + d*d*float64(m.n)*float64(o.n)/float64(n)
+	m.n = n
+}
+
+// fineBins is the resolution of the fine histogram: one bin per value of
+// the top 16 bits of a value's float32 pattern (sign, exponent and 7
+// mantissa bits), so each bin spans a relative width of 2^-7.
+const fineBins = 1 << 16
+
+// fineHist counts finite values by the top 16 bits of their float32
+// pattern, with the least and greatest value seen in each bin. It needs
+// no range, so it fills in the same single read as the moments; rebin
+// turns it into the output histogram once the range is known.
+type fineHist [fineBins]fineBin
+
+type fineBin struct {
+	n      int64
+	lo, hi float32
+}
+
+func newFineHist() *fineHist {
+	h := new(fineHist)
+	for i := range h {
+		h[i].lo, h[i].hi = float32(math.Inf(1)), float32(math.Inf(-1))
+	}
+	return h
+}
+
+func (h *fineHist) add(vs []float64) {
+	for _, v := range vs {
+		f := float32(v)
+		b := &h[math.Float32bits(f)>>16]
+		b.n++
+		if f < b.lo {
+			b.lo = f
+		}
+		if f > b.hi {
+			b.hi = f
+		}
+	}
+}
+
+// merge adds o's counts to h.
+func (h *fineHist) merge(o *fineHist) {
+	for k := range h {
+		h[k].n += o[k].n
+		h[k].lo, h[k].hi = min(h[k].lo, o[k].lo), max(h[k].hi, o[k].hi)
+	}
+}
+
+// rebin spreads the fine counts over the bins of b (whose range holds
+// every finite value). A fine bin whose values (from the least to the
+// greatest seen) lie inside one output bin goes there whole, so the
+// histogram is exact unless two values less than 2^-7 of their magnitude
+// apart lie on both sides of an edge: only such a fine bin is split, in
+// proportion to the overlaps of its range (rounded so that the counts
+// still add up exactly). Data with few distinct values (int8, float16,
+// bfloat16, block scales) is binned exactly.
+func (h *fineHist) rebin(b binner, counts []int64) {
+	for k := range h {
+		c := h[k].n
+		if c == 0 {
+			continue
+		}
+		lo, hi := max(float64(h[k].lo), b.lo), min(float64(h[k].hi), b.hi)
+		i, j := b.bin(lo), b.bin(hi)
+		if i >= j || !(hi > lo) {
+			counts[i] += c
+			continue
+		}
+		var given int64
+		for x := i; x < j; x++ {
+			upto := int64(math.Round(float64(c) * (b.edges[x+1] - lo) / (hi - lo)))
+			upto = max(given, min(upto, c))
+			counts[x] += upto - given
+			given = upto
+		}
+		counts[j] += c - given
+	}
+}
+
+// codeHist counts one- or two-byte elements by their stored code: the
+// exact histogram of a type with at most 65,536 values, kept in a loop
+// of one increment per element.
+type codeHist []int64
+
+func newCodeHist(unitBytes int64) codeHist { return make(codeHist, 1<<(8*unitBytes)) }
+
+func (h codeHist) add(b []byte) {
+	if len(h) == 1<<8 {
+		for _, c := range b {
+			h[c]++
+		}
+		return
+	}
+	for ; len(b) >= 2; b = b[2:] {
+		h[binary.LittleEndian.Uint16(b)]++
+	}
+}
+
+func (h codeHist) merge(o codeHist) {
+	for k, c := range o {
+		h[k] += c
+	}
+}
+
+// rebin adds each code's count to the bin of its value (decoded and
+// dequantized like the data; codes of NaN and ±Inf are left out).
+func (h codeHist) rebin(value func(code int) float64, b binner, counts []int64) {
+	for k, c := range h {
+		if c == 0 {
+			continue
+		}
+		if v := value(k); !math.IsNaN(v) && !math.IsInf(v, 0) {
+			counts[b.bin(v)] += c
+		}
+	}
+}
