@@ -18,26 +18,27 @@ type moments struct {
 
 func newMoments() moments { return moments{min: math.Inf(1), max: math.Inf(-1)} }
 
-// addRun takes in a run of values. It works in two loops over the run
-// while it is in cache: the first counts zeros, NaN and ±Inf, finds the
-// extremes and the run's sum, compacting the finite values to the front
-// of vs; the second sums the squared deviations from the run's mean and
-// hands the finite values to keep. vs is overwritten.
-func (m *moments) addRun(vs []float64, keep func([]float64)) {
+// keepFunc takes a run's finite values (for the histogram) and returns
+// the sum of their squared deviations from mean.
+type keepFunc func(fin []float64, mean float64) float64
+
+// addRun takes in a run of values in two loops over the run while it is
+// in cache: the first counts zeros, NaN and ±Inf and finds the extremes
+// and the sum of the finite values; the second, keep, sums the squared
+// deviations from the run's mean while it bins the values. Only a run
+// that holds NaN or ±Inf is compacted (its finite values moved to the
+// front of vs) between the two.
+func (m *moments) addRun(vs []float64, keep keepFunc) {
 	lo, hi := m.min, m.max
 	var sum float64
-	j := 0
+	var zeros, bad int64
 	for _, v := range vs {
 		if d := v - v; d != d { // v is NaN or ±Inf
-			if v != v {
-				m.nan++
-			} else {
-				m.inf++
-			}
+			bad++
 			continue
 		}
 		if v == 0 {
-			m.zeros++
+			zeros++
 		}
 		if v < lo {
 			lo = v
@@ -46,22 +47,47 @@ func (m *moments) addRun(vs []float64, keep func([]float64)) {
 			hi = v
 		}
 		sum += v
-		vs[j] = v
-		j++
 	}
+	fin := vs
+	if bad > 0 {
+		fin = m.finiteOnly(vs)
+	}
+	m.zeros += zeros
 	m.min, m.max = lo, hi
-	if j == 0 {
+	if len(fin) == 0 {
 		return
 	}
-	fin := vs[:j]
-	mean := sum / float64(j)
+	mean := sum / float64(len(fin))
+	sq := keep(fin, mean)
+	m.merge(moments{n: int64(len(fin)), mean: mean, m2: sq, min: lo, max: hi})
+}
+
+// finiteOnly counts NaN and ±Inf in vs and moves its finite values to the
+// front.
+func (m *moments) finiteOnly(vs []float64) []float64 {
+	j := 0
+	for _, v := range vs {
+		switch {
+		case v != v:
+			m.nan++
+		case v-v != 0:
+			m.inf++
+		default:
+			vs[j] = v
+			j++
+		}
+	}
+	return vs[:j]
+}
+
+// sqDev is the sum of squared deviations of vs from mean.
+func sqDev(vs []float64, mean float64) float64 {
 	var sq float64
-	for _, v := range fin {
+	for _, v := range vs {
 		d := v - mean
 		sq += d * d
 	}
-	keep(fin)
-	m.merge(moments{n: int64(j), mean: mean, m2: sq, min: lo, max: hi})
+	return sq
 }
 
 // merge folds o's finite-value moments into m (counts of special values
@@ -105,8 +131,13 @@ func newFineHist() *fineHist {
 	return h
 }
 
-func (h *fineHist) add(vs []float64) {
+// add bins vs and returns their squared deviations from mean (one loop
+// for both).
+func (h *fineHist) add(vs []float64, mean float64) float64 {
+	var sq float64
 	for _, v := range vs {
+		d := v - mean
+		sq += d * d
 		f := float32(v)
 		b := &h[math.Float32bits(f)>>16]
 		b.n++
@@ -117,6 +148,7 @@ func (h *fineHist) add(vs []float64) {
 			b.hi = f
 		}
 	}
+	return sq
 }
 
 // merge adds o's counts to h.

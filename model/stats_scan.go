@@ -230,12 +230,15 @@ func (s *scan) chunk(c int, w *scanWorker) error {
 
 // keep returns where a run's finite values go: the exact list or the
 // worker's fine histogram (nowhere when the codes were counted).
-func (w *scanWorker) keep(s *scan) func([]float64) {
+func (w *scanWorker) keep(s *scan) keepFunc {
 	switch {
 	case w.fine != nil:
 		return w.fine.add
 	case w.codes != nil:
-		return func([]float64) {}
+		return sqDev
 	}
-	return func(vs []float64) { s.exact = append(s.exact, vs...) }
+	return func(vs []float64, mean float64) float64 {
+		s.exact = append(s.exact, vs...)
+		return sqDev(vs, mean)
+	}
 }
