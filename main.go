@@ -143,31 +143,10 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]st
 // cmdServe runs the viewer until SIGINT/SIGTERM or Quit; with withTray it
 // shows the tray icon when a tray host is available.
 func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.Logger) int {
-	name := "serve"
-	if withTray {
-		name = "modelpeek"
-	}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:0", "")
-	noBrowser := fs.Bool("no-browser", false, "")
-	watchStdin := fs.Bool("watch-stdin", false, "")
-	newInstance := new(bool)
-	compareTwo := fs.Bool("compare", false, "")
-	if withTray {
-		// The tray app has no --addr: it always picks a free port.
-		fs = flag.NewFlagSet(name, flag.ContinueOnError)
-		fs.BoolVar(noBrowser, "no-browser", false, "")
-		fs.BoolVar(newInstance, "new-instance", false, "")
-		fs.BoolVar(compareTwo, "compare", false, "")
-	}
-	files, code, ok := parseFlags(fs, args, stdout, stderr)
+	opts, files, code, ok := parseServeFlags(args, stdout, stderr, withTray)
 	if !ok {
 		return code
 	}
-	if *compareTwo && len(files) != 2 {
-		return badUsage(stderr, "--compare takes exactly two files, A and B")
-	}
-	reg := all.Registry()
 	if len(files) > 0 {
 		// A mistyped name is said at once in the terminal, and a command
 		// line none of whose files can be read serves nothing.
@@ -182,7 +161,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 	// After the first signal, a second one kills the process the default
 	// way, whatever is still running.
 	context.AfterFunc(ctx, stop)
-	if *watchStdin {
+	if opts.watchStdin {
 		go quitOnEOF(os.Stdin, stop)
 	}
 
@@ -195,11 +174,11 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 	// the running one and exits.
 	var single *singleInstance
 	switch {
-	case withTray && *newInstance:
+	case withTray && opts.newInstance:
 		single = newSingleInstance(ctx, log)
 	case withTray:
 		var forwarded bool
-		single, forwarded = acquireInstance(ctx, files, *noBrowser, *compareTwo, log)
+		single, forwarded = acquireInstance(ctx, files, opts.noBrowser, opts.compare, log)
 		if forwarded {
 			fmt.Fprintln(stderr, "modelpeek: handed over to the running modelpeek")
 			return 0
@@ -207,9 +186,9 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 		defer single.close()
 	}
 	a, err := app.New(ctx, app.Options{
-		Addr:      *addr,
+		Addr:      opts.addr,
 		Version:   version.String(),
-		Registry:  reg,
+		Registry:  all.Registry(),
 		Logger:    log,
 		Autostart: autostart.For(autostart.Config{}),
 		Server: func(c *server.Config) {
@@ -227,74 +206,122 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 		a.Wait()
 		return 1
 	}
-	var show string
-	var pair []string
-	if len(files) > 0 {
-		ids, err := a.Open(files...)
-		if err != nil {
-			fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
-		}
-		if len(ids) > 0 {
-			show = ids[0]
-		}
-		if *compareTwo && len(ids) == 2 {
-			pair = ids
-		}
-	} else if id, err := a.OpenSample(); err != nil {
-		log.Warn("cannot open the bundled sample", "err", err)
-	} else {
-		show = id
-	}
+	show, pair := openInitial(a, files, opts.compare, stderr, log)
 	fmt.Fprintf(stdout, "modelpeek: serving %s\n", a.State().URL)
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
 	}
 	switch {
-	case *noBrowser:
+	case opts.noBrowser:
 	case pair != nil:
 		showCompare(a, pair, stderr, log)
 	default:
 		showPage(a, show, stderr, log)
 	}
-
 	if withTray {
-		single.ready(a)
-		instance.InstallOpenFileHandler(func(paths []string) {
-			single.handle(instance.Request{Paths: paths})
-		})
-		// The app's context ends on Quit from any source (menu, signal, a
-		// second launch, the page), which ends the tray loop at once.
-		var lostOnce sync.Once
-		err := tray.Run(a.Context(), a, tray.Options{
-			Logger: log,
-			// The tray host went away: the icon is gone (until a host
-			// comes back), so say so and show the page, which has Quit.
-			// Said once: a host that comes and goes opens no more pages.
-			HostLost: func() {
-				lostOnce.Do(func() {
-					fmt.Fprintln(stderr, noTrayLine)
-					if !*noBrowser {
-						showPage(a, "", stderr, log)
-					}
-				})
-			},
-		})
-		switch {
-		case errors.Is(err, tray.ErrNoTray):
-			// The browser was opened above (unless --no-browser), as
-			// serve does.
-			fmt.Fprintln(stderr, noTrayLine)
-		case err != nil:
-			fmt.Fprintf(stderr, "modelpeek: tray: %v; serving without it (Ctrl+C to quit)\n", err)
-		default:
-			a.Quit() // the tray ended: the user quit
-		}
+		runTray(a, single, opts.noBrowser, stderr, log)
 	}
 	if err := a.Wait(); err != nil {
 		fmt.Fprintf(stderr, "modelpeek: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// serveOptions are the flags of serve and of the tray app.
+type serveOptions struct {
+	addr        string
+	noBrowser   bool
+	watchStdin  bool
+	newInstance bool
+	compare     bool // the two files are compared
+}
+
+// parseServeFlags parses serve's flags, or the tray app's (which has no
+// --addr: it always picks a free port, and it has --new-instance).
+func parseServeFlags(args []string, stdout, stderr io.Writer, withTray bool) (serveOptions, []string, int, bool) {
+	o := serveOptions{addr: "127.0.0.1:0"}
+	name := "serve"
+	if withTray {
+		name = "modelpeek"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.BoolVar(&o.noBrowser, "no-browser", false, "")
+	fs.BoolVar(&o.compare, "compare", false, "")
+	if withTray {
+		fs.BoolVar(&o.newInstance, "new-instance", false, "")
+	} else {
+		fs.StringVar(&o.addr, "addr", o.addr, "")
+		fs.BoolVar(&o.watchStdin, "watch-stdin", false, "")
+	}
+	files, code, ok := parseFlags(fs, args, stdout, stderr)
+	if !ok {
+		return o, nil, code, false
+	}
+	if o.compare && len(files) != 2 {
+		return o, nil, badUsage(stderr, "--compare takes exactly two files, A and B"), false
+	}
+	return o, files, 0, true
+}
+
+// openInitial opens the command line's files (or the bundled sample when
+// there are none) and returns the model to show first and, with
+// --compare, the pair to compare.
+func openInitial(a *app.App, files []string, compare bool, stderr io.Writer, log *slog.Logger) (show string, pair []string) {
+	if len(files) == 0 {
+		id, err := a.OpenSample()
+		if err != nil {
+			log.Warn("cannot open the bundled sample", "err", err)
+		}
+		return id, nil
+	}
+	ids, err := a.Open(files...)
+	if err != nil {
+		fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))
+	}
+	if len(ids) > 0 {
+		show = ids[0]
+	}
+	if compare && len(ids) == 2 {
+		pair = ids
+	}
+	return show, pair
+}
+
+// runTray runs the tray loop until the app quits or the tray cannot run;
+// without a tray the app goes on serving, as serve does.
+func runTray(a *app.App, single *singleInstance, noBrowser bool, stderr io.Writer, log *slog.Logger) {
+	single.ready(a)
+	instance.InstallOpenFileHandler(func(paths []string) {
+		single.handle(instance.Request{Paths: paths})
+	})
+	// The app's context ends on Quit from any source (menu, signal, a
+	// second launch, the page), which ends the tray loop at once.
+	var lostOnce sync.Once
+	err := tray.Run(a.Context(), a, tray.Options{
+		Logger: log,
+		// The tray host went away: the icon is gone (until a host
+		// comes back), so say so and show the page, which has Quit.
+		// Said once: a host that comes and goes opens no more pages.
+		HostLost: func() {
+			lostOnce.Do(func() {
+				fmt.Fprintln(stderr, noTrayLine)
+				if !noBrowser {
+					showPage(a, "", stderr, log)
+				}
+			})
+		},
+	})
+	switch {
+	case errors.Is(err, tray.ErrNoTray):
+		// The browser was opened before (unless --no-browser), as
+		// serve does.
+		fmt.Fprintln(stderr, noTrayLine)
+	case err != nil:
+		fmt.Fprintf(stderr, "modelpeek: tray: %v; serving without it (Ctrl+C to quit)\n", err)
+	default:
+		a.Quit() // the tray ended: the user quit
+	}
 }
 
 // readableFiles prints one line on stderr for each of files that does not

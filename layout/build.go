@@ -3,7 +3,6 @@ package layout
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -25,8 +24,8 @@ type box struct {
 	name      string
 	category  string
 	lines     []string
-	index     int   // model node index for ops, else -1
-	subgraphs int   // subgraph count of an op
+	index     int32 // model node index for ops, else -1
+	subgraphs int32 // subgraph count of an op
 	group     int32 // innermost kept name-scope group, -1 for none
 	source    int32 // for a stub, the box producing its value (unused otherwise)
 	w, h      float64
@@ -335,8 +334,8 @@ func (bd *builder) opBoxes() error {
 			}
 		}
 		b.boxes = append(b.boxes, box{id: opIDs[i], kind: KindOp, label: clip(opLabel(n), m.MaxChars),
-			name: n.Name, category: Category(n.OpType, n.Domain, n.Category), lines: bd.opLines(i, n), index: i,
-			subgraphs: len(n.Subgraphs()), group: -1})
+			name: n.Name, category: Category(n.OpType, n.Domain, n.Category), lines: bd.opLines(i, n), index: int32(i),
+			subgraphs: int32(len(n.Subgraphs())), group: -1})
 		b.ops++
 	}
 	return nil
@@ -472,7 +471,8 @@ func splitFanout(b *built, k int, m TextMetric) {
 			need++
 		}
 	}
-	b.boxes = slices.Grow(b.boxes, need)
+	// Exactly the room the stubs need (kept with the prepared graph).
+	b.boxes = append(make([]box, 0, len(b.boxes)+need), b.boxes...)
 	ids := numberedIDs('s', need)
 	for ci := range b.conns {
 		c := &b.conns[ci]

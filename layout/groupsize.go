@@ -20,7 +20,7 @@ func groupSizes(g *model.Graph, b *built, gt *groupTree) (params, bytes []int64)
 	}
 	for i := range b.boxes {
 		bx := &b.boxes[i]
-		if bx.kind != KindOp || bx.index < 0 || bx.index >= len(g.Nodes) || bx.group < 0 {
+		if bx.kind != KindOp || bx.index < 0 || int(bx.index) >= len(g.Nodes) || bx.group < 0 {
 			continue
 		}
 		for _, in := range g.Nodes[bx.index].Inputs {

@@ -406,7 +406,7 @@ func (p *Prepared) placeNode(v *View, st *Stats, vis *visible, e *engine, m Text
 // boxNode is the View node of a plain box at (x, y) with size w×h.
 func (p *Prepared) boxNode(bx *box, x, y, w, h float64) Node {
 	nd := Node{ID: bx.id, Kind: bx.kind, Label: bx.label, Name: bx.name, Category: bx.category,
-		Lines: bx.lines, X: x, Y: y, W: w, H: h, Index: bx.index, Subgraphs: bx.subgraphs}
+		Lines: bx.lines, X: x, Y: y, W: w, H: h, Index: int(bx.index), Subgraphs: int(bx.subgraphs)}
 	if bx.group >= 0 {
 		nd.Group = p.gt.groupID(bx.group)
 	}

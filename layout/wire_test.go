@@ -38,7 +38,7 @@ func decodeWire(b []byte) (map[string]any, error) {
 	at := (8 + hl + 7) &^ 7
 	nInts := 11*h.Nodes + 1 + h.Lines + 5*h.Edges + h.Edges + 1 + 5*h.Groups
 	nCoords := 4*h.Nodes + h.Points + 4*h.Groups
-	r := wireReader{strs: h.Strings}
+	var r wireReader
 	sum := uint32(0)
 	for i := 0; i < nInts; i++ {
 		sum += binary.LittleEndian.Uint32(b[at+4*i:])
@@ -53,6 +53,20 @@ func decodeWire(b []byte) (map[string]any, error) {
 		} else {
 			r.coords = append(r.coords, math.Float64frombits(binary.LittleEndian.Uint64(b[at+8*i:])))
 		}
+	}
+	if h.Scale > 0 {
+		at += 4 * nCoords
+	} else {
+		at += 8 * nCoords
+	}
+	text := at + 4*h.Strings
+	for i := 0; i < h.Strings; i++ {
+		n := int(binary.LittleEndian.Uint32(b[at+4*i:]))
+		r.strs = append(r.strs, string(b[text:text+n]))
+		text += n
+	}
+	if text != len(b) || text-(at+4*h.Strings) != h.StringBytes {
+		return nil, fmt.Errorf("strings end at %d of %d bytes", text, len(b))
 	}
 	var view map[string]any
 	if err := json.Unmarshal(h.View, &view); err != nil {

@@ -1,15 +1,32 @@
 package model
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"math"
+)
 
-// jsonNumbers is jsonNumber over a slice; nil stays nil (omitted).
+// JSONNumber is v for encoding/json, with the non-finite values (which a
+// JSON number cannot hold) spelled as the strings "NaN", "Inf" and "-Inf".
+func JSONNumber(v float64) any {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	}
+	return v
+}
+
+// jsonNumbers is JSONNumber over a slice; nil stays nil (omitted).
 func jsonNumbers(vs []float64) []any {
 	if vs == nil {
 		return nil
 	}
 	out := make([]any, len(vs))
 	for i, v := range vs {
-		out[i] = jsonNumber(v)
+		out[i] = JSONNumber(v)
 	}
 	return out
 }
@@ -21,7 +38,7 @@ func (a Attribute) MarshalJSON() ([]byte, error) {
 	type plain Attribute
 	var f any
 	if a.Float != 0 {
-		f = jsonNumber(a.Float)
+		f = JSONNumber(a.Float)
 	}
 	return json.Marshal(struct {
 		plain

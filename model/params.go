@@ -69,7 +69,7 @@ func CountParams(m *Model) Params {
 		})
 		p.Graphs = append(p.Graphs, gp)
 	}
-	p.Groups = groupParams(m.Graph.Initializers)
+	p.Groups = groupParams(m.Graph.Initializers, scopeNames(m.Graph))
 	return p
 }
 
@@ -129,13 +129,21 @@ func eachInitializer(g *Graph, fn func(*Tensor)) {
 }
 
 // groupParams counts ts by top-level name group (see groupOf), largest
-// first, the groups past maxParamGroups summed as "other".
-func groupParams(ts []*Tensor) []GroupParams {
+// first, the groups past maxParamGroups summed as "other". A tensor with
+// an exporter-made name ("onnx::Conv_422") is grouped by the module scope
+// of the node consuming it (scope).
+func groupParams(ts []*Tensor, scope map[string]string) []GroupParams {
 	names := make([][]string, 0, len(ts))
 	for _, t := range ts {
-		if t != nil {
-			names = append(names, nameParts(t.Name))
+		if t == nil {
+			continue
 		}
+		parts := nameParts(t.Name)
+		if sc := scope[t.Name]; sc != "" && strings.Contains(t.Name, "::") {
+			// The module's path, with the tensor as its leaf.
+			parts = append(nameParts(sc), t.Name)
+		}
+		names = append(names, parts)
 	}
 	skip := commonParts(names)
 	idx := map[string]int{}
@@ -225,4 +233,58 @@ func isNumber(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// scopeNames maps each value consumed by a node to the module path of
+// the first node that uses it (opScope), looking through Identity nodes.
+func scopeNames(g *Graph) map[string]string {
+	out := map[string]string{}
+	forward := map[string]string{} // Identity input → its output
+	for _, n := range g.Nodes {
+		if n != nil && n.OpType == "Identity" && len(n.Inputs) == 1 && len(n.Outputs) == 1 {
+			forward[n.Inputs[0]] = n.Outputs[0]
+		}
+	}
+	for _, n := range g.Nodes {
+		if n == nil || n.OpType == "Identity" {
+			continue
+		}
+		sc := opScope(n.Name)
+		for _, in := range n.Inputs {
+			if _, ok := out[in]; !ok {
+				out[in] = sc
+			}
+		}
+	}
+	for from, to := range forward {
+		v := to
+		for i := 0; i < 8 && out[v] == ""; i++ { // chains of Identity
+			if next, ok := forward[v]; ok {
+				v = next
+			}
+		}
+		if _, ok := out[from]; !ok || out[from] == "" {
+			out[from] = out[v]
+		}
+	}
+	return out
+}
+
+// opScope is the module path of a path-like node name, its op left out:
+// exporters qualify each scope by its parent's ("/features/features.4/
+// block/block.3/Conv" → "features.4.block.3"); "" without a scope.
+func opScope(name string) string {
+	parts := strings.FieldsFunc(name, func(r rune) bool { return r == '/' })
+	if len(parts) < 2 {
+		return ""
+	}
+	var path []string
+	for _, c := range parts[:len(parts)-1] {
+		if k := len(path); k > 0 && strings.HasPrefix(c, path[k-1]+".") {
+			path[k-1] = c
+			continue
+		}
+		path = append(path, c)
+	}
+	return strings.Join(path, ".")
 }

@@ -38,3 +38,28 @@ func TestCountParamsGroupsAndSharing(t *testing.T) {
 		t.Errorf("empty model: %+v", p)
 	}
 }
+
+// TestExporterNamedWeightsGroupedByConsumer checks that weights with
+// exporter-made names ("onnx::Conv_7") join the module of the node
+// consuming them, through an Identity node too.
+func TestExporterNamedWeightsGroupedByConsumer(t *testing.T) {
+	g := &Graph{
+		Nodes: []*Node{
+			{Name: "/features/features.4/block/block.3/Conv", OpType: "Conv", Inputs: []string{"x", "onnx::Conv_7"}, Outputs: []string{"y"}},
+			{Name: "Identity_1", OpType: "Identity", Inputs: []string{"onnx::Conv_8"}, Outputs: []string{"b"}},
+			{Name: "/classifier/classifier.0/Gemm", OpType: "Gemm", Inputs: []string{"y", "b"}, Outputs: []string{"z"}},
+		},
+		Initializers: []*Tensor{
+			{Name: "onnx::Conv_7", DType: "float32", Shape: []int64{4}},
+			{Name: "onnx::Conv_8", DType: "float32", Shape: []int64{2}},
+			{Name: "features.10.weight", DType: "float32", Shape: []int64{3}},
+		},
+	}
+	var got []string
+	for _, s := range CountParams(&Model{Graph: g}).Groups {
+		got = append(got, s.Name)
+	}
+	if !slices.Equal(got, []string{"features.4", "features.10", "classifier.0"}) {
+		t.Errorf("groups %v", got)
+	}
+}

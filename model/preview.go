@@ -123,7 +123,7 @@ func (p Preview) MarshalJSON() ([]byte, error) {
 	type plain Preview
 	vals := make([]any, len(p.Values))
 	for i, v := range p.Values {
-		vals[i] = jsonNumber(v)
+		vals[i] = JSONNumber(v)
 	}
 	return json.Marshal(struct {
 		plain
@@ -131,17 +131,5 @@ func (p Preview) MarshalJSON() ([]byte, error) {
 		Min    any   `json:"min"`
 		Max    any   `json:"max"`
 		Mean   any   `json:"mean"`
-	}{plain(p), vals, jsonNumber(p.Min), jsonNumber(p.Max), jsonNumber(p.Mean)})
-}
-
-func jsonNumber(v float64) any {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return v
+	}{plain(p), vals, JSONNumber(p.Min), JSONNumber(p.Max), JSONNumber(p.Mean)})
 }

@@ -189,10 +189,28 @@ func (s Stats) MarshalJSON() ([]byte, error) {
 	for i, v := range s.First {
 		first[i] = numpyNumber(v)
 	}
+	edges := make([]any, len(s.Histogram.Edges))
+	for i, v := range s.Histogram.Edges {
+		edges[i] = numpyNumber(v)
+	}
+	// Sums of huge float64 values overflow: such figures are spelled as
+	// strings too, rather than failing the whole answer.
 	return json.Marshal(struct {
 		plain
+		Min       any `json:"min"`
+		Max       any `json:"max"`
+		Mean      any `json:"mean"`
+		Std       any `json:"std"`
+		Histogram struct {
+			Edges  []any   `json:"edges"`
+			Counts []int64 `json:"counts"`
+		} `json:"histogram"`
 		First []any `json:"first"`
-	}{plain(s), first})
+	}{plain: plain(s), Min: numpyNumber(s.Min), Max: numpyNumber(s.Max), Mean: numpyNumber(s.Mean), Std: numpyNumber(s.Std),
+		Histogram: struct {
+			Edges  []any   `json:"edges"`
+			Counts []int64 `json:"counts"`
+		}{edges, s.Histogram.Counts}, First: first})
 }
 
 func numpyNumber(v float64) any {

@@ -140,6 +140,9 @@ type Server struct {
 	token   string
 	session string
 
+	// warmSlot holds a token while a warm-up runs (see Warm).
+	warmSlot chan struct{}
+
 	mu       sync.Mutex
 	run      *run
 	lastAddr string // bound address of the last run (port 0 configs)
@@ -161,6 +164,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.graphs = newGraphCache(64, s.log)
 	s.preps = newPrepCache()
+	s.warmSlot = make(chan struct{}, 1)
 	if s.token == "" {
 		s.token = randomHex(32)
 	}

@@ -147,10 +147,33 @@ func storageDims(m *model.Model, t *model.Tensor) []int64 {
 }
 
 // defaultAxis is the output-channel axis of t in storage order: the
-// per-channel quantization axis when there is one, else the first.
-func defaultAxis(t *model.Tensor, m *model.Model) int {
+// per-channel quantization axis when there is one, else the one its
+// consumer's output channels run along (the last for MatMul's and Gemm's
+// B, TFLite's depthwise filters; the second for ConvTranspose), else the
+// first.
+func defaultAxis(t *model.Tensor, m *model.Model, g *model.Graph, name string) int {
 	if q := t.Quant; q != nil && len(q.Scale) > 1 && q.Axis >= 0 && int(q.Axis) < len(t.Shape) && m.Format != "gguf" {
 		return int(q.Axis)
+	}
+	last := max(len(t.Shape)-1, 0)
+	for _, n := range g.Nodes {
+		if n == nil || len(n.Inputs) < 2 || n.Inputs[1] != name {
+			continue
+		}
+		switch n.OpType {
+		case "MatMul", "MatMulInteger", "DEPTHWISE_CONV_2D":
+			return last
+		case "Gemm":
+			for _, a := range n.Attrs {
+				if a.Name == "transB" && a.Int != 0 {
+					return 0
+				}
+			}
+			return last
+		case "ConvTranspose":
+			return min(1, last)
+		}
+		return 0
 	}
 	return 0
 }
@@ -161,7 +184,8 @@ func (r *run) handleChannels(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	dims := storageDims(m, t)
-	axis := defaultAxis(t, m)
+	chain, _ := resolveGraph(m, req.URL.Query().Get("path"))
+	axis := defaultAxis(t, m, chain[len(chain)-1], req.PathValue("name"))
 	if s := req.URL.Query().Get("axis"); s != "" {
 		a, err := strconv.Atoi(s)
 		if err != nil || a < 0 || a >= len(dims) {
@@ -231,7 +255,7 @@ func (r *run) handleValues(w http.ResponseWriter, req *http.Request) {
 	}
 	out := make([]any, len(vs))
 	for i, v := range vs {
-		out[i] = numberJSON(v)
+		out[i] = model.JSONNumber(v)
 	}
 	r.deadline(w)
 	writeJSON(w, http.StatusOK, valuesAnswer{Name: t.Name, Offset: offset, Count: int64(len(vs)), Total: total, Dims: storageDims(m, t), Values: out})
@@ -244,19 +268,7 @@ func cmpOr(s, def string) string {
 	return s
 }
 
-// numberJSON spells non-finite values as strings ("NaN", "Inf", "-Inf").
-func numberJSON(v float64) any {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return v
-}
-
+// handleParamCount answers the model's parameter counts (model.CountParams).
 func (r *run) handleParamCount(w http.ResponseWriter, req *http.Request) {
 	info, m, ok := r.getModel(w, req)
 	if !ok {

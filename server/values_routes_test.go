@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -216,4 +217,103 @@ func TestValueRoutesRefuse(t *testing.T) {
 	for range maxTensorReads - 1 {
 		<-s.reads
 	}
+}
+
+// f32Tensor writes little-endian float32 values to a file and returns a
+// tensor of them.
+func f32Tensor(t *testing.T, name string, shape []int64, vs ...float32) *model.Tensor {
+	t.Helper()
+	b := make([]byte, 4*len(vs))
+	for i, v := range vs {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	p := filepath.Join(t.TempDir(), name+".bin")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &model.Tensor{Name: name, DType: "float32", Shape: shape, Location: &model.Location{File: p, Length: int64(len(b)), Encoding: model.EncRaw}}
+}
+
+// TestChannelAxisFollowsConsumer checks the default channel axis: the
+// last of MatMul's B ([K, N]: N output channels), the first of Gemm's B
+// with transB, and of a Conv weight.
+func TestChannelAxisFollowsConsumer(t *testing.T) {
+	vals := make([]float32, 15)
+	for i := range vals {
+		vals[i] = float32(i)
+	}
+	g := &model.Graph{
+		Nodes: []*model.Node{
+			{OpType: "MatMul", Inputs: []string{"x", "mm"}, Outputs: []string{"a"}},
+			{OpType: "Gemm", Inputs: []string{"a", "gm"}, Outputs: []string{"b"}, Attrs: []model.Attribute{{Name: "transB", Type: model.AttrInt, Int: 1}}},
+			{OpType: "Conv", Inputs: []string{"b", "cw"}, Outputs: []string{"c"}},
+		},
+		Initializers: []*model.Tensor{
+			f32Tensor(t, "mm", []int64{3, 5}, vals...),
+			f32Tensor(t, "gm", []int64{5, 3}, vals...),
+			f32Tensor(t, "cw", []int64{3, 5, 1, 1}, vals...),
+		},
+	}
+	lib := newFakeLib()
+	lib.add("m1", "axes.onnx", &model.Model{Format: "onnx", Graph: g})
+	s, addr := startServer(t, lib, nil)
+	for name, want := range map[string]struct {
+		axis int
+		max  []float64
+	}{"mm": {1, []float64{10, 11, 12, 13, 14}}, "gm": {0, []float64{2, 5, 8, 11, 14}}, "cw": {0, []float64{4, 9, 14}}} {
+		var c model.Channels
+		if code := getJSON(t, s, addr, "/api/models/m1/channels/"+name, &c); code != 200 || c.Axis != want.axis || !slices.Equal(c.Max, want.max) {
+			t.Errorf("%s: %d, axis %d, max %v; want axis %d, max %v", name, code, c.Axis, c.Max, want.axis, want.max)
+		}
+	}
+}
+
+// TestValuesPageAtTheEndOfA4GiBTensor pages the last values of a 4 GiB
+// tensor held in a sparse file: the page is read at its offset, not
+// streamed from the start (a hang bound of 10 s, 10x a slow disk seek
+// plus the request).
+func TestValuesPageAtTheEndOfA4GiBTensor(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "big.bin")
+	const size = 4 << 30
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, size); err != nil {
+		t.Skipf("no sparse file here: %v", err)
+	}
+	big := &model.Tensor{Name: "big", DType: "float32", Shape: []int64{size / 4}, Location: &model.Location{File: p, Length: size, Encoding: model.EncRaw}}
+	lib := newFakeLib()
+	lib.add("m1", "big.onnx", &model.Model{Format: "onnx", Graph: &model.Graph{Initializers: []*model.Tensor{big}}})
+	s, addr := startServer(t, lib, nil)
+	start := time.Now()
+	var page valuesAnswer
+	code := getJSON(t, s, addr, "/api/models/m1/values/big?offset="+strconv.FormatInt(size/4-10, 10)+"&count=64", &page)
+	if d := time.Since(start); code != 200 || page.Count != 10 || page.Total != size/4 || d > 10*time.Second {
+		t.Errorf("last page: %d, %d of %d values, in %v", code, page.Count, page.Total, d)
+	}
+}
+
+// TestStatsOfHugeValues asks for the statistics of a float64 tensor whose
+// sums overflow: the answer is still JSON, the overflowed figures spelled
+// as strings.
+func TestStatsOfHugeValues(t *testing.T) {
+	b := make([]byte, 0, 32)
+	for _, v := range []float64{1e308, -1e308, 1e308, 5} {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+	}
+	p := filepath.Join(t.TempDir(), "huge.bin")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tn := &model.Tensor{Name: "huge", DType: "float64", Shape: []int64{2, 2}, Location: &model.Location{File: p, Length: int64(len(b)), Encoding: model.EncRaw}}
+	lib := newFakeLib()
+	lib.add("m1", "huge.onnx", &model.Model{Format: "onnx", Graph: &model.Graph{Initializers: []*model.Tensor{tn}}})
+	s, addr := startServer(t, lib, nil)
+	var a struct {
+		Stats map[string]any `json:"stats"`
+	}
+	if code := getJSON(t, s, addr, "/api/models/m1/stats/huge", &a); code != 200 || a.Stats["count"] != 4.0 || a.Stats["max"] != 1e308 {
+		t.Fatalf("%d %v", code, a.Stats)
+	}
+	t.Logf("mean %v, std %v", a.Stats["mean"], a.Stats["std"])
 }

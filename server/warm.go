@@ -30,7 +30,18 @@ func (s *Server) Warm(ctx context.Context, id string, version int, m *model.Mode
 	g := m.Graph
 	go func() {
 		defer close(end)
+		// One warm-up at a time: opening many models at once must not
+		// hold all their layouts in the making at once.
+		select {
+		case s.warmSlot <- struct{}{}:
+			defer func() { <-s.warmSlot }()
+		case <-ctx.Done():
+			return
+		}
 		for _, expand := range warmViews {
+			if s.stale(ctx, id, version) {
+				return // closed or reloaded while waiting
+			}
 			opts, exp := layoutOptions(expand, "")
 			key := graphKey{id: id, version: version, path: "", expand: exp, wire: true}
 			select {
@@ -43,6 +54,12 @@ func (s *Server) Warm(ctx context.Context, id string, version int, m *model.Mode
 		}
 	}()
 	return end
+}
+
+// stale reports whether model id is no longer open at version.
+func (s *Server) stale(ctx context.Context, id string, version int) bool {
+	cur, _, err := s.cfg.Library.Get(ctx, id)
+	return err != nil || cur.Version != version
 }
 
 // viewBytes is the computation behind a graphKey: graph g laid out with

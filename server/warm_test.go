@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/modelpeek/modelpeek/layout"
 	"github.com/modelpeek/modelpeek/model"
@@ -119,4 +120,27 @@ func TestWarmForgotten(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	<-s.Warm(ctx, "big", 2, m) // returns: goleak checks nothing is left running
+}
+
+// Warm-ups run one at a time; one that waited for its turn while its
+// model was closed or reloaded lays nothing out.
+func TestWarmQueued(t *testing.T) {
+	m := &model.Model{Format: "onnx", Graph: layout.GenTransformer(300)}
+	lib := newFakeLib()
+	lib.add("m", "m.onnx", m)
+	s, _ := startServer(t, lib, nil)
+	s.warmSlot <- struct{}{} // another warm-up runs
+	stale := s.Warm(context.Background(), "m", 7, m)
+	queued := s.Warm(context.Background(), "m", 1, m)
+	select {
+	case <-queued:
+		t.Fatal("a warm-up ran while another held the slot")
+	case <-time.After(50 * time.Millisecond):
+	}
+	<-s.warmSlot
+	<-stale
+	<-queued
+	if n := s.LayoutsComputed(); n != int64(len(warmViews)) {
+		t.Errorf("%d layouts started, want %d (the current version's views only)", n, len(warmViews))
+	}
 }

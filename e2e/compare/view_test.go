@@ -346,6 +346,18 @@ func TestReloadAndPrevious(t *testing.T) {
 		t.Errorf("reload summary %q, want %q", got, want)
 	}
 
+	// The tab's menu offers the previous version.
+	const offer = "Compare with previous version of model.onnx"
+	s.wait("the previous version in the tab menu", fmt.Sprintf(`(() => {
+  document.querySelector('.tab').dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true, clientX: 20, clientY: 20}));
+  const b = [...document.querySelectorAll('#cmp-menu button')].find((b) => b.textContent === %q);
+  if (b) b.click();
+  return !!b; })()`, offer))
+	s.wait("the compare view from the tab menu", `window.modelpeekCompare.state().state === 'ready'`)
+	if st := s.state(); !slices.Equal(sortedItems(st.Items), sortedItems(wantItems)) {
+		t.Errorf("%s lists %v, want exactly %v", offer, st.Items, wantItems)
+	}
+
 	st := s.openCompare(id, "previous")
 	if !slices.Equal(sortedItems(st.Items), sortedItems(wantItems)) {
 		t.Errorf("compare with the previous version lists %v, want exactly %v", st.Items, wantItems)
@@ -394,5 +406,50 @@ func TestDropTwoFiles(t *testing.T) {
 	s.wait("the compare view of the dropped files", `window.modelpeekCompare.state().state === 'ready'`)
 	if st := s.state(); !slices.Equal(sortedItems(st.Items), sortedItems(wantItems)) {
 		t.Errorf("the dropped pair's change list is %v, want exactly %v", st.Items, wantItems)
+	}
+}
+
+// TestCompareEntryPoints: the tab's context menu offers "Compare with"
+// the other open model, the toolbar's Compare… asks for both, and Close
+// goes back to the single graph.
+func TestCompareEntryPoints(t *testing.T) {
+	a, b := writePair(t, t.TempDir())
+	s := serve(t, a, b)
+	ids := s.ids()
+
+	// Right-click the tab of a.onnx.
+	at := eval[struct{ X, Y float64 }](s, fmt.Sprintf(`(() => { const r = document.querySelector('.tab[data-id=%q]').getBoundingClientRect();
+  return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()`, ids["a.onnx"]))
+	c, cancel := context.WithTimeout(s.ctx, hang)
+	defer cancel()
+	if err := chromedp.Do(c, chromedp.MouseClickXY(at.X, at.Y, chromedp.Button("right"))); err != nil {
+		t.Fatal(err)
+	}
+	s.wait("the tab menu", `document.getElementById('cmp-menu')`)
+	labels := eval[[]string](s, `[...document.querySelectorAll('#cmp-menu button')].map((b) => b.textContent)`)
+	if !slices.Contains(labels, "Compare with b.onnx") || !slices.Contains(labels, "Compare with…") {
+		t.Fatalf("tab menu %q, want Compare with b.onnx and Compare with…", labels)
+	}
+	eval[bool](s, `([...document.querySelectorAll('#cmp-menu button')].find((b) => b.textContent === 'Compare with b.onnx').click(), true)`)
+	s.wait("the compare view from the tab menu", `window.modelpeekCompare.state().state === 'ready'`)
+	if st := eval[struct{ A, B string }](s, `window.modelpeekCompare.state()`); st.A != ids["a.onnx"] || st.B != ids["b.onnx"] {
+		t.Errorf("the tab menu compares %s with %s, want a.onnx with b.onnx", st.A, st.B)
+	}
+
+	eval[bool](s, `(document.querySelector('.cmp-close').click(), true)`)
+	s.wait("the single graph again", `!document.getElementById('graph').hidden && document.getElementById('compare').hidden && !window.modelpeekCompare.state().open`)
+	if q := eval[string](s, `location.search`); strings.Contains(q, "compare=") {
+		t.Errorf("the URL still asks for the compare view after Close: %s", q)
+	}
+
+	// The toolbar's chooser, with B and A swapped.
+	eval[bool](s, `(document.getElementById('btn-compare').click(), true)`)
+	s.wait("the chooser", `document.getElementById('cmp-select-a')`)
+	eval[bool](s, fmt.Sprintf(`(() => { const a = document.getElementById('cmp-select-a'); a.value = %q; a.dispatchEvent(new Event('change'));
+  document.getElementById('cmp-select-b').value = %q; document.querySelector('.cmp-go').click(); return true; })()`, ids["b.onnx"], ids["a.onnx"]))
+	s.wait("the compare view from the chooser", `window.modelpeekCompare.state().state === 'ready' && window.modelpeekCompare.state().a === `+fmt.Sprintf("%q", ids["b.onnx"]))
+	reversed := []item{{"changed", editedNode}, {"removed", insertedNode}, {"added", removedNode}, {"changed", "/classifier/fc/Gemm"}}
+	if st := s.state(); !slices.Equal(sortedItems(st.Items), sortedItems(reversed)) {
+		t.Errorf("b.onnx against a.onnx lists %v, want %v", st.Items, reversed)
 	}
 }

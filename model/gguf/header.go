@@ -90,6 +90,37 @@ func readHeader(ctx context.Context, src io.Reader, size int64, win *window) (*H
 		br = bufio.NewReaderSize(src, readBufferSize)
 	}
 	r := &reader{r: br, order: binary.LittleEndian, size: size}
+	h, err := readPreamble(r, size)
+	if err != nil {
+		return nil, err
+	}
+	nTensors, nKV, err := readCounts(r, size)
+	if err != nil {
+		return nil, err
+	}
+	if err := readKVs(ctx, r, h, nKV, win); err != nil {
+		return nil, err
+	}
+	if err := h.setAlignment(); err != nil {
+		return nil, err
+	}
+	if err := readTensorInfos(ctx, r, h, nTensors); err != nil {
+		return nil, err
+	}
+	h.DataOffset = alignUp(r.pos, h.Alignment)
+	for i := range h.Tensors {
+		t := &h.Tensors[i]
+		end, ok := addInt64(h.DataOffset, t.Offset, t.Bytes)
+		if !ok || end > size {
+			return nil, fmt.Errorf("tensor %q data (%d bytes at offset %d after the header's end %d) lies outside the file of %d bytes: the file is truncated or damaged", t.Name, t.Bytes, t.Offset, h.DataOffset, size)
+		}
+	}
+	return h, nil
+}
+
+// readPreamble reads the magic and the version, which also tells the
+// byte order (a big-endian file's version reads byte-swapped).
+func readPreamble(r *reader, size int64) (*Header, error) {
 	magic, err := r.fill(4)
 	if err != nil {
 		return nil, err
@@ -109,47 +140,57 @@ func readHeader(ctx context.Context, src io.Reader, size int64, win *window) (*H
 	h.Version = version
 	switch version {
 	case 2, 3:
+		return h, nil
 	case 1:
 		return nil, fmt.Errorf("unsupported GGUF version 1 (an early 2023 draft; convert the file with a current llama.cpp)")
 	default:
 		return nil, fmt.Errorf("unsupported GGUF version %d", version)
 	}
-	nTensors, err := r.u64()
-	if err != nil {
-		return nil, err
+}
+
+// readCounts reads the tensor and metadata counts and refuses counts the
+// rest of the file cannot hold.
+func readCounts(r *reader, size int64) (nTensors, nKV uint64, err error) {
+	if nTensors, err = r.u64(); err != nil {
+		return 0, 0, err
 	}
-	nKV, err := r.u64()
-	if err != nil {
-		return nil, err
+	if nKV, err = r.u64(); err != nil {
+		return 0, 0, err
 	}
 	// A tensor info takes at least 8+4+8+4+8 bytes, a key/value at least 8+1+4+1.
 	if nTensors > maxTensors || nTensors > uint64(r.remaining())/32 {
-		return nil, fmt.Errorf("tensor count %d is impossible for a file of %d bytes (limit %d)", nTensors, size, maxTensors)
+		return 0, 0, fmt.Errorf("tensor count %d is impossible for a file of %d bytes (limit %d)", nTensors, size, maxTensors)
 	}
 	if nKV > maxKVs || nKV > uint64(r.remaining())/14 {
-		return nil, fmt.Errorf("metadata count %d is impossible for a file of %d bytes (limit %d)", nKV, size, maxKVs)
+		return 0, 0, fmt.Errorf("metadata count %d is impossible for a file of %d bytes (limit %d)", nKV, size, maxKVs)
 	}
+	return nTensors, nKV, nil
+}
+
+// readKVs reads the nKV metadata key/value pairs into h; the value of
+// win's key (if any) is read through win.
+func readKVs(ctx context.Context, r *reader, h *Header, nKV uint64, win *window) error {
 	h.KVs = make([]KV, 0, nKV)
 	seen := make(map[string]bool, nKV)
 	for i := uint64(0); i < nKV; i++ {
 		if i%1024 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 		at := r.pos
 		key, _, err := r.str(maxKeyLen, maxKeyLen)
 		if err != nil {
-			return nil, fmt.Errorf("metadata key %d: %w", i, err)
+			return fmt.Errorf("metadata key %d: %w", i, err)
 		}
 		if key == "" {
-			return nil, fmt.Errorf("metadata key %d at offset %d is empty", i, at)
+			return fmt.Errorf("metadata key %d at offset %d is empty", i, at)
 		}
 		if seen[key] {
-			return nil, fmt.Errorf("metadata key %q appears twice", key)
+			return fmt.Errorf("metadata key %q appears twice", key)
 		}
 		seen[key] = true
 		t, err := r.u32()
 		if err != nil {
-			return nil, fmt.Errorf("metadata %q: %w", key, err)
+			return fmt.Errorf("metadata %q: %w", key, err)
 		}
 		var w *window
 		if win != nil && win.key == key {
@@ -157,32 +198,29 @@ func readHeader(ctx context.Context, src io.Reader, size int64, win *window) (*H
 		}
 		v, err := readValue(r, ValueType(t), 0, w)
 		if err != nil {
-			return nil, fmt.Errorf("metadata %q: %w", key, err)
+			return fmt.Errorf("metadata %q: %w", key, err)
 		}
 		h.KVs = append(h.KVs, KV{Key: key, Value: v})
 	}
-	if v, ok := h.Lookup("general.alignment"); ok {
-		a, isInt := v.AsInt()
-		if !isInt || v.Type == TypeArray {
-			return nil, fmt.Errorf("general.alignment has type %s, expected UINT32", v.Type)
-		}
-		if a <= 0 || a > maxAlignment || a&(a-1) != 0 {
-			return nil, fmt.Errorf("general.alignment %d is not a power of two up to %d", a, maxAlignment)
-		}
-		h.Alignment = a
+	return nil
+}
+
+// setAlignment takes general.alignment when the metadata sets it: a
+// power of two up to maxAlignment.
+func (h *Header) setAlignment() error {
+	v, ok := h.Lookup("general.alignment")
+	if !ok {
+		return nil
 	}
-	if err := readTensorInfos(ctx, r, h, nTensors); err != nil {
-		return nil, err
+	a, isInt := v.AsInt()
+	if !isInt || v.Type == TypeArray {
+		return fmt.Errorf("general.alignment has type %s, expected UINT32", v.Type)
 	}
-	h.DataOffset = alignUp(r.pos, h.Alignment)
-	for i := range h.Tensors {
-		t := &h.Tensors[i]
-		end, ok := addInt64(h.DataOffset, t.Offset, t.Bytes)
-		if !ok || end > size {
-			return nil, fmt.Errorf("tensor %q data (%d bytes at offset %d after the header's end %d) lies outside the file of %d bytes: the file is truncated or damaged", t.Name, t.Bytes, t.Offset, h.DataOffset, size)
-		}
+	if a <= 0 || a > maxAlignment || a&(a-1) != 0 {
+		return fmt.Errorf("general.alignment %d is not a power of two up to %d", a, maxAlignment)
 	}
-	return h, nil
+	h.Alignment = a
+	return nil
 }
 
 func readTensorInfos(ctx context.Context, r *reader, h *Header, n uint64) error {

@@ -36,10 +36,26 @@ export function placeGhosts(cmp) {
       const nb = sb.nodes[anchor];
       const k = stacked.get(anchor) || 0;
       stacked.set(anchor, k + 1);
-      x = nb.x + nb.w + 28;
-      y = nb.y + k * (na.h + 10);
+      [x, y] = freeSpot(sb, out, nb, na, k);
     }
     out.push({ x, y, w: na.w, h: na.h, label: na.label, item: it });
   }
   return out;
+}
+
+/**
+ * freeSpot places a ghost of node na's size beside B's node nb (the k-th
+ * ghost there): right of it, else left, moving down past B's boxes and
+ * the ghosts already placed.
+ */
+function freeSpot(sb, ghosts, nb, na, k) {
+  const busy = (x, y) =>
+    sb.nodesIn(x - 6, y - 6, x + na.w + 6, y + na.h + 6).length > 0 ||
+    ghosts.some((g) => x < g.x + g.w + 6 && g.x < x + na.w + 6 && y < g.y + g.h + 6 && g.y < y + na.h + 6);
+  const y0 = nb.y + k * (na.h + 10);
+  for (let tries = 0; tries < 6; tries++) {
+    const y = y0 + tries * (na.h + 10);
+    for (const x of [nb.x + nb.w + 28, nb.x - na.w - 28]) if (!busy(x, y)) return [x, y];
+  }
+  return [nb.x + nb.w + 28, y0];
 }

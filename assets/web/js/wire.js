@@ -1,6 +1,7 @@
 // The compact view (layout/wire.go, EncodeWire): a string table and
 // columns of numbers, asked for with ?wire=1. decodeWire turns it into a
-// View with the JSON's fields, without an object per number or string:
+// View with the JSON's fields, without an object per number or string
+// (strings are decoded when first read):
 // nodes and edges are small objects that read the columns through getters
 // (fields the JSON leaves out read as undefined), groups are plain
 // objects, and view.cols keeps the columns for the scene's fast paths.
@@ -24,11 +25,16 @@ export function decodeWire(buf) {
   const n = h.nodes, m = h.edges, g = h.groups;
   let at = (8 + hlen + 7) & ~7;
   const nInts = 11 * n + 1 + h.lines + 6 * m + 1 + 5 * g;
-  const ints = new Int32Array(buf, at, nInts);
+  // Copies, so the reply (its strings' text above all) can be collected.
+  const ints = new Int32Array(buf, at, nInts).slice();
   for (let i = 1; i < nInts; i++) ints[i] = (ints[i] + ints[i - 1]) | 0;
   at = (at + 4 * nInts + 7) & ~7;
-  const coords = readCoords(buf, at, 4 * n + h.points + 4 * g, h.scale);
+  const nCoords = 4 * n + h.points + 4 * g;
+  const coords = readCoords(buf, at, nCoords, h.scale);
+  at += (h.scale ? 4 : 8) * nCoords;
+  const strings = new Strings(buf, at, h.strings, h.stringBytes);
   const cols = columns(h, ints, coords);
+  cols.str = (k) => strings.get(k);
   const view = h.view;
   view.cols = cols;
   view.nodes = new Array(n);
@@ -47,7 +53,7 @@ export function decodeWire(buf) {
 
 /** readCoords returns the coordinate columns as one Float64Array. */
 function readCoords(buf, at, count, scale) {
-  if (!scale) return new Float64Array(buf, at, count);
+  if (!scale) return new Float64Array(buf, at, count).slice();
   const d = new Int32Array(buf, at, count);
   const out = new Float64Array(count);
   let a = 0, b = 0; // x and y alternate: each is a delta from two before
@@ -62,13 +68,48 @@ function readCoords(buf, at, count, scale) {
   return out;
 }
 
+/**
+ * Strings is the string table: UTF-8 bytes back to back, each string
+ * decoded when first read (most are never read: the names of nodes off
+ * screen, say) and then kept.
+ */
+class Strings {
+  constructor(buf, at, count, size) {
+    const lens = new Uint32Array(buf.slice(at, at + 4 * count));
+    this.off = new Int32Array(count + 1);
+    for (let i = 0; i < count; i++) this.off[i + 1] = this.off[i] + lens[i];
+    this.bytes = new Uint8Array(buf, at + 4 * count, size).slice();
+    this.cache = new Array(count);
+    this.text = new TextDecoder();
+  }
+
+  get(k) {
+    let s = this.cache[k];
+    if (s === undefined) {
+      s = this.decode(this.off[k], this.off[k + 1]);
+      this.cache[k] = s;
+    }
+    return s;
+  }
+
+  decode(a, b) {
+    const by = this.bytes;
+    if (b - a <= 64) {
+      let ascii = true;
+      for (let i = a; i < b && ascii; i++) ascii = by[i] < 128;
+      if (ascii) return String.fromCharCode.apply(null, by.subarray(a, b));
+    }
+    return this.text.decode(by.subarray(a, b));
+  }
+}
+
 /** columns slices the int32 and coordinate columns, in wire.go's order. */
 function columns(h, ints, coords) {
   const n = h.nodes, m = h.edges, g = h.groups;
   let ic = 0, cc = 0;
   const col = (k) => ints.subarray(ic, (ic += k));
   const crd = (k) => coords.subarray(cc, (cc += k));
-  const c = { s: h.strings };
+  const c = {};
   [c.id, c.kind, c.label, c.name, c.cat, c.group, c.source, c.index, c.subgraphs, c.count] = Array.from({ length: 10 }, () => col(n));
   c.lstart = col(n + 1);
   c.lines = col(h.lines);
@@ -84,17 +125,16 @@ function columns(h, ints, coords) {
 /** groups makes the group objects (there are far fewer than nodes). */
 function groups(c, g) {
   const out = new Array(g);
-  const s = c.s;
   for (let i = 0; i < g; i++) {
-    const [id, label, collapsed, count, x, y, w, h] = [s[c.gid[i]], s[c.glabel[i]], c.gcoll[i] === 1, c.gcount[i], c.gx[i], c.gy[i], c.gw[i], c.gh[i]];
+    const [id, label, collapsed, count, x, y, w, h] = [c.str(c.gid[i]), c.str(c.glabel[i]), c.gcoll[i] === 1, c.gcount[i], c.gx[i], c.gy[i], c.gw[i], c.gh[i]];
     // The JSON's field order, parent only when there is one.
-    out[i] = c.gparent[i] ? { id, label, parent: s[c.gparent[i]], collapsed, count, x, y, w, h } : { id, label, collapsed, count, x, y, w, h };
+    out[i] = c.gparent[i] ? { id, label, parent: c.str(c.gparent[i]), collapsed, count, x, y, w, h } : { id, label, collapsed, count, x, y, w, h };
   }
   return out;
 }
 
 // opt reads an omitempty string: undefined when empty, as in the JSON.
-const opt = (c, k) => (k ? c.s[k] : undefined);
+const opt = (c, k) => (k ? c.str(k) : undefined);
 
 /** WireNode is one node of a decoded view, reading the columns. */
 class WireNode {
@@ -102,9 +142,9 @@ class WireNode {
     this.c = c;
     this.i = i;
   }
-  get id() { return this.c.s[this.c.id[this.i]]; }
-  get kind() { return this.c.s[this.c.kind[this.i]]; }
-  get label() { return this.c.s[this.c.label[this.i]]; }
+  get id() { return this.c.str(this.c.id[this.i]); }
+  get kind() { return this.c.str(this.c.kind[this.i]); }
+  get label() { return this.c.str(this.c.label[this.i]); }
   get name() { return opt(this.c, this.c.name[this.i]); }
   get category() { return opt(this.c, this.c.cat[this.i]); }
   get group() { return opt(this.c, this.c.group[this.i]); }
@@ -120,7 +160,7 @@ class WireNode {
     const c = this.c, a = c.lstart[this.i], b = c.lstart[this.i + 1];
     if (a === b) return undefined;
     const out = new Array(b - a);
-    for (let k = a; k < b; k++) out[k - a] = c.s[c.lines[k]];
+    for (let k = a; k < b; k++) out[k - a] = c.str(c.lines[k]);
     return out;
   }
   toJSON() {
@@ -149,7 +189,7 @@ class WireEdge {
 
 // end reads an edge end: a node's position, or -1-string index.
 function end(c, v) {
-  return v >= 0 ? c.s[c.id[v]] : c.s[-1 - v];
+  return v >= 0 ? c.str(c.id[v]) : c.str(-1 - v);
 }
 
 // withOwn adds o's own fields (the extras) to the JSON form j.
