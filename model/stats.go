@@ -64,7 +64,8 @@ const firstValues = 8
 // range before binning, so instead of a second read it is exact for
 // tensors of up to 65,536 values (kept), for 8- and 16-bit elements
 // (counted per stored code, codeHist), and otherwise re-binned from a
-// fine histogram of relative resolution 2^-7 (fineHist). Past the time
+// fine histogram of resolution 2^-7 relative to the distance from a
+// center (fineHist). Past the time
 // budget the figures cover the chunks read, spread over the tensor, and
 // are marked Sampled.
 func ReadStats(ctx context.Context, t *Tensor, opt StatsOptions) (*Stats, error) {
@@ -112,15 +113,34 @@ type statsRead struct {
 // streamStats reads data that cannot be split at byte offsets (varints)
 // in one sequential stream.
 func streamStats(ctx context.Context, src *valueSource, s *Stats) (statsRead, error) {
-	r := statsRead{m: newMoments(), fine: []*fineHist{newFineHist()}}
+	r := statsRead{m: newMoments()}
 	n, err := src.each(ctx, src.count, func(vs []float64) {
 		if k := firstValues - len(s.First); k > 0 {
 			s.First = append(s.First, vs[:min(k, len(vs))]...)
+		}
+		if r.fine == nil {
+			r.fine = []*fineHist{newFineHist(finiteMean(vs))}
 		}
 		r.m.addRun(vs, r.fine[0].add)
 	})
 	r.read = n
 	return r, err
+}
+
+// finiteMean is the mean of the finite values of vs, 0 for none.
+func finiteMean(vs []float64) float64 {
+	var sum float64
+	var n int
+	for _, v := range vs {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			sum += v
+			n++
+		}
+	}
+	if n == 0 || math.IsInf(sum, 0) {
+		return 0
+	}
+	return sum / float64(n)
 }
 
 // fill sets s's figures from what was read.

@@ -108,25 +108,31 @@ func (m *moments) merge(o moments) {
 }
 
 // fineBins is the resolution of the fine histogram: one bin per value of
-// the top 16 bits of a value's float32 pattern (sign, exponent and 7
-// mantissa bits), so each bin spans a relative width of 2^-7.
+// the top 16 bits of a float32 pattern (sign, exponent and 7 mantissa
+// bits), so each bin spans a relative width of at most 2^-7.
 const fineBins = 1 << 16
 
-// fineHist counts finite values by the top 16 bits of their float32
-// pattern, with the least and greatest value seen in each bin. It needs
-// no range, so it fills in the same single read as the moments; rebin
-// turns it into the output histogram once the range is known.
-type fineHist [fineBins]fineBin
+// fineHist counts finite values v by the top 16 bits of the float32
+// pattern of v - center, with the least and greatest seen in each bin.
+// It needs no range, so it fills in the same single read as the moments;
+// rebin turns it into the output histogram once the range is known. The
+// center (the mean of the tensor's first run of values) makes the
+// resolution relative to the spread of the values, not their magnitude
+// (weights of 1 ± 0.01 are resolved as finely as weights of 0 ± 0.01).
+type fineHist struct {
+	center float64
+	bins   [fineBins]fineBin
+}
 
 type fineBin struct {
 	n      int64
-	lo, hi float32
+	lo, hi float32 // of v - center
 }
 
-func newFineHist() *fineHist {
-	h := new(fineHist)
-	for i := range h {
-		h[i].lo, h[i].hi = float32(math.Inf(1)), float32(math.Inf(-1))
+func newFineHist(center float64) *fineHist {
+	h := &fineHist{center: center}
+	for i := range h.bins {
+		h.bins[i].lo, h.bins[i].hi = float32(math.Inf(1)), float32(math.Inf(-1))
 	}
 	return h
 }
@@ -135,11 +141,12 @@ func newFineHist() *fineHist {
 // for both).
 func (h *fineHist) add(vs []float64, mean float64) float64 {
 	var sq float64
+	c := h.center
 	for _, v := range vs {
 		d := v - mean
 		sq += d * d
-		f := float32(v)
-		b := &h[math.Float32bits(f)>>16]
+		f := float32(v - c)
+		b := &h.bins[math.Float32bits(f)>>16]
 		b.n++
 		if f < b.lo {
 			b.lo = f
@@ -151,29 +158,33 @@ func (h *fineHist) add(vs []float64, mean float64) float64 {
 	return sq
 }
 
-// merge adds o's counts to h.
+// merge adds o's counts to h (both with the same center).
 func (h *fineHist) merge(o *fineHist) {
-	for k := range h {
-		h[k].n += o[k].n
-		h[k].lo, h[k].hi = min(h[k].lo, o[k].lo), max(h[k].hi, o[k].hi)
+	for k := range h.bins {
+		a, b := &h.bins[k], &o.bins[k]
+		a.n += b.n
+		a.lo, a.hi = min(a.lo, b.lo), max(a.hi, b.hi)
 	}
 }
 
 // rebin spreads the fine counts over the bins of b (whose range holds
 // every finite value). A fine bin whose values (from the least to the
 // greatest seen) lie inside one output bin goes there whole, so the
-// histogram is exact unless two values less than 2^-7 of their magnitude
-// apart lie on both sides of an edge: only such a fine bin is split, in
-// proportion to the overlaps of its range (rounded so that the counts
-// still add up exactly). Data with few distinct values (int8, float16,
-// bfloat16, block scales) is binned exactly.
+// histogram is exact unless two values less than 2^-7 of their distance
+// from the center apart lie on both sides of an edge: only such a fine
+// bin is split, in proportion to the overlaps of its range (rounded so
+// that the counts still add up exactly), and a value can then only be
+// counted in a bin that its fine bin overlaps. Data with few distinct
+// values (block scales) is binned exactly.
 func (h *fineHist) rebin(b binner, counts []int64) {
-	for k := range h {
-		c := h[k].n
+	for k := range h.bins {
+		fb := &h.bins[k]
+		c := fb.n
 		if c == 0 {
 			continue
 		}
-		lo, hi := max(float64(h[k].lo), b.lo), min(float64(h[k].hi), b.hi)
+		lo := max(float64(fb.lo)+h.center, b.lo)
+		hi := min(float64(fb.hi)+h.center, b.hi)
 		i, j := b.bin(lo), b.bin(hi)
 		if i >= j || !(hi > lo) {
 			counts[i] += c
@@ -190,20 +201,26 @@ func (h *fineHist) rebin(b binner, counts []int64) {
 	}
 }
 
-// codeHist counts one- or two-byte elements by their stored code: the
-// exact histogram of a type with at most 65,536 values, kept in a loop
-// of one increment per element.
+// codeHist counts one- or two-byte elements by their stored code (and
+// channel, for per-channel quantized bytes): the exact histogram of a
+// type with at most 65,536 values, kept in a loop of one increment per
+// element.
 type codeHist []int64
 
-func newCodeHist(unitBytes int64) codeHist { return make(codeHist, 1<<(8*unitBytes)) }
+func newCodeHist(unitBytes, channels int64) codeHist {
+	return make(codeHist, channels<<(8*unitBytes))
+}
 
-func (h codeHist) add(b []byte) {
-	if len(h) == 1<<8 {
-		for _, c := range b {
-			h[c]++
-		}
-		return
+// add8 counts the byte codes of b, off (channel<<8) added.
+func (h codeHist) add8(b []byte, off int) {
+	h = h[off : off+256]
+	for _, c := range b {
+		h[c]++
 	}
+}
+
+// add16 counts the little-endian two-byte codes of b.
+func (h codeHist) add16(b []byte) {
 	for ; len(b) >= 2; b = b[2:] {
 		h[binary.LittleEndian.Uint16(b)]++
 	}

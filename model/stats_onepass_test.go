@@ -2,10 +2,15 @@ package model
 
 import (
 	"context"
+	"encoding/binary"
 	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // TestOnePassAgreesWithTwoPass checks ReadStats against the former
@@ -93,5 +98,94 @@ func TestOnePassSameForAnyWorkers(t *testing.T) {
 			!reflect.DeepEqual(s.Histogram, stats[0].Histogram) {
 			t.Errorf("figures differ with the number of workers: %+v and %+v", s, stats[0])
 		}
+	}
+}
+
+// TestReadStatsRefusesHostileTensors gives ReadStats tensors whose
+// records lie (bad offsets, data shorter than the shape or past the file,
+// blocks cut short): each is an error, never a panic, within a hang bound
+// of 10 s (10x a read of these few bytes on a loaded machine).
+func TestReadStatsRefusesHostileTensors(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "d.bin")
+	if err := os.WriteFile(p, make([]byte, 100), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	loc := func(off, n int64, enc Encoding) *Location {
+		return &Location{File: p, Offset: off, Length: n, Encoding: enc}
+	}
+	for name, tn := range map[string]*Tensor{
+		"negative offset":    {DType: "float32", Shape: []int64{4}, Location: loc(-8, 16, EncRaw)},
+		"offset overflows":   {DType: "float32", Shape: []int64{4}, Location: loc(math.MaxInt64-4, 16, EncRaw)},
+		"data past the file": {DType: "float16", Shape: []int64{400000}, Location: loc(0, 800000, EncRaw)},
+		"fewer bytes":        {DType: "float32", Shape: []int64{2, 100}, Location: loc(0, 100, EncRaw)},
+		"block cut":          {DType: "q4_0", Shape: []int64{64, 2}, Location: loc(0, 20, EncOpaque)},
+		"blocks past file":   {DType: "q8_0", Shape: []int64{32, 40}, Location: loc(0, 34*40, EncOpaque)},
+		"varints past file":  {DType: "int32", Shape: []int64{400}, Location: loc(50, 400, EncVarint)},
+		"sub-byte short":     {DType: "int4", Shape: []int64{401}, Location: loc(0, 200, EncRaw)},
+		"missing file":       {DType: "float32", Shape: []int64{4}, Location: &Location{File: p + ".gone", Length: 16, Encoding: EncRaw}},
+	} {
+		tn.Name = name
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if s, err := ReadStats(ctx, tn, StatsOptions{}); err == nil {
+			t.Errorf("%s: statistics %+v", name, s)
+		}
+		cancel()
+	}
+}
+
+// TestOnePassGenericDecoders checks the element decoders without a
+// specialised loop (sub-byte with an odd count, big-endian, float64,
+// varints read in one stream, per-channel dequantization, counted per
+// channel and code so exactly) against the two-pass statistics.
+func TestOnePassGenericDecoders(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const n = 100001
+	var f64, be16, nib, vari, i8 []byte
+	for i := range n {
+		f64 = binary.LittleEndian.AppendUint64(f64, math.Float64bits(r.NormFloat64()))
+		be16 = binary.BigEndian.AppendUint16(be16, uint16(r.IntN(1<<16)))
+		if i%2 == 0 {
+			nib = append(nib, byte(r.IntN(256)))
+		}
+		vari = binary.AppendUvarint(vari, uint64(r.IntN(1<<20)))
+		i8 = append(i8, byte(r.IntN(256)))
+	}
+	p := filepath.Join(t.TempDir(), "g.bin")
+	all := [][]byte{f64, be16, nib, vari, i8}
+	var data []byte
+	var offs []int64
+	for _, b := range all {
+		offs = append(offs, int64(len(data)))
+		data = append(data, b...)
+	}
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	loc := func(k int, enc Encoding) *Location {
+		return &Location{File: p, Offset: offs[k], Length: int64(len(all[k])), Encoding: enc}
+	}
+	scales, zeros := make([]float64, 256), make([]int64, 256)
+	for i := range scales {
+		scales[i], zeros[i] = 0.01+r.Float64(), int64(r.IntN(256))
+	}
+	for _, tn := range []*Tensor{
+		{Name: "float64", DType: "float64", Shape: []int64{n}, Location: loc(0, EncRaw)},
+		{Name: "int16 big-endian", DType: "int16", Shape: []int64{n}, Location: loc(1, EncRawBigEndian)},
+		{Name: "int4", DType: "int4", Shape: []int64{n}, Location: loc(2, EncRaw)},
+		{Name: "varint", DType: "int32", Shape: []int64{n}, Location: loc(3, EncVarint)},
+		{Name: "int8 per channel", DType: "int8", Shape: []int64{7, n / 7}, Location: loc(4, EncRaw),
+			Quant: &Quantization{Scale: []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7}, ZeroPoint: []int64{0, 1, 2, 3, 4, 5, 6}}},
+		{Name: "uint8 256 channels", DType: "uint8", Shape: []int64{3, 256, 130}, Location: loc(4, EncRaw),
+			Quant: &Quantization{Scale: scales, ZeroPoint: zeros, Axis: 1}},
+	} {
+		got, err := ReadStats(context.Background(), tn, StatsOptions{Bins: 48})
+		if err != nil {
+			t.Fatalf("%s: %v", tn.Name, err)
+		}
+		want, err := twoPassStats(context.Background(), tn, 48)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareOnePass(t, tn.Name, got, want, tn.Quant != nil)
 	}
 }

@@ -26,6 +26,9 @@ const (
 	// exactHistValues is the largest tensor whose finite values are kept
 	// for an exact histogram; larger ones use a fineHist.
 	exactHistValues = 1 << 16
+	// maxCodeChannels is the most channels of per-channel quantized bytes
+	// counted per code (a 2 MiB histogram per worker).
+	maxCodeChannels = 1024
 )
 
 // scan reads a fixed-layout tensor in chunks, in parallel, in one pass.
@@ -49,6 +52,11 @@ type scan struct {
 	// codes is set when the workers keep code histograms (codeHist)
 	// rather than fine histograms.
 	codes bool
+	// channels and inner describe per-channel dequantization of bytes:
+	// the codes are then counted per channel (channel<<8 | byte).
+	channels, inner int64
+	// center is the center of the fine histograms (see fineHist).
+	center float64
 }
 
 type chunkResult struct {
@@ -89,6 +97,12 @@ func newScan(src *valueSource) (*scan, bool, error) {
 		s.exact = make([]float64, 0, src.count)
 	case dec.codes && (src.deq == nil || len(src.t.Quant.Scale) == 1):
 		s.codes = true
+	case dec.codes && dec.unitBytes == 1 && len(src.t.Quant.Scale) <= maxCodeChannels:
+		s.codes, s.channels = true, int64(len(src.t.Quant.Scale))
+		s.inner = 1
+		for _, d := range src.t.Shape[src.t.Quant.Axis+1:] {
+			s.inner *= d
+		}
 	}
 	return s, true, nil
 }
@@ -119,6 +133,11 @@ func (s *scan) run(ctx context.Context) (statsRead, error) {
 	}
 	defer f.Close()
 	s.f = f
+	if !s.codes && s.exact == nil {
+		if s.center, err = s.firstRunMean(); err != nil {
+			return statsRead{}, err
+		}
+	}
 	workers := min(runtime.GOMAXPROCS(0), statsMaxWorkers, len(s.chunks))
 	if s.exact != nil {
 		workers = 1
@@ -158,12 +177,50 @@ func (s *scan) run(ctx context.Context) (statsRead, error) {
 	return r, nil
 }
 
-// codeValue is the value of a stored code, decoded and dequantized as
-// the data is.
+// firstRunMean reads the tensor's first run of values (at most
+// statsRunValues) and returns the mean of its finite values.
+func (s *scan) firstRunMean() (float64, error) {
+	ub := s.dec.unitBytes
+	n := min(s.units, max(1, statsRunValues/s.dec.unitVals))
+	b := make([]byte, n*ub)
+	loc := s.src.t.Location
+	if got, err := s.f.ReadAt(b, loc.Offset); got < len(b) {
+		return 0, fmt.Errorf("the data ends before its recorded length (at offset %d): %v", loc.Offset+int64(got), err)
+	}
+	vs := s.dec.decode(nil, b)
+	vs = vs[:min(int64(len(vs)), s.src.count)]
+	applyDequant(s.src, vs, 0)
+	return finiteMean(vs), nil
+}
+
+// addCodes counts the codes of b, the elements from index base (per
+// channel, a run of the same channel at a time, when there are several).
+func (s *scan) addCodes(h codeHist, b []byte, base int64) {
+	switch {
+	case s.dec.unitBytes == 2:
+		h.add16(b)
+		return
+	case s.channels == 0:
+		h.add8(b, 0)
+		return
+	}
+	for len(b) > 0 {
+		n := min(int64(len(b)), s.inner-base%s.inner)
+		h.add8(b[:n], int((base/s.inner)%s.channels)<<8)
+		b, base = b[n:], base+n
+	}
+}
+
+// codeValue is the value of a stored code (channel<<8 | byte when
+// counted per channel), decoded and dequantized as the data is.
 func (s *scan) codeValue(code int) float64 {
+	var at int64
+	if s.channels > 0 {
+		code, at = code&0xff, int64(code>>8)*s.inner
+	}
 	b := binary.LittleEndian.AppendUint16(nil, uint16(code))
 	vs := s.dec.decode(nil, b[:s.dec.unitBytes])
-	applyDequant(s.src, vs, 0)
+	applyDequant(s.src, vs, at)
 	return vs[0]
 }
 
@@ -173,9 +230,9 @@ func (s *scan) newWorker() *scanWorker {
 	w := &scanWorker{buf: make([]byte, readUnits*s.dec.unitBytes), vals: make([]float64, 0, runUnits*s.dec.unitVals)}
 	switch {
 	case s.codes:
-		w.codes = newCodeHist(s.dec.unitBytes)
+		w.codes = newCodeHist(s.dec.unitBytes, max(1, s.channels))
 	case s.exact == nil:
-		w.fine = newFineHist()
+		w.fine = newFineHist(s.center)
 	}
 	return w
 }
@@ -211,7 +268,7 @@ func (s *scan) chunk(c int, w *scanWorker) error {
 			base := (u + r) * uv
 			vals := s.dec.decode(w.vals[:0], b[r*ub:(r+k)*ub])
 			if w.codes != nil { // one value per unit: no partial unit
-				w.codes.add(b[r*ub : (r+k)*ub])
+				s.addCodes(w.codes, b[r*ub:(r+k)*ub], base)
 			}
 			vals = vals[:min(int64(len(vals)), s.src.count-base)]
 			applyDequant(s.src, vals, base)
