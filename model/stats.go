@@ -30,7 +30,8 @@ type Stats struct {
 	// First holds the first (up to 8) values in stored order.
 	First []float64 `json:"first"`
 	// Sampled is set when the time budget ran out: the figures then
-	// cover only the leading Read elements.
+	// cover the Read elements of the chunks read, spread over the tensor
+	// (a prefix for data that must be read in order, such as varints).
 	Sampled bool  `json:"sampled,omitempty"`
 	Read    int64 `json:"read"`
 }
@@ -55,8 +56,18 @@ const DefaultStatsBudget = 10 * time.Second
 
 const firstValues = 8
 
-// ReadStats streams a tensor's data from its Location in bounded memory
-// (two passes: moments and extremes, then deviations and histogram).
+// ReadStats reads a tensor's data from its Location in one streaming
+// pass in bounded memory. Fixed-layout data (raw elements, ggml blocks) is
+// split into chunks read by up to GOMAXPROCS workers, each keeping its own
+// moments and histogram, merged at the end. The mean and standard
+// deviation are exact to rounding (moments); the histogram needs the
+// range before binning, so instead of a second read it is exact for
+// tensors of up to 65,536 values (kept), for 8- and 16-bit elements
+// (counted per stored code, codeHist), and otherwise re-binned from a
+// fine histogram of resolution 2^-7 relative to the distance from a
+// center (fineHist). Past the time
+// budget the figures cover the chunks read, spread over the tensor, and
+// are marked Sampled.
 func ReadStats(ctx context.Context, t *Tensor, opt StatsOptions) (*Stats, error) {
 	src, err := newValueSource(t)
 	if err != nil {
@@ -71,76 +82,97 @@ func ReadStats(ctx context.Context, t *Tensor, opt StatsOptions) (*Stats, error)
 	ctx, cancel := context.WithTimeout(ctx, opt.Budget)
 	defer cancel()
 	s := &Stats{Name: t.Name, DType: t.DType, Shape: t.Shape, Count: src.count, First: []float64{}}
-	p1, err := firstPass(ctx, src, s)
+	var r statsRead
+	sc, split, err := newScan(src)
+	switch {
+	case err != nil:
+	case split:
+		r, err = sc.run(ctx)
+		s.First = sc.first
+	default:
+		r, err = streamStats(ctx, src, s)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("tensor %q: %w", t.Name, err)
 	}
-	if err := secondPass(ctx, src, s, p1, opt.Bins); err != nil {
-		return nil, fmt.Errorf("tensor %q: %w", t.Name, err)
-	}
+	r.fill(s, opt.Bins)
 	return s, nil
 }
 
-// firstPass counts, finds the extremes and the mean; it returns the
-// number of finite values seen.
-func firstPass(ctx context.Context, src *valueSource, s *Stats) (int64, error) {
-	var sum float64
-	var finite int64
-	s.Min, s.Max = math.Inf(1), math.Inf(-1)
-	n, err := src.each(ctx, src.count, func(vs []float64) {
-		for _, v := range vs {
-			if len(s.First) < firstValues {
-				s.First = append(s.First, v)
-			}
-			switch {
-			case math.IsNaN(v):
-				s.NaN++
-				continue
-			case math.IsInf(v, 0):
-				s.Inf++
-				continue
-			case v == 0:
-				s.Zeros++
-			}
-			finite++
-			sum += v
-			s.Min, s.Max = min(s.Min, v), max(s.Max, v)
-		}
-	})
-	if err != nil {
-		return 0, err
-	}
-	s.Read = n
-	s.Sampled = n < src.count
-	if finite == 0 {
-		s.Min, s.Max = 0, 0
-		return 0, nil
-	}
-	s.Mean = sum / float64(finite)
-	return finite, nil
+// statsRead is what one read of a tensor gathered.
+type statsRead struct {
+	m     moments
+	read  int64
+	exact []float64   // the finite values, for a small tensor
+	fine  []*fineHist // otherwise their fine histograms
+	codes []codeHist  // or the counts of stored codes
+	// codeValue is the value of a stored code.
+	codeValue func(code int) float64
 }
 
-// secondPass reads the same elements again for the standard deviation
-// (sum of squared deviations, exact where one pass is not) and histogram.
-func secondPass(ctx context.Context, src *valueSource, s *Stats, finite int64, bins int) error {
+// streamStats reads data that cannot be split at byte offsets (varints)
+// in one sequential stream.
+func streamStats(ctx context.Context, src *valueSource, s *Stats) (statsRead, error) {
+	r := statsRead{m: newMoments()}
+	n, err := src.each(ctx, src.count, func(vs []float64) {
+		if k := firstValues - len(s.First); k > 0 {
+			s.First = append(s.First, vs[:min(k, len(vs))]...)
+		}
+		if r.fine == nil {
+			r.fine = []*fineHist{newFineHist(finiteMean(vs))}
+		}
+		r.m.addRun(vs, r.fine[0].add)
+	})
+	r.read = n
+	return r, err
+}
+
+// finiteMean is the mean of the finite values of vs, 0 for none.
+func finiteMean(vs []float64) float64 {
+	var sum float64
+	var n int
+	for _, v := range vs {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			sum += v
+			n++
+		}
+	}
+	if n == 0 || math.IsInf(sum, 0) {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+// fill sets s's figures from what was read.
+func (r statsRead) fill(s *Stats, bins int) {
+	m := r.m
+	s.Read, s.Sampled = r.read, r.read < s.Count
+	s.Zeros, s.NaN, s.Inf = m.zeros, m.nan, m.inf
+	if m.n == 0 {
+		s.Min, s.Max = 0, 0
+	} else {
+		s.Min, s.Max, s.Mean, s.Std = m.min, m.max, m.mean, math.Sqrt(m.m2/float64(m.n))
+	}
 	h := newHistogram(s.Min, s.Max, bins)
 	s.Histogram = Histogram{Edges: h.edges, Counts: make([]int64, len(h.edges)-1)}
-	if finite == 0 {
-		return nil
+	if m.n == 0 {
+		return
 	}
-	var sq float64
-	_, err := src.each(context.WithoutCancel(ctx), s.Read, func(vs []float64) {
-		for _, v := range vs {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				continue
-			}
-			d := v - s.Mean
-			sq += d * d
-			s.Histogram.Counts[h.bin(v)]++
+	for _, v := range r.exact {
+		s.Histogram.Counts[h.bin(v)]++
+	}
+	if len(r.codes) > 0 {
+		for _, c := range r.codes[1:] {
+			r.codes[0].merge(c)
 		}
-	})
-	s.Std = math.Sqrt(sq / float64(finite))
-	return err
+		r.codes[0].rebin(r.codeValue, h, s.Histogram.Counts)
+	}
+	if len(r.fine) > 0 {
+		for _, f := range r.fine[1:] {
+			r.fine[0].merge(f)
+		}
+		r.fine[0].rebin(h, s.Histogram.Counts)
+	}
 }
 
 type binner struct {

@@ -43,25 +43,3 @@ func TestStatsSampledPastBudget(t *testing.T) {
 	}
 	t.Logf("read %d of %d values in %v", s.Read, s.Count, time.Since(start))
 }
-
-// BenchmarkReadStats streams a 64 MiB float32 tensor (sparse file, so the
-// figure is decoding and statistics, not the disk); MB/s counts the bytes
-// of one tensor (two passes each).
-func BenchmarkReadStats(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "sparse.bin")
-	const size = 64 << 20
-	if err := os.WriteFile(path, nil, 0o600); err != nil {
-		b.Fatal(err)
-	}
-	if err := os.Truncate(path, size); err != nil {
-		b.Fatal(err)
-	}
-	tn := &Tensor{Name: "t", DType: "float32", Shape: []int64{size / 4},
-		Location: &Location{File: path, Length: size, Encoding: EncRaw}}
-	b.SetBytes(size)
-	for b.Loop() {
-		if _, err := ReadStats(context.Background(), tn, StatsOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
