@@ -294,8 +294,8 @@ func (w *scanWorker) keep(s *scan) keepFunc {
 	case w.codes != nil:
 		return sqDev
 	}
-	return func(vs []float64, mean float64) float64 {
+	return func(vs []float64, mean float64, _ bool) float64 {
 		s.exact = append(s.exact, vs...)
-		return sqDev(vs, mean)
+		return sqDev(vs, mean, false)
 	}
 }
