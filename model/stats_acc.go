@@ -283,3 +283,70 @@ func (h codeHist) rebin(value func(code int) float64, b binner, counts []int64) 
 		}
 	}
 }
+
+// addCentered takes in a run of values in one loop: counts, extremes, and
+// the sums of the deviations d = v - c from the center c and of their
+// squares (the run's mean is c + Σd/n and M2 = Σd² - (Σd)²/n), binning
+// each d into h when h is not nil. The shifted sums lose precision only
+// when the run's mean is far from c compared with its spread: when the
+// subtraction cancels more than 6 of float64's 16 digits, M2 is summed
+// again from the run's mean (the run is still in cache). vs may be
+// overwritten.
+func (m *moments) addCentered(vs []float64, c float64, h *fineHist) {
+	lo, hi := m.min, m.max
+	var s1, s2 float64
+	var zeros, bad int64
+	for _, v := range vs {
+		if v-v != 0 { // NaN or ±Inf
+			bad++
+			continue
+		}
+		if v == 0 {
+			zeros++
+		}
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
+		d := v - c
+		s1 += d
+		s2 += d * d
+		if h != nil {
+			h.one(float32(d))
+		}
+	}
+	m.zeros += zeros
+	m.min, m.max = lo, hi
+	fin := vs
+	if bad > 0 {
+		fin = m.finiteOnly(vs)
+	}
+	n := float64(len(fin))
+	if n == 0 {
+		return
+	}
+	mean, m2 := c+s1/n, s2-s1*s1/n
+	if m2 < 1e-6*s2 || math.IsInf(s2, 0) {
+		var sum float64
+		for _, v := range fin {
+			sum += v
+		}
+		mean = sum / n
+		m2 = sqDev(fin, mean, false)
+	}
+	m.merge(moments{n: int64(len(fin)), mean: mean, m2: m2, min: lo, max: hi})
+}
+
+// one counts f, a value minus the center.
+func (h *fineHist) one(f float32) {
+	b := &h.bins[math.Float32bits(f)>>16]
+	b.n++
+	if f < b.lo {
+		b.lo = f
+	}
+	if f > b.hi {
+		b.hi = f
+	}
+}

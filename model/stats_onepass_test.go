@@ -189,3 +189,38 @@ func TestOnePassGenericDecoders(t *testing.T) {
 		compareOnePass(t, tn.Name, got, want, tn.Quant != nil)
 	}
 }
+
+// TestOnePassFarFromCenter gives the one-loop sums (shifted by the first
+// run's mean) a tensor whose first run is far from the rest, and a
+// tensor of a narrow spread far from zero: the figures and the fine
+// histogram must still agree with the two-pass ones.
+func TestOnePassFarFromCenter(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const n = 300000
+	var far, narrow []byte
+	for i := range n {
+		v := r.NormFloat64() * 1e-3
+		if i < 40000 {
+			v += 1e8
+		}
+		far = binary.LittleEndian.AppendUint64(far, math.Float64bits(v))
+		narrow = binary.LittleEndian.AppendUint32(narrow, math.Float32bits(float32(1000+r.NormFloat64()*1e-3)))
+	}
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{"float64": far, "float32": narrow} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tn := &Tensor{Name: name, DType: DType(name), Shape: []int64{n}, Location: &Location{File: p, Length: int64(len(data)), Encoding: EncRaw}}
+		got, err := ReadStats(context.Background(), tn, StatsOptions{Bins: 48})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := twoPassStats(context.Background(), tn, 48)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareOnePass(t, name, got, want, false)
+	}
+}

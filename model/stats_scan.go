@@ -71,6 +71,8 @@ type scanWorker struct {
 	vals  []float64
 	fine  *fineHist
 	codes codeHist
+	// zeroHeavy says that the last run was mostly zeros.
+	zeroHeavy bool
 }
 
 // newScan plans the chunks of src's data, and returns false when the
@@ -133,7 +135,7 @@ func (s *scan) run(ctx context.Context) (statsRead, error) {
 	}
 	defer f.Close()
 	s.f = f
-	if !s.codes && s.exact == nil {
+	if s.exact == nil {
 		if s.center, err = s.firstRunMean(); err != nil {
 			return statsRead{}, err
 		}
@@ -276,13 +278,28 @@ func (s *scan) chunk(c int, w *scanWorker) error {
 				s.first = append(s.first, vals[:min(len(vals), firstValues-int(base))]...)
 			}
 			res.read += int64(len(vals))
-			res.m.addRun(vals, w.keep(s))
+			s.addRun(w, &res.m, vals)
 		}
 		u += n
 	}
 	res.done = true
 	s.chunks[c] = res
 	return nil
+}
+
+// addRun folds a run into m: in one loop (addCentered) for big tensors,
+// except runs after a mostly-zero run, whose zeros are binned in runs
+// (fineHist.addRuns) by the two-loop addRun.
+func (s *scan) addRun(w *scanWorker, m *moments, vals []float64) {
+	if s.exact != nil || w.zeroHeavy {
+		z := m.zeros
+		m.addRun(vals, w.keep(s))
+		w.zeroHeavy = 2*(m.zeros-z) > int64(len(vals))
+		return
+	}
+	z := m.zeros
+	m.addCentered(vals, s.center, w.fine)
+	w.zeroHeavy = w.fine != nil && 2*(m.zeros-z) > int64(len(vals))
 }
 
 // keep returns where a run's finite values go: the exact list or the
