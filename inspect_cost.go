@@ -88,7 +88,7 @@ func printCost(w io.Writer, r *cost.Report) {
 	}
 	fmt.Fprintln(w)
 	if l := r.LLM; l != nil {
-		fmt.Fprintf(w, "llm:      %s MACs per token, prompt of %d tokens %s MACs\n", count(l.MACsPerToken), l.PromptTokens, count(l.MACsPrompt))
+		fmt.Fprintf(w, "llm:      %s MACs per token, prompt of %d tokens %s MACs, KV cache %s\n", count(l.MACsPerToken), l.PromptTokens, count(l.MACsPrompt), kvText(l.KVCache))
 	}
 }
 
@@ -113,4 +113,16 @@ func bytesText(n int64) string {
 		return c + " B"
 	}
 	return c + "B"
+}
+
+// kvText spells a decoder's KV cache: per token and for its context.
+func kvText(kv cost.KVCache) string {
+	if kv.KVLayers == 0 {
+		return "none"
+	}
+	s := bytesText(kv.KVBytesPerToken) + " per token"
+	if kv.KVContextTokens > 0 {
+		s += fmt.Sprintf(", %s at %d tokens", bytesText(kv.KVBytesContext), kv.KVContextTokens)
+	}
+	return s + " (" + safeText(string(kv.KVDType)) + ")"
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -84,4 +85,53 @@ func TestInspectDim(t *testing.T) {
 		return
 	}
 	t.Fatal("resnet18 export not in the manifest")
+}
+
+// TestInspectLLMCost runs `inspect` on every LLM architecture file of the
+// manifests with --dim n_ctx=64: every node counted, the KV cache held for
+// 64 tokens (none for encoders and SSMs), and the text summary's llm line
+// saying the same.
+func TestInspectLLMCost(t *testing.T) {
+	checked := 0
+	for _, e := range testenv.Manifests(t) {
+		var fs struct {
+			LLM *struct {
+				Architecture *string `json:"architecture"`
+			} `json:"llm"`
+		}
+		if json.Unmarshal(e.Facts, &fs) != nil || fs.LLM == nil || fs.LLM.Architecture == nil || !e.Valid() {
+			continue
+		}
+		code, out, errs := runCLI("inspect", "--json", "--dim", "n_ctx=64", e.Abs())
+		var got struct {
+			Cost struct {
+				UnknownNodes int `json:"unknown_nodes"`
+				LLM          *struct {
+					KVLayers   int   `json:"kv_layers"`
+					KVPerToken int64 `json:"kv_bytes_per_token"`
+					KVContext  int64 `json:"kv_context_tokens"`
+					KVBytes    int64 `json:"kv_bytes_context"`
+				} `json:"llm"`
+			} `json:"cost"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got.Cost.LLM == nil {
+			t.Fatalf("%s: exit %d, no cost.llm: %s", e.Name(), code, errs)
+		}
+		l := got.Cost.LLM
+		if got.Cost.UnknownNodes != 0 || (l.KVLayers > 0) != (l.KVPerToken > 0) || (l.KVLayers > 0 && (l.KVContext != 64 || l.KVBytes <= 0 || l.KVBytes > 64*l.KVPerToken)) {
+			t.Errorf("%s: %d nodes unknown, llm %+v", e.Name(), got.Cost.UnknownNodes, *l)
+		}
+		_, text, _ := runCLI("inspect", "--dim", "n_ctx=64", e.Abs())
+		want := "KV cache none"
+		if l.KVLayers > 0 {
+			want = fmt.Sprintf("%s per token, %s at 64 tokens", bytesText(l.KVPerToken), bytesText(l.KVBytes))
+		}
+		if !strings.Contains(text, want) {
+			t.Errorf("%s: text summary lacks %q:\n%s", e.Name(), want, text)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no LLM architecture file in the manifests")
+	}
 }

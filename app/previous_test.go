@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/server"
 	"github.com/modelpeek/modelpeek/watch"
 )
@@ -90,4 +91,48 @@ func keptCopies(t *testing.T, up string) []string {
 		return nil
 	})
 	return out
+}
+
+// Only watched single files up to maxSnapshot bytes are kept.
+func TestSnapshotLimits(t *testing.T) {
+	ta := newTestApp(t, nil)
+	small := ta.write(t, "s.fake", "FAKE\nnodes 1\n")
+	big := filepath.Join(ta.dir, "big.fake")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sparse: no disk is used for the size.
+	if err := f.Truncate(maxSnapshot + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	one := &model.Model{Files: []string{small}}
+	for _, c := range []struct {
+		name    string
+		path    string
+		m       *model.Model
+		watched bool
+		kept    bool
+	}{
+		{"watched small file", small, one, true, true},
+		{"unwatched", small, one, false, false},
+		{"over the size bound", big, &model.Model{}, true, false},
+		{"several files", small, &model.Model{Files: []string{small, big}}, true, false},
+		{"a directory", ta.dir, &model.Model{}, true, false},
+	} {
+		snap := ta.snapshot(c.path, c.m, c.watched)
+		if (snap != "") != c.kept {
+			t.Errorf("%s: snapshot %q, want kept %v", c.name, snap, c.kept)
+		}
+		if snap != "" {
+			if b, err := os.ReadFile(snap); err != nil || string(b) != "FAKE\nnodes 1\n" {
+				t.Errorf("%s: the copy holds %q (%v)", c.name, b, err)
+			}
+			dropSnapshot(snap)
+			if _, err := os.Stat(filepath.Dir(snap)); !os.IsNotExist(err) {
+				t.Errorf("%s: the copy's folder remains after dropSnapshot (%v)", c.name, err)
+			}
+		}
+	}
 }

@@ -10,9 +10,9 @@ const tokensDim = "n_tokens"
 // ctxDim is the symbol of the keys each query token attends to.
 const ctxDim = "n_ctx"
 
-// LLM is a language model's cost per token: the architecture graph of
-// model/internal/llm (GGUF, Hugging Face layouts) has weights and
-// attention hyper-parameters but no activation shapes.
+// LLM is a language model's cost per token and its KV cache, from the
+// architecture graph of model/internal/llm (GGUF, Hugging Face layouts):
+// its weights and the attention nodes' hyper-parameters.
 type LLM struct {
 	// WeightMACsPerToken are the matrix products' MACs for one token:
 	// every weight matrix once (experts: the k used of n), the embedding
@@ -29,6 +29,9 @@ type LLM struct {
 	// MACsPrompt is the prompt of N tokens in one pass: N × the weights,
 	// and attention over the causal triangle (N² keys for an encoder).
 	MACsPrompt int64 `json:"macs_prompt"`
+	// KVCache is what a decoder keeps per token attended (kv.go); 0
+	// for an encoder and for SSM layers, whose state does not grow.
+	KVCache
 }
 
 // isLLM says whether g is an architecture graph of model/internal/llm:
@@ -83,9 +86,24 @@ func (c *nodeCtx) matrixElems() (int64, bool) {
 	return sum, found
 }
 
-// perToken is every weight matrix element once per token.
+// vectorElems is the length of a matmul's vector weight (a product with
+// one output, such as the shared experts' gate), false when it has none.
+func (c *nodeCtx) vectorElems() (int64, bool) {
+	for _, in := range c.n.Inputs {
+		if t := c.sc.inits[in]; t != nil && len(t.Shape) == 1 && t.Shape[0] > 0 {
+			return t.Shape[0], true
+		}
+	}
+	return 0, false
+}
+
+// perToken is every weight matrix element once per token (a vector
+// weight's elements when the node has no matrix).
 func perToken(c *nodeCtx) (Term, bool) {
 	e, ok := c.matrixElems()
+	if !ok && c.n.OpType == "matmul" {
+		e, ok = c.vectorElems()
+	}
 	if !ok {
 		return Term{}, false
 	}
@@ -166,6 +184,7 @@ func llmCost(g *model.Graph, nodes []Node, opt Options) *LLM {
 	}
 	l.MACsPerToken = satAdd(l.WeightMACsPerToken, attnNext)
 	l.MACsPrompt = satAdd(satMul(nTok, l.WeightMACsPerToken), attnPrompt)
+	l.KVCache = kvCache(g, opt)
 	return l
 }
 

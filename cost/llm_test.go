@@ -29,16 +29,19 @@ type step struct {
 	K         int64    `json:"k"`
 	NExpert   int64    `json:"n_expert"`
 	Attention *struct {
-		NHead   int64  `json:"n_head"`
-		HeadDim int64  `json:"head_dim"`
-		Window  *int64 `json:"sliding_window"`
-		Causal  *bool  `json:"causal"`
+		NHead      int64  `json:"n_head"`
+		NHeadKV    int64  `json:"n_head_kv"`
+		HeadDim    int64  `json:"head_dim"`
+		Window     *int64 `json:"sliding_window"`
+		Causal     *bool  `json:"causal"`
+		KVLoraRank int64  `json:"kv_lora_rank"`
+		RopeDims   int64  `json:"rope_dims"`
 	} `json:"attention"`
 }
 
 // expectLLM derives from the facts' steps, as llama.cpp computes them:
-// per token, every weight matrix of a matmul (and the SSM's conv and
-// scan) once, the k of n experts of matmul_experts, and per key attended
+// per token, every weight matrix of a matmul (its vector weight when it
+// has none: one output) and of the SSM's conv and scan once, the k of n experts of matmul_experts, and per key attended
 // 2 × n_head × head_dim; and the prompt's attention over the causal
 // triangle (window-capped) or n² keys for an encoder.
 func expectLLM(t *testing.T, f llmFacts, elems map[string]int64, n int64) (weights, perKey, prompt int64) {
@@ -49,9 +52,13 @@ func expectLLM(t *testing.T, f llmFacts, elems map[string]int64, n int64) (weigh
 		for _, b := range append(blocks, s.Tail) {
 			var k, nExp int64
 			for _, st := range b {
-				var m int64
+				var m, vec int64
 				for _, w := range st.Weights {
 					m += elems[w]
+					vec += elems[vectorKey+w]
+				}
+				if st.Op == "matmul" && m == 0 {
+					m = vec // a vector weight: one output per token
 				}
 				switch st.Op {
 				case "top_k":
@@ -92,15 +99,22 @@ func keys(n, window int64, causal bool) int64 {
 	return sum
 }
 
-// matrixElems maps each weight of rank 2 and up to its element count.
+// vectorKey prefixes a vector weight's name in matrixElems' map.
+const vectorKey = "vector:"
+
+// matrixElems maps each weight of rank 2 and up to its element count (and
+// sums them), each vector weight under vectorKey+name.
 func matrixElems(g *model.Graph) (map[string]int64, int64) {
 	out := map[string]int64{}
 	var sum int64
 	for _, t := range g.Initializers {
-		if len(t.Shape) >= 2 {
-			n, _ := model.NumElements(t.Shape)
+		n, _ := model.NumElements(t.Shape)
+		switch {
+		case len(t.Shape) >= 2:
 			out[t.Name] = n
 			sum += n
+		case len(t.Shape) == 1:
+			out[vectorKey+t.Name] = n
 		}
 	}
 	return out, sum
@@ -174,4 +188,74 @@ func denseRule(f llmFacts, elems map[string]int64, all int64) int64 {
 		all -= elems[w]
 	}
 	return all
+}
+
+// TestLLMActivations checks every LLM architecture file of the manifests:
+// every node counted and every output sized from the graph's activation
+// types, so the activation and peak figures are exact, and they follow
+// n_tokens: the activations are the sum of the node outputs' types at
+// the n_tokens given.
+func TestLLMActivations(t *testing.T) {
+	checked := 0
+	for _, e := range testenv.Manifests(t) {
+		var fs struct {
+			LLM *llmFacts `json:"llm"`
+		}
+		if json.Unmarshal(e.Facts, &fs) != nil || fs.LLM == nil || fs.LLM.Architecture == nil || !e.Valid() {
+			continue
+		}
+		m := open(t, e.Abs())
+		for _, n := range []int64{1, 7} {
+			r := cost.Model(context.Background(), m, cost.Options{Dims: map[string]int64{"n_tokens": n}})
+			if r.UnknownNodes != 0 || r.UnsizedNodes != 0 {
+				t.Errorf("%s: %d nodes unknown, %d unsized", e.Name(), r.UnknownNodes, r.UnsizedNodes)
+			}
+			if want := outputBytes(t, m.Graph, n); r.ActivationBytes != want || r.PeakBytes <= 0 || r.PeakBytes > want {
+				t.Errorf("%s at n_tokens %d: activations %d (peak %d), the outputs' types give %d", e.Name(), n, r.ActivationBytes, r.PeakBytes, want)
+			}
+			if r.Symbols["n_tokens"] != n {
+				t.Errorf("%s: symbols %v, want n_tokens %d", e.Name(), r.Symbols, n)
+			}
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no LLM architecture file in the manifests")
+	}
+}
+
+// outputBytes sums the bytes of g's node outputs from their types, with
+// n_tokens set to n.
+func outputBytes(t *testing.T, g *model.Graph, n int64) int64 {
+	t.Helper()
+	types := map[string]*model.Type{}
+	for _, v := range append(append([]*model.Value{}, g.ValueInfo...), g.Outputs...) {
+		if v.Type != nil {
+			types[v.Name] = v.Type
+		}
+	}
+	var sum int64
+	for _, nd := range g.Nodes {
+		for _, o := range nd.Outputs {
+			ty := types[o]
+			if ty == nil {
+				t.Errorf("output %s of %s untyped", o, nd.Name)
+				continue
+			}
+			size, _ := model.DTypeSize(ty.DType)
+			b := int64(size)
+			for _, d := range ty.Shape {
+				switch {
+				case d.Known:
+					b *= d.Size
+				case d.Param == "n_tokens":
+					b *= n
+				default:
+					t.Errorf("output %s of %s: dim %+v", o, nd.Name, d)
+				}
+			}
+			sum += b
+		}
+	}
+	return sum
 }

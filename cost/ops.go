@@ -119,7 +119,8 @@ var free = setOf("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Shap
 func (c *nodeCtx) otherOps() (Term, bool) {
 	op := c.n.OpType
 	switch {
-	case strings.HasPrefix(op, "Reduce"), strings.HasPrefix(op, "Global"), op == "ArgMax", op == "ArgMin":
+	case strings.HasPrefix(op, "Reduce"), strings.HasPrefix(op, "Global"), op == "ArgMax", op == "ArgMin",
+		c.sc.llm && (op == "pooling" || op == "weighted_sum_experts"):
 		return one().mulShape(c.in(0))
 	case op == "MaxPool" || op == "AveragePool" || op == "LpPool" || op == "MaxRoiPool":
 		t, ok := one().mulShape(c.out(0))

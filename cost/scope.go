@@ -118,16 +118,19 @@ func (sc *scope) note(t Term) {
 // node counts one node; taken marks the weights already counted.
 func (sc *scope) node(n *model.Node, taken map[string]bool) Node {
 	var nd Node
-	c := &nodeCtx{sc: sc, n: n}
-	macs, other, ok := c.count()
-	if ok {
-		sc.note(macs)
-		sc.note(other)
-		nd.Formula = macs
-		nd.MACs = macs.Eval(sc.opt.Dims)
-		nd.OtherOps = other.Eval(sc.opt.Dims)
-	} else {
-		nd.Unknown = true
+	// A weight container (a weight-only file's module) performs nothing:
+	// it has no MACs and nothing about it is unknown.
+	if !n.Container {
+		c := &nodeCtx{sc: sc, n: n}
+		if macs, other, ok := c.count(); ok {
+			sc.note(macs)
+			sc.note(other)
+			nd.Formula = macs
+			nd.MACs = macs.Eval(sc.opt.Dims)
+			nd.OtherOps = other.Eval(sc.opt.Dims)
+		} else {
+			nd.Unknown = true
+		}
 	}
 	for _, in := range n.Inputs {
 		t := sc.inits[in]

@@ -18,6 +18,7 @@ import (
 	"github.com/modelpeek/modelpeek/e2e/internal/fixture"
 	"github.com/modelpeek/modelpeek/internal/testenv/browser"
 	"github.com/modelpeek/modelpeek/internal/testenv/proc"
+	"github.com/modelpeek/modelpeek/model"
 )
 
 // hang bounds a wait on the page: 10× what it takes here (the compare
@@ -202,7 +203,8 @@ func TestCompareView(t *testing.T) {
 	if !slices.Equal(sortedItems(st.Items), sortedItems(wantItems)) {
 		t.Fatalf("change list %v, want exactly %v", st.Items, wantItems)
 	}
-	t.Logf("compare view ready in %.0f ms", st.ReadyMs)
+	s.wait("the status bar of the comparison", `document.getElementById('status-text').textContent.includes('4 changes')`)
+	t.Logf("compare view ready in %.0f ms; status %q", st.ReadyMs, eval[string](s, `document.getElementById('status-text').textContent`))
 	t.Run("step", func(t *testing.T) { testStep(t, s, st.Items) })
 	t.Run("select", func(t *testing.T) { testLinkedSelection(t, s) })
 	t.Run("sync", func(t *testing.T) { testSyncedViewport(t, s) })
@@ -451,5 +453,39 @@ func TestCompareEntryPoints(t *testing.T) {
 	reversed := []item{{"changed", editedNode}, {"removed", insertedNode}, {"added", removedNode}, {"changed", "/classifier/fc/Gemm"}}
 	if st := s.state(); !slices.Equal(sortedItems(st.Items), sortedItems(reversed)) {
 		t.Errorf("b.onnx against a.onnx lists %v, want %v", st.Items, reversed)
+	}
+}
+
+// TestUnreadWeightListed: a changed weight that no node reads is listed
+// on its own, and its statistics show in the sidebar.
+func TestUnreadWeightListed(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for k, last := range []float32{4, 4.5} {
+		m, data := fixture.Sample()
+		m.Graph.Initializers = append(m.Graph.Initializers, &model.Tensor{Name: "spare", DType: "float32", Shape: []int64{4}})
+		data["spare"] = []float32{1, 2, 3, last}
+		b, err := fixture.EncodeONNX(m, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("%c.onnx", 'a'+k))
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	s := serve(t, paths...)
+	ids := s.ids()
+	st := s.openCompare(ids["a.onnx"], ids["b.onnx"])
+	if want := []item{{"changed", "weight spare"}}; !slices.Equal(st.Items, want) {
+		t.Fatalf("change list %v, want %v", st.Items, want)
+	}
+	s.key("n")
+	side := eval[string](s, `document.getElementById('sidebar-content').textContent`)
+	for _, want := range []string{"weight spare", "max abs diff", "0.5"} {
+		if !strings.Contains(side, want) {
+			t.Errorf("the sidebar of the unread weight lacks %q: %q", want, side)
+		}
 	}
 }

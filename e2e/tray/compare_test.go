@@ -97,7 +97,33 @@ func TestCompareWithPreviousVersion(t *testing.T) {
 		t.Fatalf("the tray opened %s, want the compare view of the model with its previous version", u)
 	}
 	checkCompareView(t, srv, u)
+	kept := keptVersions(t, home.Tmp)
+	if len(kept) == 0 {
+		ents, _ := os.ReadDir(home.Tmp)
+		t.Errorf("no copy of the model's versions in the app's private directories; %s holds %v", home.Tmp, ents)
+	}
 	p.Stop(t, syscall.SIGTERM, compareHang)
+	if left := keptVersions(t, home.Tmp); len(left) != 0 {
+		t.Errorf("the kept versions %q remain after exit", left)
+	}
+}
+
+// keptVersions lists the files under the app's private directories in
+// tmp (modelpeek-upload-*, modelpeek-versions-*), where it keeps versions
+// for comparison.
+func keptVersions(t *testing.T, tmp string) []string {
+	t.Helper()
+	var out []string
+	dirs, _ := filepath.Glob(filepath.Join(tmp, "modelpeek-*"))
+	for _, d := range dirs {
+		filepath.WalkDir(d, func(p string, e os.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				out = append(out, p)
+			}
+			return nil
+		})
+	}
+	return out
 }
 
 // firstURL waits for the first URL the fake browser was given.

@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -176,4 +178,72 @@ func near(a, b [3]int) bool {
 		}
 	}
 	return true
+}
+
+// TestCostKVCache opens a GGUF LLM of the corpus (llama): the model panel
+// shows its KV cache next to the MACs per token, for the file's context
+// length (128 tokens, f16); setting n_ctx to 64 recounts it for 64 tokens.
+func TestCostKVCache(t *testing.T) {
+	var path string
+	for _, e := range testenv.ManifestEntries(t, "gguf") {
+		if strings.HasSuffix(e.Path, "gguf/arch/llama.gguf") {
+			path = e.Abs()
+		}
+	}
+	if path == "" {
+		t.Fatal("gguf/arch/llama.gguf not in the manifest")
+	}
+	lib := fixture.NewLibrary()
+	m, err := lib.Registry().Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := cost.Model(context.Background(), m, cost.Options{}).LLM.KVCache
+	if kv.KVContextTokens != 128 || kv.KVDType != "float16" {
+		t.Fatalf("llama.gguf's KV cache %+v, want 128 tokens of float16", kv)
+	}
+	id := lib.Add("llama.gguf", m)
+	e := startServer(t, lib)
+	ctx := newBrowser(t)
+	navigate(t, ctx, e, "model="+id)
+	kvRow := `(() => { const r = [...document.querySelectorAll('#cost-panel tr')].find((tr) => tr.firstChild.textContent === 'KV cache');
+		return r && r.lastChild.textContent; })()`
+	var full string
+	waitJS(t, ctx, kvRow, &full)
+	if !strings.Contains(full, "per token") || !strings.HasSuffix(full, "at 128 tokens (float16)") {
+		t.Errorf("KV cache row %q, want per token and at 128 tokens (float16)", full)
+	}
+	eval(t, ctx, `(() => { const i = document.querySelector('#cost-panel input[data-dim="n_ctx"]'); i.value = '64';
+		i.dispatchEvent(new Event('change')); return true; })()`, new(bool))
+	var half string
+	waitJS(t, ctx, `(() => { const s = `+kvRow+`; return s && s !== `+jsString(full)+` ? s : null; })()`, &half)
+	if !strings.HasSuffix(half, "at 64 tokens (float16)") {
+		t.Errorf("KV cache row %q after n_ctx = 64", half)
+	}
+}
+
+// TestCostLlama3KV counts a Llama-3-8B-shaped GGUF (the real tensor list
+// and metadata in a sparse file): every node counted, and the KV cache at
+// its published size in f16, 128 KiB per token (32 layers × K and V × 8
+// KV heads × 128 dims × 2 bytes), 1 GiB for its 8192-token context.
+func TestCostLlama3KV(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("NTFS files are not sparse unless marked so; this would write 16 GB")
+	}
+	path := filepath.Join(t.TempDir(), "llama-3-8b-f16.gguf")
+	if err := fixture.Llama3_8B(path); err != nil {
+		t.Fatal(err)
+	}
+	m, err := fixture.NewLibrary().Registry().Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cost.Model(context.Background(), m, cost.Options{})
+	if r.UnknownNodes != 0 || r.UnsizedNodes != 0 || r.LLM == nil {
+		t.Fatalf("%d nodes unknown, %d unsized, llm %v", r.UnknownNodes, r.UnsizedNodes, r.LLM)
+	}
+	kv := r.LLM.KVCache
+	if kv.KVBytesPerToken != 128<<10 || kv.KVContextTokens != 8192 || kv.KVBytesContext != 1<<30 || kv.KVLayers != 32 {
+		t.Errorf("KV cache %+v, want 32 layers, 128 KiB per token, 1 GiB at 8192 tokens", kv)
+	}
 }

@@ -45,6 +45,9 @@ func llmParams(h *Header, nVocab int64) llm.Params {
 		HeadDim: i("attention.key_length"), SlidingWindow: i("attention.sliding_window"),
 		NExpert: i("expert_count"), NExpertUsed: i("expert_used_count"),
 		AttnSoftcap: f("attn_logit_softcapping"), FinalSoftcap: f("final_logit_softcapping"),
+		NCtxTrain: i("context_length"), KVLoraRank: i("attention.kv_lora_rank"),
+		// llama.cpp's default cache type (--cache-type-k/v f16).
+		KVDType: "float16",
 	}
 	if v, ok := h.Lookup(arch + ".use_parallel_residual"); ok && v.Type == TypeBool && !v.Bool {
 		p.Sequential = true

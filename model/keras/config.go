@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/internal/llm"
 )
 
 // Bounds of the config reader.
@@ -384,9 +385,12 @@ func keras3Owner(cm *configModel) func(string) string {
 }
 
 // weightsOnlyGraph draws a weights-only file: one node per layer name, in
-// order, holding that layer's weights.
+// the order layer_names lists them, holding that layer's weights. The file
+// records no model config, so nothing says how the layers connect: the
+// nodes are containers that produce nothing, with no edges between them.
 func weightsOnlyGraph(names []string, weights []*model.Tensor) *model.Graph {
-	g := &model.Graph{Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
+	g := &model.Graph{Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{},
+		Doc: "Layers in the order the file lists them; " + llm.WeightsOnlyNote + "."}
 	byLayer := map[string][]*model.Tensor{}
 	for _, t := range weights {
 		first, _, _ := strings.Cut(t.Name, "/")
@@ -400,24 +404,19 @@ func weightsOnlyGraph(names []string, weights []*model.Tensor) *model.Graph {
 			}
 		}
 	}
-	prev := ""
 	for _, name := range names {
 		op := strings.TrimRight(name, "0123456789")
 		op = strings.TrimSuffix(op, "_")
 		if op == "" {
 			op = "Layer"
 		}
-		n := &model.Node{Name: name, OpType: op, Inputs: []string{}, Outputs: []string{name}}
+		n := &model.Node{Name: name, OpType: op, Inputs: []string{}, Outputs: []string{}, Container: true}
 		n.Category = categoryOf(&layer{class: op})
-		if prev != "" {
-			n.Inputs = append(n.Inputs, prev)
-		}
 		for _, t := range byLayer[name] {
 			n.Inputs = append(n.Inputs, t.Name)
 			g.Initializers = append(g.Initializers, t)
 		}
 		g.Nodes = append(g.Nodes, n)
-		prev = name
 	}
 	for _, t := range weights {
 		first, _, _ := strings.Cut(t.Name, "/")

@@ -21,6 +21,7 @@ import (
 
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/internal/hier"
+	"github.com/modelpeek/modelpeek/model/internal/llm"
 	"github.com/modelpeek/modelpeek/model/internal/ziputil"
 )
 
@@ -299,6 +300,9 @@ func openH5(ctx context.Context, f *os.File, size int64, path string) (*model.Mo
 		names := root.strings("layer_names")
 		m.Graph = weightsOnlyGraph(names, weights)
 		m.Properties = []model.Property{{Name: "container", Value: "HDF5 (Keras weights only, no model config)"}}
+		if len(weights) > 0 {
+			m.Properties = append(m.Properties, model.Property{Name: "graph", Value: llm.WeightsOnlyNote})
+		}
 		return m, nil
 	}
 	cm, err := parseConfig([]byte(cfgText))

@@ -136,55 +136,25 @@ func uniqueNames(ts []namedTensor) {
 
 // pickleGraph builds the graph of a plain pickle: a node per module of a
 // whole pickled nn.Module (its parameters and buffers as initializers,
-// its settings as attributes, in definition order), and nodes grouped by
-// dotted prefix for every other tensor.
+// its settings as attributes), and nodes grouped by dotted prefix for
+// every other tensor. No node feeds another: a pickle records the module
+// tree and the weights, not how forward() connects them.
 func pickleGraph(w *walker, conv *converter) *model.Graph {
 	uniqueNames(w.tensors)
 	tensors := make(map[string]*model.Tensor, len(w.tensors))
+	kinds := make(map[string]string, len(w.tensors))
 	var all []*model.Tensor
 	for _, nt := range w.tensors {
 		t := conv.tensor(nt)
 		tensors[nt.name] = t
+		kinds[nt.name] = nt.kind
 		all = append(all, t)
 	}
 	conv.tieStorages(all)
 	g := &model.Graph{Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
 	owned := map[string]bool{}
-	used := map[string]bool{}
-	for _, t := range all {
-		used[t.Name] = true
-	}
-	prev := ""
 	for _, m := range w.modules {
-		if !m.leaf && len(m.tensors) == 0 {
-			continue
-		}
-		name := m.path
-		if name == "" {
-			name = shortClass(m.class)
-		}
-		inputs := []string{}
-		if prev != "" {
-			inputs = append(inputs, prev)
-		}
-		for _, tn := range m.tensors {
-			if t, ok := tensors[tn]; ok && !owned[tn] {
-				owned[tn] = true
-				inputs = append(inputs, tn)
-				g.Initializers = append(g.Initializers, t)
-			}
-		}
-		out := name + ":out"
-		for i := 2; used[out]; i++ {
-			out = name + ":out" + strconv.Itoa(i)
-		}
-		used[out] = true
-		attrs := append([]model.Attribute{{Name: "class", Type: model.AttrString, String: m.class}}, m.attrs...)
-		g.Nodes = append(g.Nodes, &model.Node{
-			Name: name, OpType: shortClass(m.class), Inputs: inputs, Outputs: []string{out},
-			Attrs: attrs, Category: category(shortClass(m.class)),
-		})
-		prev = out
+		g.Nodes = append(g.Nodes, moduleNodes(m, tensors, kinds, owned, g)...)
 	}
 	var rest []*model.Tensor
 	for _, t := range all {
@@ -198,12 +168,57 @@ func pickleGraph(w *walker, conv *converter) *model.Graph {
 		g.Nodes = append(g.Nodes, h.Nodes...)
 		g.Initializers = append(g.Initializers, h.Initializers...)
 	}
+	g.Doc = "Weights grouped by module name; " + llm.WeightsOnlyNote + "."
 	if len(w.modules) > 0 {
-		g.Doc = "modules of the pickled nn.Module in definition order; a pickle records no dataflow"
-	} else {
-		g.Doc = "Weights grouped by module name; " + llm.WeightsOnlyNote + "."
+		g.Doc = "The pickled nn.Module's tree: each module a box holding its weights, in definition order; " +
+			"the pickle records no data flow (forward() is code it does not hold), so no arrows join them."
 	}
 	return g
+}
+
+// moduleNodes returns the nodes of one pickled module, adding the tensors
+// it owns (and no other module owns yet) to g's initializers. A module
+// with a path is one node named by it, of op type its class, consuming
+// only its own tensors and producing nothing: a container, so the op
+// histogram does not count it. The root module's own tensors have no
+// module path to be named by: each is a node of its own, of op type its
+// kind (Parameter, Buffer). Modules with children and no tensors of their
+// own are groups of their children's nodes, not nodes.
+func moduleNodes(m moduleInfo, tensors map[string]*model.Tensor, kinds map[string]string, owned map[string]bool, g *model.Graph) []*model.Node {
+	var mine []string
+	for _, tn := range m.tensors {
+		if t, ok := tensors[tn]; ok && !owned[tn] {
+			owned[tn] = true
+			mine = append(mine, tn)
+			g.Initializers = append(g.Initializers, t)
+		}
+	}
+	class := shortClass(m.class)
+	attrs := append([]model.Attribute{{Name: "class", Type: model.AttrString, String: m.class}}, m.attrs...)
+	if m.path != "" {
+		if !m.leaf && len(mine) == 0 {
+			return nil
+		}
+		return []*model.Node{{Name: m.path, OpType: class, Inputs: append([]string{}, mine...), Outputs: []string{},
+			Attrs: attrs, Category: category(class), Container: true}}
+	}
+	if len(mine) == 0 {
+		if !m.leaf {
+			return nil
+		}
+		return []*model.Node{{Name: class, OpType: class, Inputs: []string{}, Outputs: []string{},
+			Attrs: attrs, Category: category(class), Container: true}}
+	}
+	nodes := make([]*model.Node, 0, len(mine))
+	for _, tn := range mine {
+		op := "Tensor"
+		if k := kinds[tn]; k != "" {
+			op = strings.ToUpper(k[:1]) + k[1:]
+		}
+		nodes = append(nodes, &model.Node{Name: tn, OpType: op, Inputs: []string{tn}, Outputs: []string{},
+			Attrs: []model.Attribute{{Name: "module", Type: model.AttrString, String: m.class}}, Container: true})
+	}
+	return nodes
 }
 
 // shortClass returns the class name without its module and TorchScript

@@ -29,6 +29,27 @@ func stateDictGraph(m *model.Model, file string) {
 	}
 }
 
+// moduleGraph keeps a whole pickled module's tree, drawn without edges,
+// unless a Hugging Face config.json beside the file names an architecture
+// its tensors make: then the architecture's computation replaces it.
+func moduleGraph(m *model.Model, file string) {
+	cfg, err := llm.ReadHFConfig(filepath.Dir(file))
+	if err != nil {
+		m.Warnings = append(m.Warnings, "config.json beside the weights was not used: "+err.Error())
+	}
+	if cfg != nil && len(m.Graph.Initializers) > 0 {
+		if g, weightsOnly := llm.WeightsGraph(m.Graph.Initializers, cfg); !weightsOnly {
+			m.Graph = g
+			m.Files = []string{file, cfg.Path}
+			m.Properties = append(m.Properties, model.Property{Name: "architecture", Value: cfg.Arch()})
+			return
+		}
+	}
+	if len(m.Graph.Initializers) > 0 {
+		m.Properties = append(m.Properties, model.Property{Name: "graph", Value: llm.WeightsOnlyNote})
+	}
+}
+
 // openConfig opens the pytorch_model.bin a Hugging Face config.json (or
 // model folder) describes; the config comes first in Files.
 func openConfig(ctx context.Context, path string) (*model.Model, error) {

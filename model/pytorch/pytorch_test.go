@@ -257,6 +257,16 @@ func checkModule(t *testing.T, file string, f facts, m *model.Model) {
 			t.Errorf("node %s is %q, want %q", mi.path, nodes[mi.path], shortClass(mi.class))
 		}
 	}
+	// The pickle records no data flow: modules are containers that
+	// produce nothing, and the op histogram is empty.
+	for _, n := range m.Graph.Nodes {
+		if !n.Container || len(n.Outputs) > 0 {
+			t.Errorf("node %s (%s) is drawn as an operation with outputs %v", n.Name, n.OpType, n.Outputs)
+		}
+	}
+	if ops := model.Summarize(m).Ops; len(ops) > 0 {
+		t.Errorf("op histogram %v of a module tree", ops)
+	}
 }
 
 func TestLegacyStoragesFillTheFile(t *testing.T) {

@@ -179,7 +179,9 @@ func pickleModel(res *pickle.Result, conv *converter) *model.Model {
 	switch {
 	case kind == "state dict":
 		stateDictGraph(m, conv.file)
-	case len(w.modules) == 0 && len(g.Initializers) > 0:
+	case len(w.modules) > 0:
+		moduleGraph(m, conv.file)
+	case len(g.Initializers) > 0:
 		m.Properties = append(m.Properties, model.Property{Name: "graph", Value: llm.WeightsOnlyNote})
 	}
 	return m

@@ -7,6 +7,7 @@ package tfjs
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -89,8 +90,9 @@ func open(ctx context.Context, path string) (*model.Model, error) {
 	if err := json.Unmarshal(raw, &mf); err != nil {
 		return nil, fmt.Errorf("not valid model JSON: %w", err)
 	}
-	if len(mf.ModelTopology) == 0 || string(mf.ModelTopology) == "null" {
-		return nil, errors.New("model.json has no modelTopology")
+	noTopology := len(mf.ModelTopology) == 0 || string(mf.ModelTopology) == "null"
+	if noTopology && len(mf.WeightsManifest) == 0 {
+		return nil, errors.New("model.json has neither a modelTopology nor a weightsManifest")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -99,8 +101,10 @@ func open(ctx context.Context, path string) (*model.Model, error) {
 	w := layoutWeights(filepath.Dir(path), mf.WeightsManifest)
 	m.Files = append([]string{path}, w.present...)
 	m.Warnings = append(m.Warnings, w.warnings...)
-	kind, err := decodeTopology(ctx, m, &mf, w)
-	if err != nil {
+	kind := "weights_only"
+	if noTopology {
+		weightsOnlyGraph(m, w)
+	} else if kind, err = decodeTopology(ctx, m, &mf, w); err != nil {
 		return nil, err
 	}
 	setMetadata(m, &mf, w, kind)
@@ -140,6 +144,6 @@ func setMetadata(m *model.Model, mf *file, w *weights, kind string) {
 	m.Facts["weight_files"] = w.paths
 	m.Facts["missing_files"] = w.missing
 	m.Properties = append(m.Properties,
-		model.Property{Name: "format", Value: "TensorFlow.js " + format},
+		model.Property{Name: "format", Value: "TensorFlow.js " + cmp.Or(format, "weights manifest")},
 		model.Property{Name: "weight shards", Value: fmt.Sprintf("%d (%d missing)", len(w.paths), len(w.missing))})
 }

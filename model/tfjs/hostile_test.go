@@ -93,6 +93,8 @@ func FuzzOpen(f *testing.F) {
 			f.Add(b)
 		}
 	}
+	// A weights manifest without topology, with a repeated name.
+	f.Add([]byte(`{"weightsManifest":[{"paths":["w.bin"],"weights":[{"name":"a/k","shape":[2],"dtype":"float32"},{"name":"a/k","shape":[1],"dtype":"int32"}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := openBytes(t, t.TempDir(), data)
 		if err == nil && m.Graph == nil {

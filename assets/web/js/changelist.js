@@ -9,7 +9,8 @@ import { el, clear } from './dom.js';
  * scenes sa (A) and sb (B): {kind, a, b (scene indices, -1 when not
  * drawn), ia, ib (model node indices, -1 for none), name, op, changes,
  * weights}, ordered along B's nodes; a removed node sits after the B
- * match of the nearest matched node before it in A.
+ * match of the nearest matched node before it in A. Changed weights of
+ * no changed node come last.
  */
 export function buildItems(diff, sa, sb) {
   const v = diff.view;
@@ -31,6 +32,12 @@ export function buildItems(diff, sa, sb) {
     add('removed', i, -1, (k >= 0 ? bOfA.get(k) : -1) + 0.5);
   }
   items.sort((x, y) => x.key - y.key);
+  // Changed weights no changed node reads (unused, or read where no node
+  // is drawn) are listed last, on their own.
+  const covered = new Set(v.changed.flatMap((c) => c.weights));
+  diff.weights.changed.forEach((w, k) => {
+    if (!covered.has(k)) items.push({ kind: 'changed', a: -1, b: -1, ia: -1, ib: -1, key: Infinity, name: `weight ${w.a}`, op: '', changes: [], weights: [k] });
+  });
   return items;
 }
 

@@ -18,6 +18,8 @@ import { showSummary, showPair } from './comparedetail.js';
 import { placeGhosts } from './compareoverlay.js';
 import { buildView, initCompareUI } from './compareui.js';
 import { switchTo, renderTabs } from './panels.js';
+import { updateStatus } from './render.js';
+import { plural } from './sidebar.js';
 
 /** PREVIOUS is the compare target naming a model's previous version. */
 export const PREVIOUS = 'previous';
@@ -29,7 +31,10 @@ function ensureUI(app) {
   const on = (side) => ({
     click: (i) => selectIn(app, side, i),
     dblclick: () => {},
-    change: () => follow(app, side),
+    change: () => {
+      follow(app, side);
+      compareStatus(app);
+    },
     ghost: (g) => pickItem(app, g.item),
   });
   ui.paneA = new ComparePane(ui.canvasA, on('a'));
@@ -85,6 +90,11 @@ export async function openCompare(app, a, b, mode) {
     cmp.nameB = `${nameOf(a)} (current version)`;
   }
   app.compare = cmp;
+  if (app.cur && tabA && app.cur !== tabA) {
+    // As switchTo does: keep the viewport, drop the hidden tab's view.
+    app.cur.camera = app.renderer.camera();
+    app.cur.view = null;
+  }
   if (tabA) app.cur = tabA;
   renderTabs(app);
   enter(app, ui, cmp);
@@ -171,6 +181,20 @@ function draw(app, ui, cmp, va, vb, diff) {
   ui.summary.textContent = summaryText(diff, cmp.items);
   ui.root.dataset.changes = String(cmp.items.length);
   showSummary($('sidebar-content'), cmp);
+  compareStatus(app);
+}
+
+/** compareStatus writes the status bar: both graphs' sizes and the zoom. */
+function compareStatus(app) {
+  const cmp = app.compare;
+  const ui = app.compareUI;
+  if (!cmp || !cmp.sceneA || !cmp.sceneB) return;
+  const nodes = (s) => plural((s.view.stats && s.view.stats.modelNodes) ?? s.nodes.length, 'node');
+  const z = ui.paneB.zoom;
+  const status = `A ${nodes(cmp.sceneA)} · B ${nodes(cmp.sceneB)} · ${plural(cmp.items.length, 'change')} · zoom ${z >= 0.1 ? Math.round(z * 100) : (z * 100).toFixed(2)} %`;
+  if (status === cmp.status) return;
+  cmp.status = status;
+  updateStatus(app);
 }
 
 /** applyMarks colours both panes for the current mode. */

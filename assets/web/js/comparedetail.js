@@ -40,7 +40,7 @@ export function showPair(box, cmp, a, b, item) {
   const na = a >= 0 ? cmp.sceneA.nodes[a] : null;
   const nb = b >= 0 ? cmp.sceneB.nodes[b] : null;
   const kind = item ? item.kind : na && nb ? 'same' : na ? 'removed' : 'added';
-  const title = (nb && (nb.name || nb.label)) || (na && (na.name || na.label)) || '';
+  const title = (nb && (nb.name || nb.label)) || (na && (na.name || na.label)) || (item && item.name) || '';
   box.append(el('h2', '', title), el('p', '', el('span', `badge cmp-badge ${kind}`, kind)));
   box.append(table(row('A', na ? nodeText(na) : '—'), row('B', nb ? nodeText(nb) : '—')));
   if (item && item.changes.length) {

@@ -146,6 +146,7 @@ function fillSection(app, tab, sec, d) {
   if (t.llm) {
     r.push(['MACs per token', count(t.llm.macs_per_token)]);
     r.push([`prompt of ${t.llm.prompt_tokens}`, count(t.llm.macs_prompt)]);
+    r.push(['KV cache', kvText(t.llm)]);
   }
   sec.append(rows(r));
   if (t.symbols) sec.append(dimInputs(app, tab, sec, t.symbols));
@@ -160,6 +161,13 @@ function fillSection(app, tab, sec, d) {
     list.append(el('li', '', b));
   }
   sec.append(el('h3', '', 'Heaviest nodes'), list);
+}
+
+/** kvText spells a decoder's KV cache: per token and for its context. */
+function kvText(l) {
+  if (!l.kv_layers) return 'none';
+  const ctx = l.kv_context_tokens ? `, ${bytes(l.kv_bytes_context)} at ${l.kv_context_tokens} tokens` : '';
+  return `${bytes(l.kv_bytes_per_token)} per token${ctx} (${l.kv_dtype})`;
 }
 
 /**

@@ -79,6 +79,11 @@ export function updateStatus(app) {
   const s = app.scene;
   const r = app.renderer;
   const t = $('status-text');
+  if (app.compare) {
+    // The compare view writes its own (compare.js).
+    t.textContent = app.compare.status || '';
+    return;
+  }
   if (!s) {
     t.textContent = '';
     return;

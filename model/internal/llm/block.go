@@ -162,6 +162,12 @@ func (k *blk) attnAttrs() []model.Attribute {
 			as = append(as, intAttr(a.name, a.v))
 		}
 	}
+	if k.p.NCtxTrain > 0 {
+		as = append(as, intAttr("n_ctx_train", k.p.NCtxTrain))
+	}
+	if k.p.KVDType != "" {
+		as = append(as, strAttr("kv_dtype", string(k.p.KVDType)))
+	}
 	if k.p.AttnSoftcap > 0 {
 		as = append(as, model.Attribute{Name: "attn_logit_softcapping", Type: model.AttrFloat, Float: k.p.AttnSoftcap})
 	}
@@ -176,20 +182,65 @@ func (k *blk) attnAttrs() []model.Attribute {
 // mla draws DeepSeek's multi-head latent attention: a low-rank query path
 // and a compressed KV path with a separate RoPE part.
 func (k *blk) mla(in string) string {
+	rank, rope := k.latentDims()
+	ws := k.mlaWidths(rank, rope)
+	fix := func(label string) {
+		if ws[label] != nil {
+			k.fix(ws[label])
+		}
+	}
 	q := k.matmul("attn_q", in)
 	if k.has("attn_q_a") {
 		q = k.matmul("attn_q_b", k.norm("attn_q_a_norm", k.matmul("attn_q_a", in)))
 	}
 	qs := k.opN(k.name("q_split"), "split", []string{q}, nil, 2)
+	fix("q_split")
 	qpe := k.ropeOp("rope_q", qs[1])
 	kva := k.opN(k.name("kv_split"), "split", []string{k.matmul("attn_kv_a_mqa", in)}, nil, 2)
+	fix("kv_split")
 	kpe := k.ropeOp("rope_k", kva[1])
 	kv := k.matmul("attn_kv_b", k.norm("attn_kv_a_norm", kva[0]))
 	kvs := k.opN(k.name("kv_b_split"), "split", []string{kv}, nil, 2)
+	fix("kv_b_split")
 	qq := k.op(k.name("q_concat"), "concat", []string{qs[0], qpe}, nil)
+	fix("q_concat")
 	kk := k.op(k.name("k_concat"), "concat", []string{kvs[0], kpe}, nil)
-	att := k.op(k.name("attention"), "attention", []string{qq, kk, kvs[1]}, nil, k.attnAttrs()...)
+	fix("k_concat")
+	att := k.op(k.name("attention"), "attention", []string{qq, kk, kvs[1]}, nil, append(k.attnAttrs(), k.latentAttrs(rank, rope)...)...)
+	fix("attention")
 	return k.matmul("attn_output", att)
+}
+
+// latentDims are MLA's latent rank (the metadata's kv_lora_rank, else the
+// length of the latent's norm) and rotated dims (the metadata's, else
+// the rest of attn_kv_a_mqa's output); 0 when unknown.
+func (k *blk) latentDims() (rank, rope int64) {
+	rank = k.p.KVLoraRank
+	if rank <= 0 {
+		for _, t := range k.Roles["attn_kv_a_norm"] {
+			if s := k.byName[t].Shape; len(s) == 1 {
+				rank = s[0]
+			}
+		}
+	}
+	rope = k.p.RopeDims
+	if w := k.shape2("attn_kv_a_mqa"); rope <= 0 && rank > 0 && w != nil {
+		rope = max(otherSide(w, k.p.NEmbd)-rank, 0)
+	}
+	return max(rank, 0), rope
+}
+
+// latentAttrs are MLA's cache sizes: kv_lora_rank and, when the
+// metadata does not give them (so attnAttrs has not), rope_dims.
+func (k *blk) latentAttrs(rank, rope int64) []model.Attribute {
+	if rank <= 0 {
+		return nil
+	}
+	as := []model.Attribute{intAttr("kv_lora_rank", rank)}
+	if k.p.RopeDims <= 0 && rope > 0 {
+		as = append(as, intAttr("rope_dims", rope))
+	}
+	return as
 }
 
 // ffn draws the feed-forward part: dense or mixture of experts.
@@ -248,6 +299,7 @@ func (k *blk) mamba(x string) string {
 	xz := k.opN(k.name("ssm_in_split"), "split", []string{k.matmul("ssm_in", cur)}, nil, 2)
 	c := k.unary("ssm_conv_silu", "silu", k.wop("ssm_conv1d", "ssm_conv", xz[0]))
 	dbc := k.opN(k.name("ssm_x_split"), "split", []string{k.matmul("ssm_x", c)}, nil, 3)
+	k.ssmSplit(k.g.Nodes[len(k.g.Nodes)-1])
 	dt := k.matmul("ssm_dt", dbc[0])
 	y := k.wop("ssm_a", "ssm_scan", c, dt, dbc[1], dbc[2])
 	if k.has("ssm_d") {

@@ -31,6 +31,7 @@ func Build(p Params, tensors []*model.Tensor, m Mapper) *model.Graph {
 		values: make(map[string]bool, 4*len(tensors)),
 		nodes:  make(map[string]bool, 4*len(tensors)),
 		took:   make(map[string]bool, len(tensors)),
+		fixed:  map[string]widthRule{},
 		g: &model.Graph{
 			Inputs: []*model.Value{}, Outputs: []*model.Value{},
 			Initializers: make([]*model.Tensor, 0, len(tensors)),
@@ -101,6 +102,10 @@ type builder struct {
 	took   map[string]bool // tensors attached to a node
 	g      *model.Graph
 	encOut string // the encoder's output (encoder-decoder models)
+	// fixed give the output widths of nodes whose widths follow from their
+	// block's weights rather than their op (the SSM's dt, B, C split, MLA's
+	// splits, concats and attention), by node name.
+	fixed map[string]widthRule
 }
 
 // op adds a node with one output and returns the output's name.

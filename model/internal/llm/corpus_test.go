@@ -2,6 +2,7 @@ package llm_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,24 +49,44 @@ func TestManifestArchitectures(t *testing.T) {
 // weightFormats are the formats that store tensors and no computation.
 var weightFormats = []string{"gguf", "safetensors", "safetensors-index", "pytorch", "numpy"}
 
-// TestNoInventedEdges opens every valid entry of the weight formats. A file
+// weightEntries returns the valid entries of the weight formats and the
+// Keras files whose facts say they hold weights only (no model config).
+func weightEntries(t *testing.T) []testenv.Entry {
+	var out []testenv.Entry
+	for _, e := range testenv.ManifestEntries(t, weightFormats...) {
+		if e.Valid() {
+			out = append(out, e)
+		}
+	}
+	for _, e := range testenv.ManifestEntries(t, "keras") {
+		var f struct {
+			WeightsOnly bool `json:"weights_only_file"`
+		}
+		if json.Unmarshal(e.Facts, &f) == nil && f.WeightsOnly && e.Valid() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// TestNoInventedEdges opens every valid entry of the weight formats and
+// every weights-only Keras file (weightEntries). A file
 // drawn without an architecture must say it stores no data flow and draw
 // its module hierarchy honestly: no value passing between nodes, every node
 // a container (so the op histogram is empty), every tensor in exactly one
-// node named after the tensor's module. PyTorch files whose pickle or
-// TorchScript code records modules are not weight-only and are skipped.
+// node named after the tensor's module. Whole pickled nn.Modules are
+// weight-only too (the pickle holds the module tree, not forward()): their
+// manifest submodules must each be a node or a group. PyTorch files with
+// TorchScript code record their data flow and are skipped.
 func TestNoInventedEdges(t *testing.T) {
-	n := 0
-	for _, e := range testenv.ManifestEntries(t, weightFormats...) {
-		if !e.Valid() {
-			continue
-		}
+	n, modules := 0, 0
+	for _, e := range weightEntries(t) {
 		m, err := all.Registry().Open(context.Background(), e.Abs())
 		if err != nil {
 			t.Errorf("%s: %v", e.Name(), err)
 			continue
 		}
-		if m.Graph == nil || len(m.Graph.Initializers) == 0 || recordsModules(m) {
+		if m.Graph == nil || len(m.Graph.Initializers) == 0 || recordsCode(m) {
 			continue
 		}
 		if isArchitecture(m) {
@@ -75,19 +96,59 @@ func TestNoInventedEdges(t *testing.T) {
 		for _, msg := range weightOnlyView(m) {
 			t.Errorf("%s: %s", e.Name(), msg)
 		}
+		subs, err := submodules(e.Facts)
+		if err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+		}
+		if subs != nil {
+			modules++
+			for _, msg := range moduleTree(m, subs) {
+				t.Errorf("%s: %s", e.Name(), msg)
+			}
+		}
 	}
-	if n == 0 {
-		t.Fatal("no weight-only corpus file")
+	if n == 0 || modules == 0 {
+		t.Fatalf("%d weight-only files, %d of them whole pickled modules", n, modules)
 	}
-	t.Logf("%d weight-only files drawn without edges", n)
+	t.Logf("%d weight-only files drawn without edges, %d of them whole pickled modules", n, modules)
 }
 
-// recordsModules reports a PyTorch file whose pickle holds nn.Module objects
-// or TorchScript code: its graph comes from them, not from tensor names.
-func recordsModules(m *model.Model) bool {
+// recordsCode reports a PyTorch file whose TorchScript code records its
+// data flow.
+func recordsCode(m *model.Model) bool {
 	return slices.ContainsFunc(m.Properties, func(p model.Property) bool {
-		return p.Name == "modules" || (p.Name == "content" && strings.HasPrefix(p.Value, "TorchScript"))
+		return p.Name == "content" && strings.HasPrefix(p.Value, "TorchScript")
 	})
+}
+
+// submodules returns the submodule paths a whole pickled module's facts
+// list (facts.module_class set), nil for other entries.
+func submodules(raw json.RawMessage) ([]string, error) {
+	var f struct {
+		ModuleClass string   `json:"module_class"`
+		Submodules  []string `json:"submodules"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil || f.ModuleClass == "" {
+		return nil, err
+	}
+	return append([]string{}, f.Submodules...), nil
+}
+
+// moduleTree lists the submodules that are neither a node nor the group of
+// a node's name, and checks the file says it holds a whole module.
+func moduleTree(m *model.Model, subs []string) []string {
+	var errs []string
+	if !slices.ContainsFunc(m.Properties, func(p model.Property) bool { return p.Name == "modules" }) {
+		errs = append(errs, "no property counting the pickled modules")
+	}
+	for _, s := range subs {
+		if !slices.ContainsFunc(m.Graph.Nodes, func(n *model.Node) bool {
+			return n.Name == s || strings.HasPrefix(n.Name, s+".")
+		}) {
+			errs = append(errs, fmt.Sprintf("submodule %s is neither a node nor a group", s))
+		}
+	}
+	return errs
 }
 
 // isArchitecture reports a graph drawn from an architecture: it reads
@@ -135,10 +196,10 @@ func weightOnlyView(m *model.Model) []string {
 }
 
 // TestActivationTypes checks the inferred activation types of every
-// architecture corpus file: float32 [n_tokens, width] with a positive
-// width, the same width on both sides of every add and multiply, each
+// architecture corpus file: float32 [n_tokens, width] (see activationShape)
+// with a positive width, the same width on both sides of every add and multiply, each
 // projection's input and output on the two sides of its weight, and every
-// residual add typed.
+// node's output typed.
 func TestActivationTypes(t *testing.T) {
 	for _, e := range testenv.Manifests(t) {
 		f, _ := llmfacts.Parse(e.Facts)
@@ -155,16 +216,35 @@ func TestActivationTypes(t *testing.T) {
 	}
 }
 
+// activationShape says whether t is an activation's type: float32
+// [n_tokens, width], [n_tokens, k, width] for the k experts used, [1, width]
+// pooled, or top-k's int32 [n_tokens, k]; every size positive.
+func activationShape(t *model.Type) bool {
+	s := t.Shape
+	if len(s) < 2 || len(s) > 3 || (t.DType != "float32" && t.DType != "int32") {
+		return false
+	}
+	if s[0].Param != "n_tokens" && !(len(s) == 2 && s[0].Known && s[0].Size == 1) {
+		return false
+	}
+	for _, d := range s[1:] {
+		if !d.Known || d.Size <= 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func activationTypes(g *model.Graph) []string {
 	var errs []string
 	width := map[string]int64{}
 	for _, v := range g.ValueInfo {
 		s := v.Type.Shape
-		if !v.Inferred || v.Type.DType != "float32" || len(s) != 2 || s[0].Param != "n_tokens" || !s[1].Known || s[1].Size <= 0 {
+		if !v.Inferred || !activationShape(v.Type) {
 			errs = append(errs, fmt.Sprintf("value %s: %+v", v.Name, v.Type))
 			continue
 		}
-		width[v.Name] = s[1].Size
+		width[v.Name] = s[len(s)-1].Size
 	}
 	weights := map[string]*model.Tensor{}
 	for _, t := range g.Initializers {
@@ -175,13 +255,18 @@ func activationTypes(g *model.Graph) []string {
 		if len(n.Outputs) == 1 {
 			out = width[n.Outputs[0]]
 		}
+		for _, o := range n.Outputs {
+			if _, ok := width[o]; !ok && !slices.ContainsFunc(g.Outputs, func(v *model.Value) bool { return v.Name == o && v.Type != nil }) {
+				errs = append(errs, fmt.Sprintf("%s %s: output %s untyped", n.OpType, n.Name, o))
+			}
+		}
 		if n.OpType == "add" && strings.Contains(n.Name, "residual") && out == 0 {
 			errs = append(errs, fmt.Sprintf("residual %s untyped", n.Name))
 		}
 		for _, in := range n.Inputs {
 			w, isWeight := weights[in]
 			switch {
-			case !isWeight && (n.OpType == "add" || n.OpType == "mul") && width[in] > 0 && width[in] != out:
+			case !isWeight && (n.OpType == "add" || n.OpType == "mul") && width[in] > 1 && width[in] != out:
 				errs = append(errs, fmt.Sprintf("%s %s: input %s width %d, output %d", n.OpType, n.Name, in, width[in], out))
 			case isWeight && n.OpType == "matmul" && len(w.Shape) == 2 && out > 0:
 				d := width[n.Inputs[0]]

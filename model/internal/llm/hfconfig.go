@@ -68,6 +68,21 @@ func (c *HFConfig) num(keys ...string) float64 {
 	return 0
 }
 
+// dtype is the config's torch_dtype (transformers' float32 when absent
+// or not a float type): the type the KV cache is kept in.
+func (c *HFConfig) dtype() model.DType {
+	var s string
+	_ = json.Unmarshal(c.raw["torch_dtype"], &s)
+	if s == "" {
+		_ = json.Unmarshal(c.raw["dtype"], &s)
+	}
+	switch s {
+	case "float16", "bfloat16":
+		return model.DType(s)
+	}
+	return "float32"
+}
+
 func (c *HFConfig) flag(key string, def bool) bool {
 	var v bool
 	if json.Unmarshal(c.raw[key], &v) != nil {
@@ -99,6 +114,8 @@ func (c *HFConfig) Params() Params {
 		AttnSoftcap: c.num("attn_logit_softcapping"), FinalSoftcap: c.num("final_logit_softcapping"),
 		Tied:       c.flag("tie_word_embeddings", true),
 		Sequential: !c.flag("use_parallel_residual", true),
+		NCtxTrain:  i("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"),
+		KVLoraRank: i("kv_lora_rank"), KVDType: c.dtype(),
 	}
 	if p.Arch == "falcon" && p.NHeadKV == 0 && c.flag("multi_query", false) {
 		p.NHeadKV = 1
@@ -106,13 +123,17 @@ func (c *HFConfig) Params() Params {
 	if p.NHeadKV == 0 {
 		p.NHeadKV = p.NHead
 	}
+	if rope := i("qk_rope_head_dim"); rope > 0 {
+		// MLA (DeepSeek-V2/V3): a key head is its plain and rotated parts.
+		p.HeadDim, p.RopeDims = i("qk_nope_head_dim")+rope, rope
+	}
 	if p.HeadDim == 0 && p.NHead > 0 {
 		p.HeadDim = p.NEmbd / p.NHead
 	}
 	if !c.flag("use_sliding_window", true) {
 		p.SlidingWindow = 0
 	}
-	if f := c.num("partial_rotary_factor", "rotary_pct"); f > 0 && f < 1 {
+	if f := c.num("partial_rotary_factor", "rotary_pct"); f > 0 && f < 1 && p.RopeDims == 0 {
 		p.RopeDims = int64(f * float64(p.HeadDim))
 	}
 	return p

@@ -6,6 +6,8 @@
 // paths ("blk.3.attn.q"), so every block is a collapsible group.
 package llm
 
+import "github.com/modelpeek/modelpeek/model"
+
 // Params are the hyper-parameters the graph is drawn with. Zero means
 // unknown: the matching attribute is left out.
 type Params struct {
@@ -30,6 +32,15 @@ type Params struct {
 	// Tied says the output projection reuses the token embedding even when
 	// an architecture might store its own (Hugging Face tie_word_embeddings).
 	Tied bool
+	// NCtxTrain is the context length the model was trained for (GGUF
+	// context_length, Hugging Face max_position_embeddings).
+	NCtxTrain int64
+	// KVDType is the element type of the KV cache the model runs with:
+	// llama.cpp's default f16 for GGUF, the config's torch_dtype for
+	// Hugging Face layouts.
+	KVDType model.DType
+	// KVLoraRank is the width of MLA's compressed KV latent (deepseek2).
+	KVLoraRank int64
 }
 
 // slidingAt returns the sliding window of layer il: gemma2 alternates
