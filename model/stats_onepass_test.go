@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 )
@@ -222,5 +223,34 @@ func TestOnePassFarFromCenter(t *testing.T) {
 			t.Fatal(err)
 		}
 		compareOnePass(t, name, got, want, false)
+	}
+}
+
+// TestSpreadOrder checks the order chunks are taken in: every chunk once,
+// chunk 0 first, and any prefix of the order spread over the tensor (the
+// first k chunks leave no gap wider than about n/k chunks).
+func TestSpreadOrder(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 7, 64, 100, 1000} {
+		order := spreadOrder(n)
+		seen := make([]bool, n)
+		for _, c := range order {
+			if c < 0 || c >= n || seen[c] {
+				t.Fatalf("n=%d: order %v", n, order)
+			}
+			seen[c] = true
+		}
+		if len(order) != n || order[0] != 0 {
+			t.Fatalf("n=%d: order %v", n, order)
+		}
+		for k := 2; k <= n; k *= 2 {
+			taken := slices.Sorted(slices.Values(order[:k]))
+			gap := n - taken[k-1]
+			for i := 1; i < k; i++ {
+				gap = max(gap, taken[i]-taken[i-1])
+			}
+			if gap > 2*n/k+1 {
+				t.Errorf("n=%d: the first %d chunks %v leave a gap of %d", n, k, taken, gap)
+			}
+		}
 	}
 }

@@ -246,14 +246,16 @@ func (s *scan) work(ctx context.Context, w *scanWorker) error {
 		if i >= len(s.order) || (i > 0 && ctx.Err() != nil) {
 			return nil
 		}
-		if err := s.chunk(s.order[i], w); err != nil {
+		if err := s.chunk(ctx, s.order[i], w); err != nil {
 			return err
 		}
 	}
 }
 
-// chunk reads chunk c in reads of len(w.buf) and sums it a run at a time.
-func (s *scan) chunk(c int, w *scanWorker) error {
+// chunk reads chunk c in reads of len(w.buf) and sums it a run at a
+// time. Once ctx ends it stops after the current read (except in chunk
+// 0), so a big chunk does not overrun the budget; what it read counts.
+func (s *scan) chunk(ctx context.Context, c int, w *scanWorker) error {
 	loc := s.src.t.Location
 	ub, uv := s.dec.unitBytes, s.dec.unitVals
 	from, to := int64(c)*s.chunkUnits, min(s.units, int64(c+1)*s.chunkUnits)
@@ -281,6 +283,9 @@ func (s *scan) chunk(c int, w *scanWorker) error {
 			s.addRun(w, &res.m, vals)
 		}
 		u += n
+		if c > 0 && ctx.Err() != nil {
+			break
+		}
 	}
 	res.done = true
 	s.chunks[c] = res
