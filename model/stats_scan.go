@@ -261,6 +261,7 @@ func (s *scan) chunk(ctx context.Context, c int, w *scanWorker) error {
 	from, to := int64(c)*s.chunkUnits, min(s.units, int64(c+1)*s.chunkUnits)
 	res := chunkResult{m: newMoments()}
 	runUnits := int64(cap(w.vals)) / uv
+	w.zeroHeavy = false // the figures depend on the chunk alone, not on the worker's last one
 	for u := from; u < to; {
 		n := min(to-u, int64(len(w.buf))/ub)
 		b := w.buf[:n*ub]
