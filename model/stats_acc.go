@@ -19,8 +19,9 @@ type moments struct {
 func newMoments() moments { return moments{min: math.Inf(1), max: math.Inf(-1)} }
 
 // keepFunc takes a run's finite values (for the histogram) and returns
-// the sum of their squared deviations from mean.
-type keepFunc func(fin []float64, mean float64) float64
+// the sum of their squared deviations from mean; mostlyZeros says that
+// more than half of them are zeros.
+type keepFunc func(fin []float64, mean float64, mostlyZeros bool) float64
 
 // addRun takes in a run of values in two loops over the run while it is
 // in cache: the first counts zeros, NaN and ±Inf and finds the extremes
@@ -58,7 +59,7 @@ func (m *moments) addRun(vs []float64, keep keepFunc) {
 		return
 	}
 	mean := sum / float64(len(fin))
-	sq := keep(fin, mean)
+	sq := keep(fin, mean, 2*zeros > int64(len(fin)))
 	m.merge(moments{n: int64(len(fin)), mean: mean, m2: sq, min: lo, max: hi})
 }
 
@@ -81,7 +82,7 @@ func (m *moments) finiteOnly(vs []float64) []float64 {
 }
 
 // sqDev is the sum of squared deviations of vs from mean.
-func sqDev(vs []float64, mean float64) float64 {
+func sqDev(vs []float64, mean float64, _ bool) float64 {
 	var sq float64
 	for _, v := range vs {
 		d := v - mean
@@ -138,8 +139,14 @@ func newFineHist(center float64) *fineHist {
 }
 
 // add bins vs and returns their squared deviations from mean (one loop
-// for both).
-func (h *fineHist) add(vs []float64, mean float64) float64 {
+// for both). When most values are zeros (a sparse or pruned tensor) it
+// counts runs of values in the same fine bin in registers and stores
+// each run once, rather than one dependent increment of the same counter
+// per value; otherwise one increment per value (no branch to mispredict).
+func (h *fineHist) add(vs []float64, mean float64, mostlyZeros bool) float64 {
+	if mostlyZeros {
+		return h.addRuns(vs, mean)
+	}
 	var sq float64
 	c := h.center
 	for _, v := range vs {
@@ -156,6 +163,38 @@ func (h *fineHist) add(vs []float64, mean float64) float64 {
 		}
 	}
 	return sq
+}
+
+func (h *fineHist) addRuns(vs []float64, mean float64) float64 {
+	var sq float64
+	c := h.center
+	key, n := uint32(0), int64(0)
+	var lo, hi float32
+	for _, v := range vs {
+		d := v - mean
+		sq += d * d
+		f := float32(v - c)
+		if k := math.Float32bits(f) >> 16; k != key {
+			h.put(key, n, lo, hi)
+			key, n, lo, hi = k, 0, f, f
+		}
+		n++
+		if f < lo {
+			lo = f
+		}
+		if f > hi {
+			hi = f
+		}
+	}
+	h.put(key, n, lo, hi)
+	return sq
+}
+
+// put adds n values between lo and hi to bin k.
+func (h *fineHist) put(k uint32, n int64, lo, hi float32) {
+	b := &h.bins[k]
+	b.n += n
+	b.lo, b.hi = min(b.lo, lo), max(b.hi, hi)
 }
 
 // merge adds o's counts to h (both with the same center).
@@ -242,5 +281,72 @@ func (h codeHist) rebin(value func(code int) float64, b binner, counts []int64) 
 		if v := value(k); !math.IsNaN(v) && !math.IsInf(v, 0) {
 			counts[b.bin(v)] += c
 		}
+	}
+}
+
+// addCentered takes in a run of values in one loop: counts, extremes, and
+// the sums of the deviations d = v - c from the center c and of their
+// squares (the run's mean is c + Σd/n and M2 = Σd² - (Σd)²/n), binning
+// each d into h when h is not nil. The shifted sums lose precision only
+// when the run's mean is far from c compared with its spread: when the
+// subtraction cancels more than 6 of float64's 16 digits, M2 is summed
+// again from the run's mean (the run is still in cache). vs may be
+// overwritten.
+func (m *moments) addCentered(vs []float64, c float64, h *fineHist) {
+	lo, hi := m.min, m.max
+	var s1, s2 float64
+	var zeros, bad int64
+	for _, v := range vs {
+		if v-v != 0 { // NaN or ±Inf
+			bad++
+			continue
+		}
+		if v == 0 {
+			zeros++
+		}
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
+		d := v - c
+		s1 += d
+		s2 += d * d
+		if h != nil {
+			h.one(float32(d))
+		}
+	}
+	m.zeros += zeros
+	m.min, m.max = lo, hi
+	fin := vs
+	if bad > 0 {
+		fin = m.finiteOnly(vs)
+	}
+	n := float64(len(fin))
+	if n == 0 {
+		return
+	}
+	mean, m2 := c+s1/n, s2-s1*s1/n
+	if m2 < 1e-6*s2 || math.IsInf(s2, 0) {
+		var sum float64
+		for _, v := range fin {
+			sum += v
+		}
+		mean = sum / n
+		m2 = sqDev(fin, mean, false)
+	}
+	m.merge(moments{n: int64(len(fin)), mean: mean, m2: m2, min: lo, max: hi})
+}
+
+// one counts f, a value minus the center.
+func (h *fineHist) one(f float32) {
+	b := &h.bins[math.Float32bits(f)>>16]
+	b.n++
+	if f < b.lo {
+		b.lo = f
+	}
+	if f > b.hi {
+		b.hi = f
 	}
 }

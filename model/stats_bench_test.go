@@ -14,8 +14,8 @@ import (
 const benchValues = 1 << 24
 
 // benchTensor writes a tensor of n normally distributed values (with a
-// few zeros, NaNs and infinities) in dtype (n a multiple of 32), and
-// returns it.
+// few zeros, NaNs and infinities) in dtype (n a multiple of 32), or n
+// float32 zeros in a sparse file for "sparse", and returns it.
 func benchTensor(tb testing.TB, dtype string, n int) *Tensor {
 	tb.Helper()
 	r := rand.New(rand.NewPCG(1, 2))
@@ -45,6 +45,17 @@ func benchTensor(tb testing.TB, dtype string, n int) *Tensor {
 	case "q4_0", "q8_0":
 		data = benchBlocks(r, dtype, n)
 		enc = EncOpaque
+	case "sparse": // float32 zeros, the hole of a sparse file
+		t.DType = "float32"
+		path := filepath.Join(tb.TempDir(), "sparse.bin")
+		if err := os.WriteFile(path, nil, 0o600); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.Truncate(path, 4*int64(n)); err != nil {
+			tb.Fatal(err)
+		}
+		t.Location = &Location{File: path, Length: 4 * int64(n), Encoding: EncRaw}
+		return t
 	default:
 		tb.Fatalf("no benchmark tensor of type %s", dtype)
 	}
@@ -111,7 +122,7 @@ func benchBlocks(r *rand.Rand, dtype string, values int) []byte {
 // the page cache, so the figures are decoding and statistics, not the
 // disk.
 func BenchmarkReadStats(b *testing.B) {
-	for _, dtype := range []string{"float32", "float16", "bfloat16", "int8", "q4_0", "q8_0"} {
+	for _, dtype := range []string{"sparse", "float32", "float16", "bfloat16", "int8", "q4_0", "q8_0"} {
 		b.Run(dtype, func(b *testing.B) {
 			tn := benchTensor(b, dtype, benchValues)
 			b.Run("twopass", func(b *testing.B) {

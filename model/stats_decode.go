@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 
 	"github.com/modelpeek/modelpeek/model/ggml"
 )
@@ -74,23 +75,32 @@ func blockDecoder(blk ggml.Block) unitDecoder {
 	}}
 }
 
+// grow extends dst by n values and returns it with the new part.
+func grow(dst []float64, n int) (all, added []float64) {
+	all = slices.Grow(dst, n)[:len(dst)+n]
+	return all, all[len(dst):]
+}
+
 func decodeF32(dst []float64, b []byte) []float64 {
-	for ; len(b) >= 4; b = b[4:] {
-		dst = append(dst, float64(math.Float32frombits(binary.LittleEndian.Uint32(b))))
+	dst, out := grow(dst, len(b)/4)
+	for i := range out {
+		out[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
 	}
 	return dst
 }
 
 func decodeBF16(dst []float64, b []byte) []float64 {
-	for ; len(b) >= 2; b = b[2:] {
-		dst = append(dst, float64(math.Float32frombits(uint32(binary.LittleEndian.Uint16(b))<<16)))
+	dst, out := grow(dst, len(b)/2)
+	for i := range out {
+		out[i] = float64(math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16))
 	}
 	return dst
 }
 
 func decodeF16(dst []float64, b []byte) []float64 {
-	for ; len(b) >= 2; b = b[2:] {
-		dst = append(dst, halfToFloat(binary.LittleEndian.Uint16(b)))
+	dst, out := grow(dst, len(b)/2)
+	for i := range out {
+		out[i] = halfToFloat(binary.LittleEndian.Uint16(b[2*i:]))
 	}
 	return dst
 }
@@ -114,15 +124,17 @@ func halfToFloat(h uint16) float64 {
 }
 
 func decodeI8(dst []float64, b []byte) []float64 {
-	for _, c := range b {
-		dst = append(dst, float64(int8(c)))
+	dst, out := grow(dst, len(b))
+	for i, c := range b {
+		out[i] = float64(int8(c))
 	}
 	return dst
 }
 
 func decodeU8(dst []float64, b []byte) []float64 {
-	for _, c := range b {
-		dst = append(dst, float64(c))
+	dst, out := grow(dst, len(b))
+	for i, c := range b {
+		out[i] = float64(c)
 	}
 	return dst
 }

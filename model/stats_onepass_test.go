@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 )
@@ -80,9 +81,24 @@ func jsonFloatString(v float64) string {
 }
 
 // TestOnePassSameForAnyWorkers checks that the figures do not depend on
-// how many workers read the chunks (the chunks merge in element order).
+// how many workers read the chunks (the chunks merge in element order),
+// on data whose runs switch between mostly zeros and not.
 func TestOnePassSameForAnyWorkers(t *testing.T) {
-	tn := benchTensor(t, "float32", 5<<20)
+	r := rand.New(rand.NewPCG(7, 8))
+	const n = 5 << 20
+	var data []byte
+	for i := range n {
+		v := float32(r.NormFloat64())
+		if (i/(3<<15))%3 == 1 {
+			v = 0
+		}
+		data = binary.LittleEndian.AppendUint32(data, math.Float32bits(v))
+	}
+	p := filepath.Join(t.TempDir(), "mixed.bin")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tn := &Tensor{Name: "mixed", DType: "float32", Shape: []int64{n}, Location: &Location{File: p, Length: int64(len(data)), Encoding: EncRaw}}
 	var stats []*Stats
 	for _, procs := range []int{1, 2, 5} {
 		prev := runtime.GOMAXPROCS(procs)
@@ -187,5 +203,69 @@ func TestOnePassGenericDecoders(t *testing.T) {
 			t.Fatal(err)
 		}
 		compareOnePass(t, tn.Name, got, want, tn.Quant != nil)
+	}
+}
+
+// TestOnePassFarFromCenter gives the one-loop sums (shifted by the first
+// run's mean) a tensor whose first run is far from the rest, and a
+// tensor of a narrow spread far from zero: the figures and the fine
+// histogram must still agree with the two-pass ones.
+func TestOnePassFarFromCenter(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const n = 300000
+	var far, narrow []byte
+	for i := range n {
+		v := r.NormFloat64() * 1e-3
+		if i < 40000 {
+			v += 1e8
+		}
+		far = binary.LittleEndian.AppendUint64(far, math.Float64bits(v))
+		narrow = binary.LittleEndian.AppendUint32(narrow, math.Float32bits(float32(1000+r.NormFloat64()*1e-3)))
+	}
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{"float64": far, "float32": narrow} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tn := &Tensor{Name: name, DType: DType(name), Shape: []int64{n}, Location: &Location{File: p, Length: int64(len(data)), Encoding: EncRaw}}
+		got, err := ReadStats(context.Background(), tn, StatsOptions{Bins: 48})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := twoPassStats(context.Background(), tn, 48)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareOnePass(t, name, got, want, false)
+	}
+}
+
+// TestSpreadOrder checks the order chunks are taken in: every chunk once,
+// chunk 0 first, and any prefix of the order spread over the tensor (the
+// first k chunks leave no gap wider than about n/k chunks).
+func TestSpreadOrder(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 7, 64, 100, 1000} {
+		order := spreadOrder(n)
+		seen := make([]bool, n)
+		for _, c := range order {
+			if c < 0 || c >= n || seen[c] {
+				t.Fatalf("n=%d: order %v", n, order)
+			}
+			seen[c] = true
+		}
+		if len(order) != n || order[0] != 0 {
+			t.Fatalf("n=%d: order %v", n, order)
+		}
+		for k := 2; k <= n; k *= 2 {
+			taken := slices.Sorted(slices.Values(order[:k]))
+			gap := n - taken[k-1]
+			for i := 1; i < k; i++ {
+				gap = max(gap, taken[i]-taken[i-1])
+			}
+			if gap > 2*n/k+1 {
+				t.Errorf("n=%d: the first %d chunks %v leave a gap of %d", n, k, taken, gap)
+			}
+		}
 	}
 }

@@ -71,6 +71,8 @@ type scanWorker struct {
 	vals  []float64
 	fine  *fineHist
 	codes codeHist
+	// zeroHeavy says that the last run was mostly zeros.
+	zeroHeavy bool
 }
 
 // newScan plans the chunks of src's data, and returns false when the
@@ -133,7 +135,7 @@ func (s *scan) run(ctx context.Context) (statsRead, error) {
 	}
 	defer f.Close()
 	s.f = f
-	if !s.codes && s.exact == nil {
+	if s.exact == nil {
 		if s.center, err = s.firstRunMean(); err != nil {
 			return statsRead{}, err
 		}
@@ -244,19 +246,22 @@ func (s *scan) work(ctx context.Context, w *scanWorker) error {
 		if i >= len(s.order) || (i > 0 && ctx.Err() != nil) {
 			return nil
 		}
-		if err := s.chunk(s.order[i], w); err != nil {
+		if err := s.chunk(ctx, s.order[i], w); err != nil {
 			return err
 		}
 	}
 }
 
-// chunk reads chunk c in reads of len(w.buf) and sums it a run at a time.
-func (s *scan) chunk(c int, w *scanWorker) error {
+// chunk reads chunk c in reads of len(w.buf) and sums it a run at a
+// time. Once ctx ends it stops after the current read (except in chunk
+// 0), so a big chunk does not overrun the budget; what it read counts.
+func (s *scan) chunk(ctx context.Context, c int, w *scanWorker) error {
 	loc := s.src.t.Location
 	ub, uv := s.dec.unitBytes, s.dec.unitVals
 	from, to := int64(c)*s.chunkUnits, min(s.units, int64(c+1)*s.chunkUnits)
 	res := chunkResult{m: newMoments()}
 	runUnits := int64(cap(w.vals)) / uv
+	w.zeroHeavy = false // the figures depend on the chunk alone, not on the worker's last one
 	for u := from; u < to; {
 		n := min(to-u, int64(len(w.buf))/ub)
 		b := w.buf[:n*ub]
@@ -276,13 +281,31 @@ func (s *scan) chunk(c int, w *scanWorker) error {
 				s.first = append(s.first, vals[:min(len(vals), firstValues-int(base))]...)
 			}
 			res.read += int64(len(vals))
-			res.m.addRun(vals, w.keep(s))
+			s.addRun(w, &res.m, vals)
 		}
 		u += n
+		if c > 0 && ctx.Err() != nil {
+			break
+		}
 	}
 	res.done = true
 	s.chunks[c] = res
 	return nil
+}
+
+// addRun folds a run into m: in one loop (addCentered) for big tensors,
+// except runs after a mostly-zero run, whose zeros are binned in runs
+// (fineHist.addRuns) by the two-loop addRun.
+func (s *scan) addRun(w *scanWorker, m *moments, vals []float64) {
+	if s.exact != nil || w.zeroHeavy {
+		z := m.zeros
+		m.addRun(vals, w.keep(s))
+		w.zeroHeavy = 2*(m.zeros-z) > int64(len(vals))
+		return
+	}
+	z := m.zeros
+	m.addCentered(vals, s.center, w.fine)
+	w.zeroHeavy = w.fine != nil && 2*(m.zeros-z) > int64(len(vals))
 }
 
 // keep returns where a run's finite values go: the exact list or the
@@ -294,8 +317,8 @@ func (w *scanWorker) keep(s *scan) keepFunc {
 	case w.codes != nil:
 		return sqDev
 	}
-	return func(vs []float64, mean float64) float64 {
+	return func(vs []float64, mean float64, _ bool) float64 {
 		s.exact = append(s.exact, vs...)
-		return sqDev(vs, mean)
+		return sqDev(vs, mean, false)
 	}
 }
