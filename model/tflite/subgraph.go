@@ -16,103 +16,151 @@ type tensorInfo struct {
 	init *model.Tensor // set when the tensor has data
 }
 
+// subgraphDecoder decodes one subgraph in stages: its tensors, its input
+// and output lists, then its operators.
+type subgraphDecoder struct {
+	d       *decoder
+	index   int
+	st      flatbuf.Table
+	g       *model.Graph
+	tensors []tensorInfo
+	names   []string
+}
+
+// decodeSubgraph decodes subgraph index (table st) and returns it with the
+// histogram of its operators and its tensors' value names.
 func (d *decoder) decodeSubgraph(index int, st flatbuf.Table) (subgraph, map[string]int, []string, error) {
-	fail := func(what string) (subgraph, map[string]int, []string, error) {
-		return subgraph{}, nil, nil, d.wrap(fmt.Sprintf("subgraph %d %s", index, what))
-	}
 	g := &model.Graph{Name: d.Str(st, subgraphName), Inputs: []*model.Value{}, Outputs: []*model.Value{}, Nodes: []*model.Node{}}
 	if g.Name == "" {
 		g.Name = "subgraph " + strconv.Itoa(index)
 	}
-	tStart, nt := d.TableVector(st, subgraphTensors)
+	sd := &subgraphDecoder{d: d, index: index, st: st, g: g}
+	if err := sd.decodeTensors(); err != nil {
+		return subgraph{}, nil, nil, err
+	}
+	if err := sd.decodeIO(); err != nil {
+		return subgraph{}, nil, nil, err
+	}
+	sg, hist, err := sd.decodeOperators()
+	if err != nil {
+		return subgraph{}, nil, nil, err
+	}
+	return sg, hist, sd.names, nil
+}
+
+// fail is the error of a damaged part of the subgraph.
+func (sd *subgraphDecoder) fail(what string) error {
+	return sd.d.wrap(fmt.Sprintf("subgraph %d %s", sd.index, what))
+}
+
+// decodeTensors decodes the tensors: those with data become initializers,
+// the others value infos.
+func (sd *subgraphDecoder) decodeTensors() error {
+	d, g := sd.d, sd.g
+	tStart, nt := d.TableVector(sd.st, subgraphTensors)
 	if d.Err != nil {
-		return fail("tensors")
+		return sd.fail("tensors")
 	}
 	if d.tensors += int(nt); d.tensors > maxTensors {
-		return subgraph{}, nil, nil, fmt.Errorf("the model declares more than %d tensors", maxTensors)
+		return fmt.Errorf("the model declares more than %d tensors", maxTensors)
 	}
 	// Every tensor and operator is charged for what it allocates, so a file
 	// whose vectors all point at one shared table cannot make us build
 	// millions of them from a few kilobytes.
 	if !d.Charge(costPerObject * nt) {
-		return fail("tensors")
+		return sd.fail("tensors")
 	}
-	tensors := make([]tensorInfo, nt)
-	names := make([]string, nt)
+	sd.tensors = make([]tensorInfo, nt)
+	sd.names = make([]string, nt)
 	used := make(map[string]bool, nt)
-	for i := range tensors {
+	for i := range sd.tensors {
 		tt, ok := d.Elem(tStart, int64(i))
 		if !ok {
-			return fail(fmt.Sprintf("tensor %d", i))
+			return sd.fail(fmt.Sprintf("tensor %d", i))
 		}
 		ti, err := d.decodeTensor(tt, i, used)
 		if err != nil {
-			return subgraph{}, nil, nil, fmt.Errorf("subgraph %d tensor %d: %w", index, i, err)
+			return fmt.Errorf("subgraph %d tensor %d: %w", sd.index, i, err)
 		}
-		tensors[i], names[i] = ti, ti.name
+		sd.tensors[i], sd.names[i] = ti, ti.name
 		if ti.init != nil {
 			g.Initializers = append(g.Initializers, ti.init)
 		} else {
 			g.ValueInfo = append(g.ValueInfo, &model.Value{Name: ti.name, Type: ti.typ, Doc: ti.doc})
 		}
 	}
-	value := func(what string, i int64) (string, error) {
-		if i == -1 {
-			return "", nil
-		}
-		if i < 0 || i >= nt {
-			return "", fmt.Errorf("subgraph %d %s refers to tensor %d, but the subgraph has %d tensors", index, what, i, nt)
-		}
-		return tensors[i].name, nil
+	return nil
+}
+
+// value is the name of tensor i ("" for -1, an optional input absent),
+// or an error naming what refers to a tensor that does not exist.
+func (sd *subgraphDecoder) value(what string, i int64) (string, error) {
+	if i == -1 {
+		return "", nil
 	}
+	if nt := int64(len(sd.tensors)); i < 0 || i >= nt {
+		return "", fmt.Errorf("subgraph %d %s refers to tensor %d, but the subgraph has %d tensors", sd.index, what, i, nt)
+	}
+	return sd.tensors[i].name, nil
+}
+
+// decodeIO decodes the subgraph's input and output lists.
+func (sd *subgraphDecoder) decodeIO() error {
 	for _, io := range []struct {
 		slot int
 		list *[]*model.Value
-	}{{subgraphInputs, &g.Inputs}, {subgraphOutputs, &g.Outputs}} {
-		slot, list := io.slot, io.list
-		idx, n, _ := d.Int32s(st, slot, maxTensors)
-		if d.Err != nil {
-			return fail("inputs and outputs")
+	}{{subgraphInputs, &sd.g.Inputs}, {subgraphOutputs, &sd.g.Outputs}} {
+		idx, n, _ := sd.d.Int32s(sd.st, io.slot, maxTensors)
+		if sd.d.Err != nil {
+			return sd.fail("inputs and outputs")
 		}
 		if int64(len(idx)) < n {
-			return subgraph{}, nil, nil, fmt.Errorf("subgraph %d lists more than %d inputs or outputs", index, maxTensors)
+			return fmt.Errorf("subgraph %d lists more than %d inputs or outputs", sd.index, maxTensors)
 		}
 		for _, i := range idx {
-			name, err := value("input/output list", i)
+			name, err := sd.value("input/output list", i)
 			if err != nil {
-				return subgraph{}, nil, nil, err
+				return err
 			}
 			if name != "" {
-				*list = append(*list, &model.Value{Name: name, Type: tensors[i].typ, Doc: tensors[i].doc})
+				*io.list = append(*io.list, &model.Value{Name: name, Type: sd.tensors[i].typ, Doc: sd.tensors[i].doc})
 			}
 		}
 	}
-	oStart, no := d.TableVector(st, subgraphOperators)
+	return nil
+}
+
+// decodeOperators decodes the operators into nodes and returns the
+// subgraph (with the references its nodes make to other subgraphs) and
+// the histogram of op types.
+func (sd *subgraphDecoder) decodeOperators() (subgraph, map[string]int, error) {
+	d, g := sd.d, sd.g
+	oStart, no := d.TableVector(sd.st, subgraphOperators)
 	if d.Err != nil {
-		return fail("operators")
+		return subgraph{}, nil, sd.fail("operators")
 	}
 	if d.operators += int(no); d.operators > maxOperators {
-		return subgraph{}, nil, nil, fmt.Errorf("the model declares more than %d operators", maxOperators)
+		return subgraph{}, nil, fmt.Errorf("the model declares more than %d operators", maxOperators)
 	}
 	if !d.Charge(costPerObject * no) {
-		return fail("operators")
+		return subgraph{}, nil, sd.fail("operators")
 	}
 	sg := subgraph{g: g}
 	hist := map[string]int{}
 	g.Nodes = make([]*model.Node, 0, no)
 	for i := int64(0); i < no; i++ {
 		if i%4096 == 0 && d.ctx.Err() != nil {
-			return subgraph{}, nil, nil, d.ctx.Err()
+			return subgraph{}, nil, d.ctx.Err()
 		}
 		ot, ok := d.Elem(oStart, i)
 		if !ok {
-			return fail(fmt.Sprintf("operator %d", i))
+			return subgraph{}, nil, sd.fail(fmt.Sprintf("operator %d", i))
 		}
 		n, refs, err := d.decodeOperator(ot, func(what string, j int64) (string, error) {
-			return value(fmt.Sprintf("operator %d %s", i, what), j)
+			return sd.value(fmt.Sprintf("operator %d %s", i, what), j)
 		})
 		if err != nil {
-			return subgraph{}, nil, nil, fmt.Errorf("subgraph %d operator %d: %w", index, i, err)
+			return subgraph{}, nil, fmt.Errorf("subgraph %d operator %d: %w", sd.index, i, err)
 		}
 		hist[n.OpType]++
 		g.Nodes = append(g.Nodes, n)
@@ -120,7 +168,7 @@ func (d *decoder) decodeSubgraph(index int, st flatbuf.Table) (subgraph, map[str
 			sg.refs = append(sg.refs, nodeRef{node: n, ref: r})
 		}
 	}
-	return sg, hist, names, nil
+	return sg, hist, nil
 }
 
 // decodeOperator decodes one operator into a node.
