@@ -60,89 +60,15 @@ func (d *decoder) attribute(f field) (model.Attribute, error) {
 	if err := d.charge(costAttr); err != nil {
 		return a, err
 	}
-	var declared uint64
-	var seen [32]bool
-	var listCount int64
+	ad := attrDecoder{d: d, a: &a}
 	err := d.each(f.off, f.end(), func(f field) error {
-		if int(f.num) < len(seen) {
-			seen[f.num] = true
+		if int(f.num) < len(ad.seen) {
+			ad.seen[f.num] = true
 		}
-		var err error
-		switch f.num {
-		case attrName:
-			a.Name, err = d.istr(f)
-		case attrRefAttrName:
-			a.RefName, err = d.str(f)
-		case attrDoc:
-			a.Doc, err = d.doc(f)
-		case attrType:
-			if err = want(f, protowire.VarintType, "attribute type"); err == nil {
-				declared = f.v
-			}
-		case attrF:
-			if err = want(f, protowire.Fixed32Type, "float attribute"); err == nil {
-				a.Float = float64(math.Float32frombits(uint32(f.v)))
-			}
-		case attrI:
-			if err = want(f, protowire.VarintType, "int attribute"); err == nil {
-				a.Int = int64(f.v)
-			}
-		case attrS:
-			if err = want(f, protowire.BytesType, "string attribute"); err == nil {
-				a.String, err = d.attrString(f)
-			}
-		case attrT, attrSparseTensor:
-			var t *model.Tensor
-			if t, err = d.attrTensor(f); err == nil {
-				a.Tensors = append(a.Tensors[:0], t)
-			}
-		case attrG:
-			var g *model.Graph
-			if err = want(f, protowire.BytesType, "graph attribute"); err == nil {
-				if g, err = d.graph(f.off, f.end()); err == nil {
-					a.Graphs = append(a.Graphs[:0], g)
-				}
-			}
-		case attrTP:
-			var t *model.Type
-			if t, err = d.typeProto(f); err == nil {
-				a.Types = append(a.Types[:0], t)
-			}
-		case attrFloats:
-			var c int64
-			c, err = d.float32s(f, maxListKeep, &a.Floats)
-			listCount += c
-		case attrInts:
-			var c int64
-			c, err = d.int64s(f, maxListKeep, &a.Ints)
-			listCount += c
-		case attrStrings:
-			listCount++
-			if len(a.Strings) < maxListKeep {
-				var s string
-				if s, err = d.attrString(f); err == nil {
-					a.Strings = append(a.Strings, s)
-				}
-			}
-		case attrTensors, attrSparseTensrs:
-			var t *model.Tensor
-			if t, err = d.attrTensor(f); err == nil {
-				a.Tensors = append(a.Tensors, t)
-			}
-		case attrGraphs:
-			var g *model.Graph
-			if err = want(f, protowire.BytesType, "graph attribute"); err == nil {
-				if g, err = d.graph(f.off, f.end()); err == nil {
-					a.Graphs = append(a.Graphs, g)
-				}
-			}
-		case attrTypeProtos:
-			var t *model.Type
-			if t, err = d.typeProto(f); err == nil {
-				a.Types = append(a.Types, t)
-			}
+		if handled, err := ad.scalar(f); handled {
+			return err
 		}
-		return err
+		return ad.list(f)
 	})
 	if err != nil && err != errTooDeep {
 		return a, fmt.Errorf("attribute %q: %w", a.Name, err)
@@ -150,12 +76,117 @@ func (d *decoder) attribute(f field) (model.Attribute, error) {
 	if err != nil {
 		return a, err
 	}
-	a.Type = attrKind(declared, seen[:], a.RefName != "")
-	if listCount > maxListKeep {
-		a.Truncated, a.Count = true, listCount
+	a.Type = attrKind(ad.declared, ad.seen[:], a.RefName != "")
+	if ad.listCount > maxListKeep {
+		a.Truncated, a.Count = true, ad.listCount
 	}
 	clearOthers(&a)
 	return a, nil
+}
+
+// attrDecoder collects the fields of one AttributeProto into a.
+type attrDecoder struct {
+	d         *decoder
+	a         *model.Attribute
+	declared  uint64   // the type the attribute declares
+	seen      [32]bool // the field numbers present
+	listCount int64    // elements of the list fields, kept or not
+}
+
+// scalar decodes the attribute's name, documentation, type and
+// single-valued fields; handled is false for any other field.
+func (ad *attrDecoder) scalar(f field) (handled bool, err error) {
+	d, a := ad.d, ad.a
+	switch f.num {
+	case attrName:
+		a.Name, err = d.istr(f)
+	case attrRefAttrName:
+		a.RefName, err = d.str(f)
+	case attrDoc:
+		a.Doc, err = d.doc(f)
+	case attrType:
+		if err = want(f, protowire.VarintType, "attribute type"); err == nil {
+			ad.declared = f.v
+		}
+	case attrF:
+		if err = want(f, protowire.Fixed32Type, "float attribute"); err == nil {
+			a.Float = float64(math.Float32frombits(uint32(f.v)))
+		}
+	case attrI:
+		if err = want(f, protowire.VarintType, "int attribute"); err == nil {
+			a.Int = int64(f.v)
+		}
+	case attrS:
+		if err = want(f, protowire.BytesType, "string attribute"); err == nil {
+			a.String, err = d.attrString(f)
+		}
+	case attrT, attrSparseTensor:
+		var t *model.Tensor
+		if t, err = d.attrTensor(f); err == nil {
+			a.Tensors = append(a.Tensors[:0], t)
+		}
+	case attrG:
+		var g *model.Graph
+		if g, err = ad.graph(f); err == nil {
+			a.Graphs = append(a.Graphs[:0], g)
+		}
+	case attrTP:
+		var t *model.Type
+		if t, err = d.typeProto(f); err == nil {
+			a.Types = append(a.Types[:0], t)
+		}
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
+// list decodes the attribute's list fields (unknown fields are skipped);
+// lists keep at most maxListKeep numbers and strings but count them all.
+func (ad *attrDecoder) list(f field) (err error) {
+	d, a := ad.d, ad.a
+	switch f.num {
+	case attrFloats:
+		var c int64
+		c, err = d.float32s(f, maxListKeep, &a.Floats)
+		ad.listCount += c
+	case attrInts:
+		var c int64
+		c, err = d.int64s(f, maxListKeep, &a.Ints)
+		ad.listCount += c
+	case attrStrings:
+		ad.listCount++
+		if len(a.Strings) < maxListKeep {
+			var s string
+			if s, err = d.attrString(f); err == nil {
+				a.Strings = append(a.Strings, s)
+			}
+		}
+	case attrTensors, attrSparseTensrs:
+		var t *model.Tensor
+		if t, err = d.attrTensor(f); err == nil {
+			a.Tensors = append(a.Tensors, t)
+		}
+	case attrGraphs:
+		var g *model.Graph
+		if g, err = ad.graph(f); err == nil {
+			a.Graphs = append(a.Graphs, g)
+		}
+	case attrTypeProtos:
+		var t *model.Type
+		if t, err = d.typeProto(f); err == nil {
+			a.Types = append(a.Types, t)
+		}
+	}
+	return err
+}
+
+// graph decodes a graph-valued field.
+func (ad *attrDecoder) graph(f field) (*model.Graph, error) {
+	if err := want(f, protowire.BytesType, "graph attribute"); err != nil {
+		return nil, err
+	}
+	return ad.d.graph(f.off, f.end())
 }
 
 // attrString returns a string attribute value, cut to maxDoc bytes (long
