@@ -118,8 +118,10 @@ func (s *source) walk(ctx context.Context, off, n int64, fn func(f field) error)
 		if err != nil {
 			return err
 		}
-		if err := fn(f); err != nil {
-			return err
+		if f.Type != protowire.StartGroupType { // groups are skipped, as pbwire.Walk does
+			if err := fn(f); err != nil {
+				return err
+			}
 		}
 		pos = next
 	}
@@ -159,6 +161,9 @@ func (s *source) fieldAt(pos, end int64) (field, int64, error) {
 			f.Len = int64(l)
 			return s.inline(f, f.Off+f.Len)
 		}
+	case protowire.StartGroupType:
+		next, err := s.skipGroup(num, pos+int64(n), end, 0)
+		return f, next, err
 	default:
 		return field{}, 0, fmt.Errorf("%w: unsupported wire type %d at offset %d", pbwire.ErrMalformed, typ, pos)
 	}
@@ -170,6 +175,48 @@ func (s *source) fieldAt(pos, end int64) (field, int64, error) {
 		return field{}, 0, errTruncated
 	}
 	return f, next, nil
+}
+
+// maxGroupDepth bounds the nesting of (deprecated) groups skipped in a
+// windowed file, as protowire does for whole messages.
+const maxGroupDepth = 100
+
+// skipGroup skips the fields of group num, which start at pos, and
+// returns the offset after its end-group tag. A group is never read into
+// memory: its fields are stepped over through the window.
+func (s *source) skipGroup(num protowire.Number, pos, end int64, depth int) (int64, error) {
+	if depth >= maxGroupDepth {
+		return 0, fmt.Errorf("%w: groups nested more than %d deep at offset %d", pbwire.ErrMalformed, maxGroupDepth, pos)
+	}
+	for pos < end {
+		head, err := s.peek(pos, min(20, end-pos))
+		if err != nil {
+			return 0, err
+		}
+		n2, typ, n := protowire.ConsumeTag(head)
+		if n < 0 {
+			return 0, fmt.Errorf("%w: bad field tag at offset %d", pbwire.ErrMalformed, pos)
+		}
+		switch typ {
+		case protowire.EndGroupType:
+			if n2 != num {
+				return 0, fmt.Errorf("%w: group %d ends as %d at offset %d", pbwire.ErrMalformed, num, n2, pos)
+			}
+			return pos + int64(n), nil
+		case protowire.StartGroupType:
+			pos, err = s.skipGroup(n2, pos+int64(n), end, depth+1)
+			if err != nil {
+				return 0, err
+			}
+			continue
+		}
+		_, next, err := s.fieldAt(pos, end)
+		if err != nil {
+			return 0, err
+		}
+		pos = next
+	}
+	return 0, fmt.Errorf("%w: group %d is not closed", pbwire.ErrMalformed, num)
 }
 
 // inline reads a short bytes field's content into memory.
