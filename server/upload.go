@@ -48,20 +48,8 @@ func (r *run) handleUpload(w http.ResponseWriter, req *http.Request) {
 		jsonError(w, http.StatusServiceUnavailable, "too many uploads at once; try again")
 		return
 	}
-	if req.ContentLength > cfg.MaxUpload {
-		w.Header().Set("Connection", "close")
-		jsonError(w, http.StatusRequestEntityTooLarge, tooLarge(cfg.MaxUpload))
-		return
-	}
-	// The body may also not fill the upload directory past its quota.
-	limit := cfg.MaxUpload
-	room := cfg.UploadQuota - dirBytes(cfg.UploadDir)
-	if room < limit {
-		limit = max(room, 0)
-	}
-	if req.ContentLength > limit || limit == 0 {
-		w.Header().Set("Connection", "close")
-		jsonError(w, http.StatusInsufficientStorage, quotaFull(cfg.UploadQuota))
+	limit, ok := r.uploadLimit(w, req)
+	if !ok {
 		return
 	}
 	rc := http.NewResponseController(w)
@@ -71,7 +59,7 @@ func (r *run) handleUpload(w http.ResponseWriter, req *http.Request) {
 	stopRead := context.AfterFunc(req.Context(), body.stop)
 	defer stopRead()
 
-	var files []Upload
+	files, err := r.saveUpload(body, req)
 	keep := false
 	defer func() {
 		if !keep {
@@ -80,39 +68,8 @@ func (r *run) handleUpload(w http.ResponseWriter, req *http.Request) {
 			}
 		}
 	}()
-	mt, params, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
-	var err error
-	if mt == "multipart/form-data" {
-		files, err = r.saveMultipart(body, params["boundary"])
-	} else {
-		var f Upload
-		f, err = r.saveFile(body, req.Header.Get("X-Filename"))
-		if err == nil {
-			files = append(files, f)
-		}
-	}
 	if err != nil {
-		var ne net.Error
-		if req.Context().Err() != nil || errors.Is(err, errUploadStopped) || errors.As(err, &ne) && ne.Timeout() {
-			// The client stalled or left, or the server is stopping:
-			// drop the connection without an answer or more reading.
-			rc.SetReadDeadline(time.Now())
-			panic(http.ErrAbortHandler)
-		}
-		// net/http reads (and drops) a little of what is left of the body
-		// so the client sees our answer; a stalled client gets a second.
-		rc.SetReadDeadline(time.Now().Add(time.Second))
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			if limit < cfg.MaxUpload {
-				jsonError(w, http.StatusInsufficientStorage, quotaFull(cfg.UploadQuota))
-				return
-			}
-			jsonError(w, http.StatusRequestEntityTooLarge, tooLarge(cfg.MaxUpload))
-			return
-		}
-		w.Header().Set("Connection", "close")
-		jsonError(w, http.StatusBadRequest, "upload failed: "+err.Error())
+		r.uploadFailed(w, req, rc, err, limit)
 		return
 	}
 	if len(files) == 0 {
@@ -128,6 +85,73 @@ func (r *run) handleUpload(w http.ResponseWriter, req *http.Request) {
 	keep = true
 	r.deadline(w)
 	writeJSON(w, http.StatusOK, uploadResult{IDs: ids})
+}
+
+// uploadLimit is how many body bytes an upload may send: MaxUpload, less
+// when the upload directory's quota has less room. It answers a body
+// declared too large itself (ok false).
+func (r *run) uploadLimit(w http.ResponseWriter, req *http.Request) (limit int64, ok bool) {
+	cfg := &r.s.cfg
+	if req.ContentLength > cfg.MaxUpload {
+		w.Header().Set("Connection", "close")
+		jsonError(w, http.StatusRequestEntityTooLarge, tooLarge(cfg.MaxUpload))
+		return 0, false
+	}
+	// The body may also not fill the upload directory past its quota.
+	limit = cfg.MaxUpload
+	room := cfg.UploadQuota - dirBytes(cfg.UploadDir)
+	if room < limit {
+		limit = max(room, 0)
+	}
+	if req.ContentLength > limit || limit == 0 {
+		w.Header().Set("Connection", "close")
+		jsonError(w, http.StatusInsufficientStorage, quotaFull(cfg.UploadQuota))
+		return 0, false
+	}
+	return limit, true
+}
+
+// saveUpload stores the body's files: the parts of a multipart form, or
+// the body itself named by X-Filename. The files stored so far come back
+// with an error too, for the caller to remove.
+func (r *run) saveUpload(body io.Reader, req *http.Request) ([]Upload, error) {
+	mt, params, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	if mt == "multipart/form-data" {
+		return r.saveMultipart(body, params["boundary"])
+	}
+	f, err := r.saveFile(body, req.Header.Get("X-Filename"))
+	if err != nil {
+		return nil, err
+	}
+	return []Upload{f}, nil
+}
+
+// uploadFailed answers an upload whose body could not be stored: a
+// client that stalled or left (or a server stopping) loses the
+// connection; a body past the limit gets 413, or 507 when the quota set
+// the limit; anything else 400.
+func (r *run) uploadFailed(w http.ResponseWriter, req *http.Request, rc *http.ResponseController, err error, limit int64) {
+	cfg := &r.s.cfg
+	var ne net.Error
+	if req.Context().Err() != nil || errors.Is(err, errUploadStopped) || errors.As(err, &ne) && ne.Timeout() {
+		// Drop the connection without an answer or more reading.
+		rc.SetReadDeadline(time.Now())
+		panic(http.ErrAbortHandler)
+	}
+	// net/http reads (and drops) a little of what is left of the body
+	// so the client sees our answer; a stalled client gets a second.
+	rc.SetReadDeadline(time.Now().Add(time.Second))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		if limit < cfg.MaxUpload {
+			jsonError(w, http.StatusInsufficientStorage, quotaFull(cfg.UploadQuota))
+			return
+		}
+		jsonError(w, http.StatusRequestEntityTooLarge, tooLarge(cfg.MaxUpload))
+		return
+	}
+	w.Header().Set("Connection", "close")
+	jsonError(w, http.StatusBadRequest, "upload failed: "+err.Error())
 }
 
 func tooLarge(limit int64) string {
