@@ -55,9 +55,8 @@ const WireContentType = "application/vnd.modelpeek.view"
 // only; so the wire form always carries the whole view.
 func EncodeWire(v *View) ([]byte, error) {
 	var e wireEncoder
-	e.strIdx = make(map[string]int32, 2*len(v.Nodes)+len(v.Edges))
-	e.strIdx[""] = 0
-	e.strs = []string{""}
+	e.table = valueTable{idx: make(map[string]int32, 2*len(v.Nodes)+len(v.Edges))}
+	e.str("") // strings[0] is ""
 	hdr, err := e.header(v)
 	if err != nil {
 		return nil, err
@@ -65,15 +64,15 @@ func EncodeWire(v *View) ([]byte, error) {
 	ints := e.intColumns(v)
 	scale := coordScale(v)
 	hdr.Scale = scale
-	hdr.Strings = len(e.strs)
-	for _, s := range e.strs {
+	hdr.Strings = len(e.table.names)
+	for _, s := range e.table.names {
 		hdr.StringBytes += len(s)
 	}
 	hj, err := json.Marshal(hdr)
 	if err != nil {
 		return nil, fmt.Errorf("wire header: %w", err)
 	}
-	out := make([]byte, 0, 8+len(hj)+16+4*len(ints)+8*(4*len(v.Nodes)+hdr.Points+4*len(v.Groups))+4*len(e.strs)+hdr.StringBytes)
+	out := make([]byte, 0, 8+len(hj)+16+4*len(ints)+8*(4*len(v.Nodes)+hdr.Points+4*len(v.Groups))+4*len(e.table.names)+hdr.StringBytes)
 	out = append(out, WireMagic...)
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(hj)))
 	out = append(out, hj...)
@@ -121,10 +120,10 @@ func appendCoordinates(out []byte, v *View, scale int) []byte {
 // appendStrings appends the string table: the uint32 byte length of each
 // string, then their UTF-8 bytes one after the other.
 func (e *wireEncoder) appendStrings(out []byte) []byte {
-	for _, s := range e.strs {
+	for _, s := range e.table.names {
 		out = binary.LittleEndian.AppendUint32(out, uint32(len(s)))
 	}
-	for _, s := range e.strs {
+	for _, s := range e.table.names {
 		out = append(out, s...)
 	}
 	return out
@@ -144,21 +143,14 @@ type wireHeader struct {
 	Extras      map[string]json.RawMessage `json:"extras,omitempty"`
 }
 
-// wireEncoder builds the string table.
+// wireEncoder builds the string table (the interning valueTable of
+// build.go).
 type wireEncoder struct {
-	strIdx map[string]int32
-	strs   []string
+	table valueTable
 }
 
-func (e *wireEncoder) str(s string) int32 {
-	if i, ok := e.strIdx[s]; ok {
-		return i
-	}
-	i := int32(len(e.strs))
-	e.strIdx[s] = i
-	e.strs = append(e.strs, s)
-	return i
-}
+// str is the index of s in the string table.
+func (e *wireEncoder) str(s string) int32 { return e.table.id(s) }
 
 // header makes the header's view, counts and extras.
 func (e *wireEncoder) header(v *View) (*wireHeader, error) {
