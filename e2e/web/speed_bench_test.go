@@ -37,7 +37,9 @@ import (
 // draw a box in a fresh browser. MODELPEEK_SPEED_BASE=<another checkout> builds
 // that checkout's binary and measures it in the same run, interleaved run
 // by run, and prints the ratios. It is slow, so it runs only with
-// MODELPEEK_WEB_BENCH=1. MODELPEEK_SPEED_BROWSER=warm keeps one browser
+// MODELPEEK_WEB_BENCH=1. TestNetronTable (netron_bench_test.go) puts the
+// same files beside Netron's page, given a checkout of it in
+// MODELPEEK_NETRON. MODELPEEK_SPEED_BROWSER=warm keeps one browser
 // for every run (each still with a fresh server, on a new port, so no
 // cache is shared): a user's browser is usually running already, and a
 // fresh one's start-up costs more on a small machine than the whole page.
