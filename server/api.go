@@ -396,6 +396,17 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 	opts, expand := layoutOptions(q.Get("expand"), q.Get("collapse"))
 	wire := wantsWire(req)
 	key := graphKey{id: info.ID, version: info.Version, path: path, expand: expand, wire: wire}
+	if q.Get("cached") == "1" {
+		// Only if laid out already: the page asks so for a view to show
+		// while the one it wants is still being laid out.
+		gz, ok := r.s.graphs.peek(key)
+		if !ok {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		r.writeView(w, req, gz, wire)
+		return
+	}
 	r.s.DropLayouts(info.ID, info.Version)
 	gz, err := r.s.graphs.get(req.Context(), key, r.s.viewBytes(key, g, opts))
 	r.s.dropStale(req.Context(), info)
@@ -406,11 +417,18 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 		jsonError(w, http.StatusUnprocessableEntity, "cannot lay out this graph: "+err.Error())
 		return
 	}
+	r.writeView(w, req, gz, wire)
+}
+
+// writeView answers with a view, gzipped as cached (gz) when the client
+// takes gzip.
+func (r *run) writeView(w http.ResponseWriter, req *http.Request, gz []byte, wire bool) {
 	r.deadline(w)
 	h := w.Header()
 	h.Set("Content-Type", viewContentType(wire))
 	h.Set("Vary", "Accept-Encoding")
 	body := gz
+	var err error
 	if acceptsGzip(req) {
 		h.Set("Content-Encoding", "gzip")
 	} else if body, err = gunzip(gz); err != nil {

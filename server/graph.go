@@ -84,6 +84,29 @@ func (c *graphCache) get(ctx context.Context, key graphKey, compute func(context
 	}
 }
 
+// peek returns the gzipped answer for key when it is laid out already,
+// never starting a layout.
+func (c *graphCache) peek(key graphKey) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[key]
+	if e == nil {
+		return nil, false
+	}
+	select {
+	case <-e.done:
+	default:
+		return nil, false // still in the making
+	}
+	if e.err != nil {
+		return nil, false
+	}
+	if e.elem != nil {
+		c.lru.MoveToFront(e.elem)
+	}
+	return e.gz, true
+}
+
 // startLocked adds an entry for key and starts computing it under a
 // context derived from parent.
 func (c *graphCache) startLocked(parent context.Context, key graphKey, compute func(context.Context) ([]byte, error)) *graphEntry {

@@ -144,3 +144,28 @@ func TestWarmQueued(t *testing.T) {
 		t.Errorf("%d layouts started, want %d (the current version's views only)", n, len(warmViews))
 	}
 }
+
+// TestGraphCachedOnly checks ?cached=1: 204 and no layout started while
+// a view is not laid out, the view itself (as the plain request answers
+// it) once it is.
+func TestGraphCachedOnly(t *testing.T) {
+	m := &model.Model{Format: "onnx", Graph: layout.GenTransformer(500)}
+	lib := newFakeLib()
+	lib.add("big", "big.onnx", m)
+	s, addr := startServer(t, lib, nil)
+	const route = "/api/models/big/graph?wire=1&path=&expand=all"
+	resp, body := do(t, authed(t, s, addr, "GET", route+"&cached=1", nil))
+	if resp.StatusCode != http.StatusNoContent || body != "" {
+		t.Fatalf("before any layout: %d %.100q, want 204 and no body", resp.StatusCode, body)
+	}
+	if n := s.LayoutsComputed(); n != 0 {
+		t.Fatalf("?cached=1 started %d layouts", n)
+	}
+	want := graphBody(t, s, addr, route)
+	if got := graphBody(t, s, addr, route+"&cached=1"); got != want {
+		t.Errorf("?cached=1 after the layout answers %d B, the plain request %d B", len(got), len(want))
+	}
+	if n := s.LayoutsComputed(); n != 1 {
+		t.Errorf("%d layouts for one view", n)
+	}
+}

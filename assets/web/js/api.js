@@ -78,11 +78,13 @@ export const api = {
   models: () => request('GET', '/api/models'),
   // brief leaves the weight list out of the summary (counted by dtype).
   model: (id, brief) => request('GET', `/api/models/${enc(id)}${brief ? '?brief=1' : ''}`),
-  graph: (id, path, expand, collapse, wire) => {
+  // cached asks only for a view laid out already (null when it is not).
+  graph: (id, path, expand, collapse, wire, cached) => {
     let q = `?path=${enc(path || '')}`;
     if (expand) q += `&expand=${enc(expand)}`;
     if (collapse) q += `&collapse=${enc(collapse)}`;
     if (wire) q += '&wire=1';
+    if (cached) q += '&cached=1';
     return request('GET', `/api/models/${enc(id)}/graph${q}`);
   },
   diff: (id, against) => request('GET', `/api/models/${enc(id)}/diff?against=${enc(against)}&view=1`),

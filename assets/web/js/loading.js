@@ -26,6 +26,7 @@ export async function loadGraph(app, tab, opts) {
   }
   const engine = opts.reload && tab.view ? reloadDiff(tab) : null;
   let view;
+  const stopInterim = opts.reload ? null : interimView(app, tab, seq);
   try {
     performance.mark('graph-fetch');
     const pre = await takePrefetched(app, tab);
@@ -33,9 +34,11 @@ export async function loadGraph(app, tab, opts) {
     if (isWire(view)) view = decodeWire(view);
     performance.mark('graph-parsed');
   } catch (e) {
+    if (stopInterim) stopInterim();
     if (seq !== app.loadSeq) return;
     return graphFailed(app, tab, opts, e);
   }
+  if (stopInterim) stopInterim();
   await waitEngine(engine);
   if (seq !== app.loadSeq || app.cur !== tab) return;
   const old = tab.view;
@@ -47,6 +50,40 @@ export async function loadGraph(app, tab, opts) {
   if (opts.reload && old) showReloadChanges(app, tab, scene, old, view, engine);
   if (!$('find').hidden) runFind(app, false);
   updateStatus(app);
+}
+
+/** interimAfterMs is how long a view may take before an interim one shows. */
+const interimAfterMs = 300;
+
+/**
+ * interimView shows, while the view tab wants is still being laid out (a
+ * big graph with every group open takes seconds), the graph's default
+ * view if the server has it laid out already (it lays it out first when a
+ * model loads): the page shows the model's shape at once, the state stays
+ * "loading" and a note says every node is on its way. It returns the
+ * function that stops it, called when the wanted view is in.
+ */
+function interimView(app, tab, seq) {
+  if (!tab.expandParam() && !tab.collapseParam()) return null; // the default view is the one wanted
+  let stopped = false;
+  const timer = setTimeout(async () => {
+    let view;
+    try {
+      view = await api.graph(tab.id, tab.pathString(), '', '', app.wire, true);
+      if (view && isWire(view)) view = decodeWire(view);
+    } catch (e) {
+      return; // only an interim: the wanted view's answer says what failed
+    }
+    if (!view || stopped || seq !== app.loadSeq || app.cur !== tab) return;
+    const scene = new Scene(view, false);
+    app.scene = scene;
+    app.renderer.setScene(scene, false);
+    app.graphEl.dataset.interim = '1';
+  }, interimAfterMs);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }
 
 /**

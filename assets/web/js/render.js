@@ -29,6 +29,7 @@ export function setState(app, state, nodes, edges) {
   const g = app.graphEl;
   if (state === 'ready') window.modelpeekReadyAt = performance.now();
   g.dataset.state = state;
+  if (state !== 'loading') delete g.dataset.interim; // see loading.js interimView
   // data-model names the model whose graph the state is about, so a reader
   // can tell a new model's "ready" from the previous one's.
   g.dataset.model = (app.cur && app.cur.id) || '';
