@@ -198,6 +198,7 @@ func TestOpen500kNodes(t *testing.T) {
 	c := client(t, s)
 	list := waitLoaded(t, c, s, 2)
 	loaded := time.Since(start)
+	t.Logf("opened: peak RSS %d MiB so far (the warm-up of the views may have begun)", procKB(t, s.Pid(), "VmHWM")>>10)
 	if list[0].Error != "" || list[0].Version != 1 {
 		t.Fatalf("the big model did not open: %+v", list[0])
 	}
@@ -214,7 +215,8 @@ func TestOpen500kNodes(t *testing.T) {
 		if v.Stats.TotalNodes != bigNodes || q != "" && v.Stats.ModelNodes+v.Stats.InlinedNodes != bigNodes {
 			t.Errorf("graph%s: %d nodes, %d drawn + %d inlined, want %d", q, v.Stats.TotalNodes, v.Stats.ModelNodes, v.Stats.InlinedNodes, bigNodes)
 		}
-		t.Logf("graph%s: %d boxes drawn, %.1f MB of compact view, answered in %v", q, v.Stats.ModelNodes+v.Stats.Stubs, float64(len(body))/1e6, time.Since(qs))
+		t.Logf("graph%s: %d boxes drawn, %.1f MB of compact view, answered in %v; peak RSS %d MiB so far",
+			q, v.Stats.ModelNodes+v.Stats.Stubs, float64(len(body))/1e6, time.Since(qs), procKB(t, s.Pid(), "VmHWM")>>10)
 	}
 	// After the warm-up the app returns the memory of the load and the
 	// layouts to the OS; the RSS settles within a second or so (a hang

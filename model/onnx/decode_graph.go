@@ -41,6 +41,7 @@ func (d *decoder) graph(off, end int64) (*model.Graph, error) {
 			var t *model.Tensor
 			if err = want(f, protowire.BytesType, "initializer"); err == nil {
 				if t, err = d.tensor(f.off, f.end()); err == nil {
+					t.Name, err = d.sharedName(t.Name)
 					g.Initializers = append(g.Initializers, t)
 				}
 			}
@@ -104,7 +105,8 @@ func (d *decoder) node(f field) (*model.Node, error) {
 	}
 	n := d.newNode()
 	inMark, outMark, attrMark := len(d.scratchStr), len(d.scratchOut), len(d.scratchAttr)
-	if f.n <= maxSharedCopy {
+	shared := f.n <= maxSharedCopy
+	if shared {
 		// One copy of the whole node holds all its names.
 		b, err := d.src.bytes(f.off, f.n)
 		if err != nil {
@@ -145,6 +147,9 @@ func (d *decoder) node(f field) (*model.Node, error) {
 	n.Inputs = d.takeStrings(inMark)
 	n.Outputs = d.takeOutputs(outMark)
 	n.Attrs = d.takeAttrs(attrMark)
+	if err == nil {
+		err = d.shareNodeNames(n, shared)
+	}
 	if err == errTooDeep {
 		return nil, err
 	}
@@ -179,6 +184,9 @@ func (d *decoder) valueInfo(f field) (*model.Value, error) {
 		}
 		return err
 	})
+	if err == nil {
+		v.Name, err = d.sharedName(v.Name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("value %q: %w", v.Name, err)
 	}

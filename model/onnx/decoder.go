@@ -68,6 +68,10 @@ type decoder struct {
 	// being allocated one by one.
 	strBuf  string
 	strBase int64
+	// names holds one copy of each value name seen (names.go);
+	// nameSlots is shareNodeNames' scratch.
+	names     map[string]string
+	nameSlots []*string
 }
 
 func newDecoder(ctx context.Context, src *source, path string) *decoder {

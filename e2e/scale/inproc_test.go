@@ -1,0 +1,181 @@
+package scale
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/modelpeek/modelpeek/e2e/internal/fixture"
+	"github.com/modelpeek/modelpeek/layout"
+	"github.com/modelpeek/modelpeek/model"
+	"github.com/modelpeek/modelpeek/model/onnx"
+)
+
+// writeTransformer writes a synthetic transformer of n nodes as ONNX and
+// returns its path.
+func writeTransformer(t testing.TB, dir string, n int) string {
+	t.Helper()
+	data, err := fixture.EncodeONNX(&model.Model{Format: "onnx", Producer: "modelpeek scale test", Version: "8",
+		Opsets: []model.Opset{{Version: 17}}, Graph: layout.GenTransformer(n)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "t"+strconv.Itoa(n)+".onnx")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// maxIRPerNode bounds the heap a decoded transformer keeps per node: the
+// 550 bytes issue 26 measured, less an eighth.
+const maxIRPerNode = 480
+
+// liveHeap returns the heap in use after a full collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// decodeRetained decodes path and returns the model and the heap it keeps
+// (the IR), measured between two full collections.
+func decodeRetained(t testing.TB, path string) (*model.Model, uint64) {
+	t.Helper()
+	before := liveHeap()
+	m, err := onnx.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := liveHeap()
+	return m, after - min(after, before)
+}
+
+// BenchmarkIRBytesPerNode reports the heap a decoded 100,000-node
+// transformer keeps per node (the IR's cost, issue 26).
+func BenchmarkIRBytesPerNode(b *testing.B) {
+	const n = 100_000
+	path := writeTransformer(b, b.TempDir(), n)
+	var kept uint64
+	for b.Loop() {
+		m, bytes := decodeRetained(b, path)
+		kept = bytes
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(float64(kept)/n, "bytes/node")
+}
+
+// stage runs f and reports the heap it adds while running (the peak of
+// the process's resident set, reset before) and what stays after it.
+type stageMeter struct {
+	t    *testing.T
+	base uint64
+}
+
+func (s *stageMeter) run(name string, f func()) {
+	debug.FreeOSMemory()
+	before := liveHeap()
+	rss0 := procSelfKB(s.t, "VmRSS")
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // reset VmHWM
+	stop := make(chan struct{})
+	maxLive := make(chan uint64)
+	go sampleLive(stop, maxLive)
+	f()
+	close(stop)
+	live := <-maxLive
+	peak := procSelfKB(s.t, "VmHWM")
+	after := liveHeap()
+	s.t.Logf("%-28s peak RSS +%4d MiB over %4d MiB; live heap %4d → %4d MiB (at most %4d MiB marked live)",
+		name, (peak-rss0)>>10, rss0>>10, before>>20, after>>20, live>>20)
+}
+
+// sampleLive reports the largest heap marked live by the collections
+// that end before stop is closed.
+func sampleLive(stop <-chan struct{}, out chan<- uint64) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	var most uint64
+	for {
+		metrics.Read(sample)
+		most = max(most, sample[0].Value.Uint64())
+		select {
+		case <-stop:
+			out <- most
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// procSelfKB reads a kB field of this process's status.
+func procSelfKB(t *testing.T, field string) int64 { return procKB(t, os.Getpid(), field) }
+
+// TestMemoryBreakdown decodes and lays out a big transformer in process,
+// as the server does after a load, and logs each stage's transient peak
+// and retained heap. MODELPEEK_SCALE=1 runs it at 500,000 nodes;
+// MODELPEEK_SCALE_NODES chooses another size.
+func TestMemoryBreakdown(t *testing.T) {
+	if os.Getenv("MODELPEEK_SCALE") != "1" {
+		t.Skip("MODELPEEK_SCALE=1 decodes and lays out a 500,000-node model in process")
+	}
+	n := bigNodes
+	if s := os.Getenv("MODELPEEK_SCALE_NODES"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	path := writeTransformer(t, t.TempDir(), n)
+	debug.FreeOSMemory()
+	s := &stageMeter{t: t}
+	var m *model.Model
+	s.run("decode", func() {
+		var err error
+		if m, err = onnx.Open(context.Background(), path); err != nil {
+			t.Fatal(err)
+		}
+	})
+	ir := liveHeap()
+	perNode := float64(ir) / float64(n)
+	t.Logf("IR: %d MiB live heap with the model, %.0f bytes/node", ir>>20, perNode)
+	if perNode > maxIRPerNode {
+		t.Errorf("the decoded model keeps %.0f bytes per node, want at most %d", perNode, maxIRPerNode)
+	}
+	var p *layout.Prepared
+	s.run("prepare", func() {
+		var err error
+		if p, err = layout.Prepare(context.Background(), m.Graph, layout.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, o := range []struct {
+		name string
+		opts layout.Options
+	}{{`layout ""`, layout.Options{}}, {"layout all", layout.Options{ExpandAll: true}}} {
+		var v *layout.View
+		s.run(o.name, func() {
+			var err error
+			if v, err = p.Layout(context.Background(), o.opts); err != nil {
+				t.Fatal(err)
+			}
+		})
+		var gz []byte
+		s.run(o.name+" wire+gzip", func() {
+			var buf bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+			if err := layout.WriteWire(zw, v); err != nil {
+				t.Fatal(err)
+			}
+			zw.Close()
+			gz = bytes.Clone(buf.Bytes())
+		})
+		t.Logf("%s: %d boxes, %.1f MB gzipped", o.name, len(v.Nodes), float64(len(gz))/1e6)
+	}
+	runtime.KeepAlive(m)
+	runtime.KeepAlive(p)
+}
