@@ -39,6 +39,7 @@ func (s *Server) Warm(ctx context.Context, id string, version int, m *model.Mode
 		case <-ctx.Done():
 			return
 		}
+		defer boundWarmHeap(g)()
 		for _, expand := range warmViews {
 			if s.stale(ctx, id, version) {
 				return // closed or reloaded while waiting
