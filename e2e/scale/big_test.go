@@ -153,7 +153,7 @@ func wireView(t *testing.T, b []byte) layout.View {
 }
 
 // procKB reads a "kB" field of /proc/PID/status.
-func procKB(t *testing.T, pid int, field string) int64 {
+func procKB(t testing.TB, pid int, field string) int64 {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {

@@ -53,7 +53,12 @@ func (d *decoder) shareNodeNames(n *model.Node, compact bool) error {
 	}
 	values := len(slots)
 	if compact {
-		slots = append(slots, &n.Name)
+		// Exporters name a node's output after the node
+		// ("/l.0/MatMul_output_0"): the name is then cut from the output.
+		prefixOf := prefixSlot(slots, n.Name)
+		if prefixOf == nil {
+			slots = append(slots, &n.Name)
+		}
 		for i := range n.Attrs {
 			slots = append(slots, &n.Attrs[i].RefName)
 			for _, t := range n.Attrs[i].Tensors {
@@ -61,12 +66,29 @@ func (d *decoder) shareNodeNames(n *model.Node, compact bool) error {
 			}
 		}
 		copyInto(slots)
+		if prefixOf != nil {
+			n.Name = (*prefixOf)[:len(n.Name)]
+		}
 	}
 	d.nameSlots = slots[:0]
 	for _, p := range slots[:values] {
 		var err error
 		if *p, err = d.sharedName(*p); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// prefixSlot returns the first of slots whose string starts with name,
+// or nil (also when name is "").
+func prefixSlot(slots []*string, name string) *string {
+	if name == "" {
+		return nil
+	}
+	for _, p := range slots {
+		if strings.HasPrefix(*p, name) {
+			return p
 		}
 	}
 	return nil
