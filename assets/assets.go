@@ -1,6 +1,11 @@
 // Package assets embeds the web UI modelpeek serves (web/). The tray's
 // state icons live in package tray, the application icon in packaging.
+//
+// The page loads one script, web/bundle.js, made from the modules in
+// web/js by go generate (TestBundleFresh fails when it is stale).
 package assets
+
+//go:generate go run ../internal/cmd/genbundle -web web
 
 import (
 	"embed"

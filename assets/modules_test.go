@@ -1,49 +1,44 @@
 package assets
 
 import (
+	"bytes"
 	"io/fs"
-	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/modelpeek/modelpeek/internal/webbundle"
 )
 
-// importRE matches a static import's module path in the viewer's modules.
-var importRE = regexp.MustCompile(`(?m)^import [^;]*? from '\./([\w.-]+\.js)';`)
+// TestBundleFresh checks that the embedded bundle.js is what the modules
+// in web/js bundle to now: a module edited without go generate would
+// otherwise never reach the page.
+func TestBundleFresh(t *testing.T) {
+	want, err := webbundle.Build("web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := fs.ReadFile(Web, webbundle.Output)
+	if err != nil {
+		t.Fatalf("%v: run go generate ./assets", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("web/%s is stale (%d bytes, the modules make %d): run go generate ./assets", webbundle.Output, len(got), len(want))
+	}
+}
 
-// TestModulesPreloaded checks that every module main.js loads, directly or
-// through other modules, exists and is preloaded by index.html, so that
-// the browser fetches them all at once instead of one import level at a
-// time.
-func TestModulesPreloaded(t *testing.T) {
+// TestIndexLoadsBundle checks that the page loads the bundle as its one
+// module and no module of web/js by itself (which would run a second
+// copy of it beside the bundle's).
+func TestIndexLoadsBundle(t *testing.T) {
 	index, err := fs.ReadFile(Web, "index.html")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(index), `<script type="module" src="js/main.js">`) {
-		t.Fatal("index.html does not load js/main.js as a module")
+	page := string(index)
+	if !strings.Contains(page, `<script type="module" src="`+webbundle.Output+`"></script>`) {
+		t.Fatalf("index.html does not load %s as a module", webbundle.Output)
 	}
-	seen := map[string]bool{"main.js": true}
-	todo := []string{"main.js"}
-	for len(todo) > 0 {
-		name := todo[0]
-		todo = todo[1:]
-		src, err := fs.ReadFile(Web, "js/"+name)
-		if err != nil {
-			t.Fatalf("module %s: %v", name, err)
-		}
-		for _, m := range importRE.FindAllStringSubmatch(string(src), -1) {
-			if !seen[m[1]] {
-				seen[m[1]] = true
-				todo = append(todo, m[1])
-			}
-		}
-	}
-	if len(seen) < 8 {
-		t.Fatalf("found only %d modules from main.js: %v", len(seen), seen)
-	}
-	for name := range seen {
-		if name != "main.js" && !strings.Contains(string(index), `<link rel="modulepreload" href="js/`+name+`">`) {
-			t.Errorf("index.html does not preload js/%s", name)
-		}
+	if strings.Contains(page, `src="js/main.js"`) || strings.Contains(page, `rel="modulepreload"`) {
+		t.Fatal("index.html still loads the modules one by one")
 	}
 }

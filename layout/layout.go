@@ -419,6 +419,7 @@ func (p *Prepared) boxNode(bx *box, x, y, w, h float64) Node {
 // edges between plain boxes in v.Stats.ModelEdges.
 func (p *Prepared) routeEdges(v *View, vis *visible, edges []vedge, e *engine) {
 	b := p.b
+	v.values = b.values
 	v.Edges = make([]Edge, len(edges))
 	// Edge i's route may use points[off[i]:off[i+1]] (the most a route
 	// takes), so that chunks of edges are routed in parallel.
@@ -435,7 +436,8 @@ func (p *Prepared) routeEdges(v *View, vis *visible, edges []vedge, e *engine) {
 		modelEdges := 0
 		for i := lo; i < hi; i++ {
 			ed := edges[i]
-			out := Edge{From: v.Nodes[ed.a].ID, To: v.Nodes[ed.b].ID, Value: b.values[ed.v]}
+			out := Edge{From: v.Nodes[ed.a].ID, To: v.Nodes[ed.b].ID, Value: b.values[ed.v],
+				from: int32(ed.a) + 1, to: int32(ed.b) + 1, val: int32(ed.v) + 1}
 			if ed.values > 1 {
 				out.Label = strconv.Itoa(ed.values) + " tensors"
 			} else {

@@ -42,6 +42,10 @@ type View struct {
 	// Metric is the text metric node sizes were computed with; the browser
 	// draws text with the same numbers (see Metric).
 	Metric TextMetric `json:"metric"`
+
+	// values are the value names the layout's edges index (Edge.val), so
+	// that EncodeWire finds their strings without a lookup by name.
+	values []string
 }
 
 // Stats counts the drawn model nodes and edges, and the whole graph's.
@@ -140,6 +144,12 @@ type Edge struct {
 	// leaves the bottom, passes right of the box and enters the top.
 	// Several values between the same boxes share one route.
 	Points []float64 `json:"points"`
+
+	// from and to are the positions in View.Nodes of the ends, and val the
+	// index in View.values of Value, each plus one (0: not known), as the
+	// layout made them; EncodeWire trusts them only while they still agree
+	// with From, To and Value.
+	from, to, val int32
 }
 
 // Group is a name-scope group ("/layers.3/attn", "blk.3"). ID is "g:" and

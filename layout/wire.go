@@ -9,10 +9,11 @@ import (
 	"math"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 )
 
 // WireMagic starts every compact view (see EncodeWire).
-const WireMagic = "MPW1"
+const WireMagic = "MPW2"
 
 // WireContentType is the media type of a compact view.
 const WireContentType = "application/vnd.modelpeek.view"
@@ -23,16 +24,18 @@ const WireContentType = "application/vnd.modelpeek.view"
 // 100,000-node view gzipped is a quarter of its JSON gzipped (1.5 MB, not
 // 6) and decodes without an object per number. The layout (all integers little-endian):
 //
-//	"MPW1", uint32 header length, header JSON, zero padding to 8 bytes,
+//	"MPW2", uint32 header length, header JSON, zero padding to 8 bytes,
 //	int32 columns, zero padding to 8 bytes, the coordinate columns,
 //	the string table.
 //
 // The header holds the view without nodes, edges and groups ("view"), the
 // counts ("nodes", "edges", "groups", "lines", "points", "strings",
 // "stringBytes": the UTF-8 bytes of all strings), "scale" and "extras".
-// The string table is every string's uint32 byte length, then the
-// strings' bytes back to back; string 0 is "". The page decodes a string
-// only when it is read, so the many it never shows cost it nothing.
+// The string table is every string's uint32 length in UTF-16 code units
+// (JavaScript's string length), then the strings' UTF-8 bytes back to
+// back; string 0 is "". The page decodes the text in one call and cuts
+// each string out when it is first read. A string that is not valid UTF-8
+// travels with each bad byte as U+FFFD, as in the view JSON.
 //
 // Every int32 stored is the difference from the int32 before it (the
 // columns are one sequence of deltas, wrapping around; a running sum
@@ -92,7 +95,7 @@ type wireParts struct {
 func prepareWire(v *View) (*wireParts, error) {
 	p := &wireParts{v: v}
 	e := &p.e
-	e.table = valueTable{idx: make(map[string]int32, 2*len(v.Nodes)+len(v.Edges))}
+	e.table = valueTable{idx: map[string]int32{}}
 	e.str("") // strings[0] is ""
 	hdr, err := e.header(v)
 	if err != nil {
@@ -101,11 +104,13 @@ func prepareWire(v *View) (*wireParts, error) {
 	p.ints = e.intColumns(v)
 	p.scale = coordScale(v)
 	hdr.Scale = p.scale
+	e.table.names = validUTF8(e.table.names)
 	hdr.Strings = len(e.table.names)
 	for _, s := range e.table.names {
 		hdr.StringBytes += len(s)
 	}
-	e.table.idx = nil // the strings are all in; only their order is needed
+	// The strings are all in: only their order is needed from here.
+	e.table.idx, e.groups, e.values, e.byName, e.pos = nil, nil, nil, nil, nil
 	if p.hj, err = json.Marshal(hdr); err != nil {
 		return nil, fmt.Errorf("wire header: %w", err)
 	}
@@ -216,16 +221,49 @@ func (s *wireSink) coordinates(v *View, scale int) {
 	})
 }
 
-// strings appends the string table: the uint32 byte length of each
+// strings appends the string table: the uint32 UTF-16 length of each
 // string, then their UTF-8 bytes one after the other.
 func (e *wireEncoder) strings(s *wireSink) {
 	for _, str := range e.table.names {
-		s.b = binary.LittleEndian.AppendUint32(s.b, uint32(len(str)))
+		s.b = binary.LittleEndian.AppendUint32(s.b, uint32(utf16Len(str)))
 		s.full()
 	}
 	for _, str := range e.table.names {
 		s.str(str)
 	}
+}
+
+// utf16Len is the length of valid UTF-8 s in UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c < 0x80, c >= 0xC0 && c < 0xF0: // ASCII, or a 2- or 3-byte lead
+			n++
+		case c >= 0xF0: // a 4-byte lead: a surrogate pair
+			n += 2
+		}
+	}
+	return n
+}
+
+// validUTF8 replaces, in place, every string of names that is not valid
+// UTF-8 by one where each bad byte is U+FFFD (encoding/json's rule).
+func validUTF8(names []string) []string {
+	for i, s := range names {
+		if utf8.ValidString(s) {
+			continue
+		}
+		var b strings.Builder
+		for j := 0; j < len(s); {
+			r, size := utf8.DecodeRuneInString(s[j:])
+			b.WriteRune(r) // utf8.RuneError for a bad byte (size 1)
+			j += size
+		}
+		names[i] = b.String()
+	}
+	return names
 }
 
 // wireHeader is the JSON part of a compact view.
@@ -242,14 +280,39 @@ type wireHeader struct {
 	Extras      map[string]json.RawMessage `json:"extras,omitempty"`
 }
 
-// wireEncoder builds the string table (the interning valueTable of
-// build.go).
+// wireEncoder builds the string table: strings that repeat (kinds,
+// labels, shapes) interned in a small table, those that are (nearly) all
+// different (node IDs and names, group IDs) added without a lookup, and
+// value names through the layout's own value index. A lookup in a table
+// of hundreds of thousands of strings costs a cache miss each: at 100,000
+// nodes it was most of the encoding's time.
 type wireEncoder struct {
-	table valueTable
+	table  valueTable
+	groups map[string]int32 // group ID → string index
+	values []int32          // View.values index → string index + 1
+	byName map[string]int32 // value name → string index, without the index
+	pos    map[string]int32 // node ID → position, made only when needed
 }
 
 // str is the index of s in the string table.
 func (e *wireEncoder) str(s string) int32 { return e.table.id(s) }
+
+// fresh adds s to the string table without looking for it there.
+func (e *wireEncoder) fresh(s string) int32 {
+	if s == "" {
+		return 0
+	}
+	e.table.names = append(e.table.names, s)
+	return int32(len(e.table.names) - 1)
+}
+
+// group is the index of group ID id ("" for none).
+func (e *wireEncoder) group(id string) int32 {
+	if i, ok := e.groups[id]; ok {
+		return i
+	}
+	return e.str(id)
+}
 
 // header makes the header's view, counts and extras.
 func (e *wireEncoder) header(v *View) (*wireHeader, error) {
@@ -283,19 +346,22 @@ func (e *wireEncoder) header(v *View) (*wireHeader, error) {
 func (e *wireEncoder) intColumns(v *View) []int32 {
 	n, m, g := len(v.Nodes), len(v.Edges), len(v.Groups)
 	cols := make([]int32, 0, 11*n+1+6*m+1+5*g)
-	pos := make(map[string]int32, n)
-	for i := range v.Nodes {
-		pos[v.Nodes[i].ID] = int32(i)
+	e.groups = make(map[string]int32, g)
+	for i := range v.Groups {
+		e.groups[v.Groups[i].ID] = e.fresh(v.Groups[i].ID)
 	}
-	nodeStr := []func(*Node) string{
-		func(d *Node) string { return d.ID }, func(d *Node) string { return d.Kind },
-		func(d *Node) string { return d.Label }, func(d *Node) string { return d.Name },
-		func(d *Node) string { return d.Category }, func(d *Node) string { return d.Group },
-		func(d *Node) string { return d.Source },
+	nodeStr := []struct {
+		f   func(*Node) string
+		add func(string) int32
+	}{
+		{func(d *Node) string { return d.ID }, e.fresh}, {func(d *Node) string { return d.Kind }, e.str},
+		{func(d *Node) string { return d.Label }, e.str}, {func(d *Node) string { return d.Name }, e.fresh},
+		{func(d *Node) string { return d.Category }, e.str}, {func(d *Node) string { return d.Group }, e.group},
+		{func(d *Node) string { return d.Source }, e.str},
 	}
-	for _, f := range nodeStr {
+	for _, c := range nodeStr {
 		for i := range v.Nodes {
-			cols = append(cols, e.str(f(&v.Nodes[i])))
+			cols = append(cols, c.add(c.f(&v.Nodes[i])))
 		}
 	}
 	for _, f := range []func(*Node) int{
@@ -311,25 +377,68 @@ func (e *wireEncoder) intColumns(v *View) []int32 {
 			cols = append(cols, e.str(l))
 		}
 	}
-	return e.edgeGroupColumns(v, cols, pos, m, g)
+	cols = e.edgeColumns(v, cols)
+	return e.groupColumns(v, cols)
 }
 
-// edgeGroupColumns appends the edge and group columns to cols.
-func (e *wireEncoder) edgeGroupColumns(v *View, cols []int32, pos map[string]int32, m, g int) []int32 {
-	end := func(id string) int32 {
-		if i, ok := pos[id]; ok {
-			return i
+// end is an edge end's column value: the node's position, when it is a
+// node (as the layout recorded it, pos+1, or by its ID), else -1-string
+// index.
+func (e *wireEncoder) end(v *View, id string, pos int32) int32 {
+	if pos > 0 && int(pos) <= len(v.Nodes) && v.Nodes[pos-1].ID == id {
+		return pos - 1
+	}
+	if e.pos == nil {
+		e.pos = make(map[string]int32, len(v.Nodes))
+		for i := range v.Nodes {
+			e.pos[v.Nodes[i].ID] = int32(i)
 		}
-		return -1 - e.str(id)
+	}
+	if i, ok := e.pos[id]; ok {
+		return i
+	}
+	return -1 - e.str(id)
+}
+
+// value is the string index of an edge's value name: each name once,
+// apart from the other strings, found by the layout's value index or,
+// for a view without one (decoded from JSON, edited), by name, so that
+// both give the same bytes.
+func (e *wireEncoder) value(v *View, ed *Edge) int32 {
+	k := int(ed.val) - 1
+	if k < 0 || k >= len(v.values) || v.values[k] != ed.Value {
+		if ed.Value == "" {
+			return 0
+		}
+		if e.byName == nil {
+			e.byName = map[string]int32{}
+		}
+		i, ok := e.byName[ed.Value]
+		if !ok {
+			i = e.fresh(ed.Value)
+			e.byName[ed.Value] = i
+		}
+		return i
+	}
+	if e.values == nil {
+		e.values = make([]int32, len(v.values))
+	}
+	if e.values[k] == 0 { // the layout's value names are all different
+		e.values[k] = e.fresh(ed.Value) + 1
+	}
+	return e.values[k] - 1
+}
+
+// edgeColumns appends the edge columns to cols.
+func (e *wireEncoder) edgeColumns(v *View, cols []int32) []int32 {
+	for i := range v.Edges {
+		cols = append(cols, e.end(v, v.Edges[i].From, v.Edges[i].from))
 	}
 	for i := range v.Edges {
-		cols = append(cols, end(v.Edges[i].From))
+		cols = append(cols, e.end(v, v.Edges[i].To, v.Edges[i].to))
 	}
 	for i := range v.Edges {
-		cols = append(cols, end(v.Edges[i].To))
-	}
-	for i := range v.Edges {
-		cols = append(cols, e.str(v.Edges[i].Value))
+		cols = append(cols, e.value(v, &v.Edges[i]))
 	}
 	for i := range v.Edges {
 		cols = append(cols, e.str(v.Edges[i].Label))
@@ -337,10 +446,14 @@ func (e *wireEncoder) edgeGroupColumns(v *View, cols []int32, pos map[string]int
 	for i := range v.Edges {
 		cols = append(cols, e.str(v.Edges[i].DType))
 	}
-	cols = appendStarts(cols, m, func(i int) int { return len(v.Edges[i].Points) })
+	return appendStarts(cols, len(v.Edges), func(i int) int { return len(v.Edges[i].Points) })
+}
+
+// groupColumns appends the group columns to cols.
+func (e *wireEncoder) groupColumns(v *View, cols []int32) []int32 {
 	for _, f := range []func(*Group) int32{
-		func(d *Group) int32 { return e.str(d.ID) }, func(d *Group) int32 { return e.str(d.Label) },
-		func(d *Group) int32 { return e.str(d.Parent) },
+		func(d *Group) int32 { return e.groups[d.ID] }, func(d *Group) int32 { return e.str(d.Label) },
+		func(d *Group) int32 { return e.group(d.Parent) },
 		func(d *Group) int32 {
 			if d.Collapsed {
 				return 1
@@ -393,21 +506,27 @@ func appendCoords(v *View, scale int, put func(float64)) {
 }
 
 // coordScale returns the smallest of 1, 2, 4, 8 whose multiples hold
-// every coordinate exactly within int32, or 0 (send float64).
+// every coordinate exactly within int32, or 0 (send float64), in one pass.
 func coordScale(v *View) int {
-	for _, s := range []int{1, 2, 4, 8} {
-		ok := true
-		appendCoords(v, s, func(f float64) {
-			x := f * float64(s)
-			if ok && (x != math.Trunc(x) || x > math.MaxInt32 || x < math.MinInt32) {
-				ok = false
+	// A multiple of 1/s is one of 1/2s: the scale only grows, and the
+	// range is checked at the end with the largest coordinate.
+	scale, most := 1, 0.0
+	appendCoords(v, 0, func(f float64) {
+		most = max(most, math.Abs(f))
+		for scale != 0 {
+			x := f * float64(scale)
+			if x == math.Trunc(x) {
+				return
 			}
-		})
-		if ok {
-			return s
+			if scale *= 2; scale > 8 {
+				scale = 0
+			}
 		}
+	})
+	if most*float64(scale) > math.MaxInt32 || math.IsNaN(most) {
+		return 0
 	}
-	return 0
+	return scale
 }
 
 // wireKnown are the JSON names of the fields the columns hold, by type.

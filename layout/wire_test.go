@@ -3,6 +3,7 @@ package layout
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"math"
 	"reflect"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/modelpeek/modelpeek/model"
 )
@@ -59,14 +61,23 @@ func decodeWire(b []byte) (map[string]any, error) {
 	} else {
 		at += 8 * nCoords
 	}
+	// As wire.js: the whole text decoded at once, cut at UTF-16 offsets.
 	text := at + 4*h.Strings
+	if text+h.StringBytes != len(b) {
+		return nil, fmt.Errorf("strings end at %d of %d bytes", text+h.StringBytes, len(b))
+	}
+	all := utf16.Encode([]rune(string(b[text:])))
+	off := 0
 	for i := 0; i < h.Strings; i++ {
 		n := int(binary.LittleEndian.Uint32(b[at+4*i:]))
-		r.strs = append(r.strs, string(b[text:text+n]))
-		text += n
+		if off+n > len(all) {
+			return nil, fmt.Errorf("string %d ends at %d of %d UTF-16 units", i, off+n, len(all))
+		}
+		r.strs = append(r.strs, string(utf16.Decode(all[off:off+n])))
+		off += n
 	}
-	if text != len(b) || text-(at+4*h.Strings) != h.StringBytes {
-		return nil, fmt.Errorf("strings end at %d of %d bytes", text, len(b))
+	if off != len(all) {
+		return nil, fmt.Errorf("strings end at unit %d of %d", off, len(all))
 	}
 	var view map[string]any
 	if err := json.Unmarshal(h.View, &view); err != nil {
@@ -305,4 +316,60 @@ func FuzzWireRoundTrip(f *testing.F) {
 		}
 		checkWire(t, "generated", mustLayout(t, g, Options{ExpandAll: all}))
 	})
+}
+
+// TestWireUnicode checks strings beyond ASCII: two- and three-byte
+// characters, characters outside the BMP (two UTF-16 units each, which
+// the page's offsets count) and bytes that are not UTF-8, which travel as
+// U+FFFD each, as in the view JSON.
+func TestWireUnicode(t *testing.T) {
+	v := &View{
+		Nodes: []Node{
+			{ID: "n0", Kind: KindOp, Label: "Conv😀", Name: "a\xffb\xfe", Lines: []string{"ünï", "日本", "𝔘x"}},
+			{ID: "n1", Kind: KindOp, Label: "\xe2\x82", Name: "😀😀", Group: "g/ü"},
+		},
+		Edges:  []Edge{{From: "n0", To: "n1", Value: "v\xc0", Label: "1×2"}},
+		Groups: []Group{{ID: "g/ü", Label: "ü"}},
+	}
+	checkWire(t, "unicode", v)
+	if n := utf16Len("a😀ü日"); n != 5 {
+		t.Errorf("utf16Len = %d, want 5", n)
+	}
+}
+
+// TestCoordScale checks the scale's choice: the smallest whose multiples
+// hold every coordinate, none when a coordinate is no such multiple or
+// would leave int32 at that scale (a large coordinate met before the
+// fraction that raises the scale included).
+func TestCoordScale(t *testing.T) {
+	for _, c := range []struct {
+		pts  []float64
+		want int
+	}{
+		{[]float64{1, 2}, 1}, {[]float64{1, 0.5}, 2}, {[]float64{0.5, 0.25}, 4}, {[]float64{3, 0.125, 7}, 8},
+		{[]float64{0.1, 1}, 0}, {[]float64{6e8, 0.25}, 0}, {[]float64{6e8, 0.5}, 2}, {[]float64{-3e9}, 0},
+		{[]float64{math.NaN()}, 0}, {[]float64{math.Inf(1)}, 0},
+	} {
+		v := &View{Edges: []Edge{{Points: c.pts}}}
+		if got := coordScale(v); got != c.want {
+			t.Errorf("coordScale(%v) = %d, want %d", c.pts, got, c.want)
+		}
+	}
+}
+
+// BenchmarkEncodeWire100k times the compact encoding of a laid-out
+// 100,000-node transformer (every group open), the graph route's last
+// step before gzip.
+func BenchmarkEncodeWire100k(b *testing.B) {
+	g := GenTransformer(100_000)
+	v, err := Layout(context.Background(), g, Options{ExpandAll: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := EncodeWire(v); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -62,6 +62,10 @@ func (r *run) static() http.Handler {
 			http.NotFound(w, req)
 			return
 		}
+		if page := r.s.index.html; page != nil && (req.URL.Path == "/" || req.URL.Path == "/index.html") {
+			serveIndex(w, req, page)
+			return
+		}
 		fs.ServeHTTP(w, req)
 	})
 }

@@ -11,15 +11,12 @@ import (
 
 // Messages of the guard's refusals (plain text, 403).
 const (
-	msgBadHost    = "forbidden: unexpected Host header"
-	msgBadOrigin  = "forbidden: cross-origin request"
-	msgNoSession  = "forbidden: missing or invalid session"
-	msgBadToken   = "forbidden: invalid token"
-	cookiePrefix  = "modelpeek_session_"
-	tokenParam    = "token"
-	contentPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
-		"font-src 'self'; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; " +
-		"form-action 'self'; frame-ancestors 'none'"
+	msgBadHost   = "forbidden: unexpected Host header"
+	msgBadOrigin = "forbidden: cross-origin request"
+	msgNoSession = "forbidden: missing or invalid session"
+	msgBadToken  = "forbidden: invalid token"
+	cookiePrefix = "modelpeek_session_"
+	tokenParam   = "token"
 )
 
 // handler builds the handler chain of a run. Order, outermost first:
@@ -31,13 +28,15 @@ func (r *run) handler() http.Handler {
 
 // chain wraps the routes in the layers every request passes.
 func (r *run) chain(routes http.Handler) http.Handler {
-	return securityHeaders(recoverPanics(r.s.log, r.track(r.checkHost(routes))))
+	return securityHeaders(r.s.index.policy, recoverPanics(r.s.log, r.track(r.checkHost(routes))))
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers every answer carries; policy is the
+// Content-Security-Policy (see indexPage).
+func securityHeaders(policy string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentPolicy)
+		h.Set("Content-Security-Policy", policy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")

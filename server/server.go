@@ -139,6 +139,7 @@ type Server struct {
 	reads   chan struct{} // slots for whole-tensor reads (values.go)
 	token   string
 	session string
+	index   indexPage // the entry page and the content policy
 
 	// warmSlot holds a token while a warm-up runs (see Warm).
 	warmSlot chan struct{}
@@ -154,6 +155,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("server: Config.Library is required")
 	}
 	cfg.fill()
+	var err error
 	s := &Server{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -169,6 +171,9 @@ func New(cfg Config) (*Server, error) {
 		s.token = randomHex(32)
 	}
 	s.session = randomHex(32)
+	if s.index, err = composeIndex(cfg.Web); err != nil {
+		s.log.Warn("serving the entry page as it is", "err", err)
+	}
 	return s, nil
 }
 

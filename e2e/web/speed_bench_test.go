@@ -32,7 +32,9 @@ import (
 // and a fresh browser; for the best run, when the graph's reply was in and
 // the page's work after it (decode, scene, draw); the page's JS heap after
 // a garbage collection (and its array buffers) and the graph reply's bytes
-// on the wire (gzip). MODELPEEK_SPEED_BASE=<another checkout> builds
+// on the wire (gzip). A last row is the browser's floor on this machine
+// (measureFloor): what a page of one style sheet and one module takes to
+// draw a box in a fresh browser. MODELPEEK_SPEED_BASE=<another checkout> builds
 // that checkout's binary and measures it in the same run, interleaved run
 // by run, and prints the ratios. It is slow, so it runs only with
 // MODELPEEK_WEB_BENCH=1:
@@ -63,6 +65,12 @@ func TestSpeedTable(t *testing.T) {
 		}
 		rows = append(rows, speedRows(n, tools, results)...)
 	}
+	var floor []float64
+	for r := 0; r < runs; r++ {
+		floor = append(floor, measureFloor(t))
+	}
+	rows = append(rows, fmt.Sprintf("| – | browser floor (a page of one style sheet and one module drawing a box) | %.0f ms | %s | | | | | | |",
+		slices.Min(floor), joinMs(floor)))
 	t.Log("| nodes | binary | navigation → ready (best) | all runs | graph reply in | reply → ready | JS heap | + array buffers | graph on the wire (gzip) | drawn |")
 	for _, r := range rows {
 		t.Log(r)
@@ -87,12 +95,12 @@ func speedRows(n int, tools []speedTool, results [][]speedSample) []string {
 		rs := results[i]
 		b := slices.MinFunc(rs, func(a, c speedSample) int { return int(a.readyMs - c.readyMs) })
 		best[i] = b
-		var all []string
+		var all []float64
 		for _, s := range rs {
-			all = append(all, fmt.Sprintf("%.0f", s.readyMs))
+			all = append(all, s.readyMs)
 		}
 		rows = append(rows, fmt.Sprintf("| %d | %s | %.0f ms | %s | %.0f ms | %.0f ms | %.1f MB | %.1f MB | %.2f MB | %d |",
-			n, tool.name, b.readyMs, strings.Join(all, " "), b.replyMs, b.readyMs-b.replyMs, b.heap/1e6, b.buffers/1e6, b.wire/1e6, b.drawn))
+			n, tool.name, b.readyMs, joinMs(all), b.replyMs, b.readyMs-b.replyMs, b.heap/1e6, b.buffers/1e6, b.wire/1e6, b.drawn))
 	}
 	if len(tools) > 1 {
 		a, b := best[0], best[1]
@@ -100,6 +108,15 @@ func speedRows(n int, tools []speedTool, results [][]speedSample) []string {
 			n, b.readyMs/a.readyMs, b.replyMs/a.replyMs, (b.readyMs-b.replyMs)/(a.readyMs-a.replyMs), b.heap/a.heap, b.wire/a.wire))
 	}
 	return rows
+}
+
+// joinMs lists figures in milliseconds.
+func joinMs(ms []float64) string {
+	var s []string
+	for _, m := range ms {
+		s = append(s, fmt.Sprintf("%.0f", m))
+	}
+	return strings.Join(s, " ")
 }
 
 // envInts reads a comma list of positive integers from the environment.
@@ -149,7 +166,9 @@ func writeTransformer(t *testing.T, n int) string {
 const readyProbe = `new MutationObserver((ms, o) => {
   for (const m of ms) if (m.target.id === 'graph' && m.target.dataset.state === 'ready') {
     window.speedReadyAt = performance.now(); o.disconnect(); return; }
-}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-state']});`
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-state']});
+window.speedLong = [];
+try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.speedLong.push(e.startTime.toFixed(0) + '+' + e.duration.toFixed(0)); }).observe({type: 'longtask', buffered: true}); } catch (e) {}`
 
 // measureOpen starts exe serving file, opens it in a fresh browser with
 // every group expanded and measures the load.
@@ -193,6 +212,8 @@ func logTrace(t *testing.T, ctx context.Context) {
 	  out.push('page ' + nav.startTime.toFixed(0) + ' → ' + nav.responseEnd.toFixed(0) + ', DOM interactive ' + nav.domInteractive.toFixed(0));
 	  for (const r of performance.getEntriesByType('resource')) out.push(r.name.replace(location.origin, '') + ' ' + r.startTime.toFixed(0) + ' → ' + r.responseEnd.toFixed(0));
 	  for (const m of performance.getEntriesByType('mark')) out.push('mark ' + m.name + ' ' + m.startTime.toFixed(0));
+	  for (const p of performance.getEntriesByType('paint')) out.push(p.name + ' ' + p.startTime.toFixed(0));
+	  out.push('long tasks ' + (window.speedLong || []).join(' '));
 	  out.push('ready ' + (window.speedReadyAt || 0).toFixed(0));
 	  return out; })()`, &trace)
 	t.Log(strings.Join(trace, "\n\t"))

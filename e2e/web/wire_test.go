@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -38,6 +39,12 @@ func TestWireDrawsTheSame(t *testing.T) {
 	add("transformer", lib.Add("transformer.onnx", fixture.Transformer(3000)))
 	id, _ := sampleModel(t, lib)
 	add("sample", id)
+	// Names beyond ASCII: outside the BMP, and bytes that are not UTF-8.
+	uni := fixture.ResNetLike()
+	for i := range uni.Graph.Nodes {
+		uni.Graph.Nodes[i].Name = fmt.Sprintf("ü%d😀\xff日", i)
+	}
+	add("unicode", lib.Add("unicode.onnx", uni))
 	corpus := testenv.Corpus(t)
 	for _, f := range []string{"onnx/torchvision/mobilenet_v3_small.onnx", "onnx/torch/scripted_control_flow_loop_if.onnx"} {
 		m, err := lib.Registry().Open(context.Background(), filepath.Join(corpus, f))

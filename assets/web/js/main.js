@@ -41,6 +41,7 @@ initKeys(app);
 initCompare(app);
 initEdgeInfo(app);
 window.modelpeek = testHook(app);
+performance.mark('modules');
 start(app);
 
 /**

@@ -25,6 +25,7 @@
   // without ?model= does it wait for the list (the first open model).
   // The compare view (?compare=) asks for its own graphs.
   const comparing = !!params.get('compare');
+  performance.mark('prefetch');
   const named = want && !comparing ? graphOf(want) : null;
   const list = get('/api/models').then(parse);
   const graph = comparing

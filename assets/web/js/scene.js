@@ -8,6 +8,30 @@ import { drawMarks } from './nodemarks.js';
 
 export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
 
+/**
+ * categories returns every node's colour class. A compact view's nodes
+ * share their kinds, labels and categories as string indexes: the class
+ * is worked out once per distinct triple, not once per node.
+ */
+function categories(view, nodes) {
+  const c = view.cols;
+  if (!c) return nodes.map(category);
+  const memo = new Map(); // kind index → label index → class
+  const out = new Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    if (c.cat[i]) {
+      out[i] = c.str(c.cat[i]); // the layout named it
+      continue;
+    }
+    let byLabel = memo.get(c.kind[i]);
+    if (!byLabel) memo.set(c.kind[i], (byLabel = new Map()));
+    let v = byLabel.get(c.label[i]);
+    if (v === undefined) byLabel.set(c.label[i], (v = category(nodes[i])));
+    out[i] = v;
+  }
+  return out;
+}
+
 /** Scene holds a View ready to draw. */
 export class Scene {
   /**
@@ -26,15 +50,22 @@ export class Scene {
     const n = nodes.length;
     const nx0 = new Float64Array(n), ny0 = new Float64Array(n), nx1 = new Float64Array(n), ny1 = new Float64Array(n);
     this.ids = null; // byId, made on first use
-    this.cats = new Array(n);
+    this.cats = categories(view, nodes);
     let bx0 = 0, by0 = 0, bx1 = view.width || 0, by1 = view.height || 0;
+    const c = view.cols; // a compact view's columns: no getter per number
     for (let i = 0; i < n; i++) {
-      const nd = nodes[i];
-      nx0[i] = nd.x;
-      ny0[i] = nd.y;
-      nx1[i] = nd.x + nd.w;
-      ny1[i] = nd.y + nd.h;
-      this.cats[i] = category(nd);
+      if (c) {
+        nx0[i] = c.x[i];
+        ny0[i] = c.y[i];
+        nx1[i] = c.x[i] + c.w[i];
+        ny1[i] = c.y[i] + c.h[i];
+      } else {
+        const nd = nodes[i];
+        nx0[i] = nd.x;
+        ny0[i] = nd.y;
+        nx1[i] = nd.x + nd.w;
+        ny1[i] = nd.y + nd.h;
+      }
       if (nx0[i] < bx0) bx0 = nx0[i];
       if (ny0[i] < by0) by0 = ny0[i];
       if (nx1[i] > bx1) bx1 = nx1[i];
