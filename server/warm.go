@@ -39,8 +39,12 @@ func (s *Server) Warm(ctx context.Context, id string, version int, m *model.Mode
 		case <-ctx.Done():
 			return
 		}
-		defer boundWarmHeap(g)()
-		for _, expand := range warmViews {
+		heap := s.startWarmHeap(g)
+		defer heap.end()
+		for i, expand := range warmViews {
+			if i > 0 {
+				heap.bound()
+			}
 			if s.stale(ctx, id, version) {
 				return // closed or reloaded while waiting
 			}

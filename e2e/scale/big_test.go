@@ -194,7 +194,11 @@ func TestOpen500kNodes(t *testing.T) {
 	dir := t.TempDir()
 	big, hostile := writeBig(t, dir), writeHostile(t, dir)
 	start := time.Now()
-	s := proc.Serve(t, nil, big, hostile)
+	var env []string
+	if os.Getenv("MODELPEEK_LOG") == "debug" { // the server's log, shown at the end
+		env = []string{"MODELPEEK_LOG=debug"}
+	}
+	s := proc.Serve(t, env, big, hostile)
 	defer s.Stop(t, syscall.SIGTERM, 10*time.Second)
 	c := client(t, s)
 	list := waitLoaded(t, c, s, 2)
@@ -227,6 +231,9 @@ func TestOpen500kNodes(t *testing.T) {
 		rss = procKB(t, s.Pid(), "VmRSS") << 10
 	}
 	peak := procKB(t, s.Pid(), "VmHWM") << 10
+	if os.Getenv("MODELPEEK_LOG") == "debug" {
+		t.Logf("server log:\n%s", s.Stderr())
+	}
 	t.Logf("%d nodes: opened in %v; server RSS %d MiB with it open and drawn (peak %d MiB; target %d MiB)", bigNodes, loaded, rss>>20, peak>>20, maxRSS>>20)
 	if rss > maxRSS {
 		t.Errorf("server RSS %d MiB with the model open, want at most %d MiB", rss>>20, maxRSS>>20)
