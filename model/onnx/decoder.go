@@ -72,6 +72,12 @@ type decoder struct {
 	// nameSlots is shareNodeNames' scratch.
 	names     map[string]string
 	nameSlots []*string
+	// attrKey is the bytes of the attributes of the nodes being decoded
+	// (attrshare.go), attrKeyOK whether the innermost one's key is whole;
+	// attrLists the lists shared.
+	attrKey   []byte
+	attrKeyOK bool
+	attrLists map[string][]model.Attribute
 }
 
 func newDecoder(ctx context.Context, src *source, path string) *decoder {

@@ -119,9 +119,11 @@ func copyInto(slots []*string) {
 }
 
 // releaseScratch drops what only the decoding of the file needed (the
-// names table, the string table, the unused ends of the slabs), so that
+// names table, the shared attribute lists' table, the string table, the
+// unused ends of the slabs), so that
 // the work after it (shape inference) does not hold it as well.
 func (d *decoder) releaseScratch() {
 	d.names, d.nameSlots = nil, nil
+	d.attrKey, d.attrLists = nil, nil
 	d.slabs = slabs{}
 }
