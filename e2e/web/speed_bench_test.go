@@ -37,7 +37,12 @@ import (
 // draw a box in a fresh browser. MODELPEEK_SPEED_BASE=<another checkout> builds
 // that checkout's binary and measures it in the same run, interleaved run
 // by run, and prints the ratios. It is slow, so it runs only with
-// MODELPEEK_WEB_BENCH=1:
+// MODELPEEK_WEB_BENCH=1. TestNetronTable (netron_bench_test.go) puts the
+// same files beside Netron's page, given a checkout of it in
+// MODELPEEK_NETRON. MODELPEEK_SPEED_BROWSER=warm keeps one browser
+// for every run (each still with a fresh server, on a new port, so no
+// cache is shared): a user's browser is usually running already, and a
+// fresh one's start-up costs more on a small machine than the whole page.
 //
 //	MODELPEEK_WEB_BENCH=1 MODELPEEK_SPEED_SIZES=2000,10000,100000 \
 //	  MODELPEEK_SPEED_BASE=/path/to/main go test ./e2e/web -run TestSpeedTable -v
@@ -51,13 +56,19 @@ func TestSpeedTable(t *testing.T) {
 	if base := os.Getenv("MODELPEEK_SPEED_BASE"); base != "" {
 		tools = append(tools, speedTool{name: "base", exe: buildBase(t, base)})
 	}
+	var warm context.Context
+	if os.Getenv("MODELPEEK_SPEED_BROWSER") == "warm" {
+		var stop func()
+		warm, stop = newProbedBrowser(t)
+		defer stop()
+	}
 	var rows []string
 	for _, n := range sizes {
 		file := writeTransformer(t, n)
 		results := make([][]speedSample, len(tools))
 		for r := 0; r < runs; r++ {
 			for i, tool := range tools { // interleaved: drift hits both alike
-				s := measureOpen(t, tool.exe, file)
+				s := measureOpenIn(t, warm, tool.exe, file)
 				t.Logf("%d nodes, %s, run %d: ready %.0f ms (graph reply in at %.0f ms), heap %.1f MB (+%.1f MB buffers), wire %.2f MB, %d nodes drawn",
 					n, tool.name, r+1, s.readyMs, s.replyMs, s.heap/1e6, s.buffers/1e6, s.wire/1e6, s.drawn)
 				results[i] = append(results[i], s)
@@ -67,7 +78,7 @@ func TestSpeedTable(t *testing.T) {
 	}
 	var floor []float64
 	for r := 0; r < runs; r++ {
-		floor = append(floor, measureFloor(t))
+		floor = append(floor, measureFloor(t, warm))
 	}
 	rows = append(rows, fmt.Sprintf("| – | browser floor (a page of one style sheet and one module drawing a box) | %.0f ms | %s | | | | | | |",
 		slices.Min(floor), joinMs(floor)))
@@ -173,16 +184,34 @@ try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.sp
 // measureOpen starts exe serving file, opens it in a fresh browser with
 // every group expanded and measures the load.
 func measureOpen(t *testing.T, exe, file string) speedSample {
+	return measureOpenIn(t, nil, exe, file)
+}
+
+// newProbedBrowser starts a browser whose pages record when #graph is
+// first ready (readyProbe), on about:blank.
+func newProbedBrowser(t *testing.T) (context.Context, func()) {
+	ctx, closeBrowser := newFreshBrowser(t)
+	run(t, ctx, 30*time.Second, chromedp.Navigate("about:blank"))
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: readyProbe}); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, closeBrowser
+}
+
+// measureOpenIn is measureOpen in browser ctx (from newProbedBrowser;
+// nil: a fresh one).
+func measureOpenIn(t *testing.T, ctx context.Context, exe, file string) speedSample {
 	h := proc.NewHome(t)
 	cmd := exec.Command(exe, "serve", "--no-browser", "--addr", "127.0.0.1:0", file)
 	cmd.Env = h.Env(nil)
 	srv := proc.StartServing(t, cmd, h)
 	defer srv.Stop(t, syscall.SIGTERM, 20*time.Second) // hang bound: exits in ~10 ms
-	ctx, closeBrowser := newFreshBrowser(t)
-	defer closeBrowser()
-	run(t, ctx, 30*time.Second, chromedp.Navigate("about:blank"))
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: readyProbe}); err != nil {
-		t.Fatal(err)
+	if ctx == nil {
+		var closeBrowser func()
+		ctx, closeBrowser = newProbedBrowser(t)
+		defer closeBrowser()
+	} else {
+		run(t, ctx, 30*time.Second, chromedp.Navigate("about:blank"))
 	}
 	run(t, ctx, 120*time.Second, chromedp.Navigate(srv.URL.String()+"&expand=all"))
 	// Hang bound: 100k nodes are ready in a few seconds.

@@ -3,12 +3,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -23,10 +23,10 @@ document.body.append(c); const g = c.getContext('2d'); g.font = '11px sans-serif
 g.fillRect(10, 10, 100, 30); g.fillText('Conv', 12, 50);
 requestAnimationFrame(() => { document.getElementById('graph').dataset.state = 'ready'; });`
 
-// measureFloor measures navigation → ready for floorPage in a fresh
-// browser, as measureOpen measures the viewer: the browser's own cost on
-// this machine, which no viewer can go below.
-func measureFloor(t *testing.T) float64 {
+// measureFloor measures navigation → ready for floorPage in browser ctx
+// (nil: a fresh one), as measureOpenIn measures the viewer: the
+// browser's own cost on this machine, which no viewer can go below.
+func measureFloor(t *testing.T, ctx context.Context) float64 {
 	mux := http.NewServeMux()
 	serve := func(path, typ, body string) {
 		mux.HandleFunc(path, func(w http.ResponseWriter, _ *http.Request) {
@@ -39,11 +39,12 @@ func measureFloor(t *testing.T) float64 {
 	serve("/f.js", "text/javascript", floorScript)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	ctx, closeBrowser := newFreshBrowser(t)
-	defer closeBrowser()
-	run(t, ctx, 30*time.Second, chromedp.Navigate("about:blank"))
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: readyProbe}); err != nil {
-		t.Fatal(err)
+	if ctx == nil {
+		var closeBrowser func()
+		ctx, closeBrowser = newProbedBrowser(t)
+		defer closeBrowser()
+	} else {
+		run(t, ctx, 30*time.Second, chromedp.Navigate("about:blank"))
 	}
 	run(t, ctx, 30*time.Second, chromedp.Navigate(srv.URL+"/"))
 	var ready float64

@@ -33,7 +33,8 @@ export class GraphCanvas {
     this.cssW = 0;
     this.cssH = 0;
     this.pointers = new Map();
-    this.resize();
+    this.dpr = 0; // sized by the first draw or the observer's first call,
+    // not here: reading the layout while the page's modules run forces one
     new ResizeObserver(() => {
       this.resize();
       this.draw();
@@ -83,6 +84,7 @@ export class GraphCanvas {
 
   /** setScene replaces what is drawn; keepCamera leaves the viewport alone. */
   setScene(scene, keepCamera) {
+    if (!this.dpr) this.resize(); // home() needs the size
     this.scene = scene;
     this.select = -1;
     this.hits = null;
@@ -190,7 +192,7 @@ export class GraphCanvas {
     const ctx = this.ctx;
     const t = this.theme;
     const start = performance.now();
-    // The window moved to a screen with another pixel ratio.
+    // Not sized yet, or the window moved to a screen with another pixel ratio.
     if ((window.devicePixelRatio || 1) !== this.dpr) this.resize();
     const dpr = this.dpr;
     ctx.setTransform(1, 0, 0, 1, 0, 0);

@@ -159,6 +159,10 @@ async function takePrefetched(app, tab) {
   if (!pf || !pf.graph) return null;
   const p = pf.graph;
   pf.graph = null;
+  // Still on its way: warm the fonts meanwhile (once).
+  const early = await Promise.race([p.then(() => true, () => true), Promise.resolve(false)]);
+  if (!early && pf.warmFonts) pf.warmFonts();
+  pf.warmFonts = null;
   const got = await p;
   if (!got || got.id !== tab.id || tab.path.length || tab.root) return null;
   if (pf.expand !== (tab.expand === 'all') || pf.wire !== app.wire) return null;

@@ -35,11 +35,12 @@
   list.catch(() => {});
   window.modelpeekPrefetch = { list, graph, expand: expand !== '', wire };
 
-  // Draw a little text offscreen so that font loading and glyph
-  // rasterisation happen while the modules and the graph are on their way
-  // (the fonts are those of scene.js and the layout's text metric); after
-  // a turn, so the requests above go out first.
-  setTimeout(() => {
+  // warmFonts draws a little text offscreen, so that font loading and
+  // glyph rasterisation happen while the graph is on its way (the fonts
+  // are those of scene.js and the layout's text metric). loading.js calls
+  // it only while it waits for the graph: run at once, it held up the
+  // viewer's start by as long as it took.
+  window.modelpeekPrefetch.warmFonts = () => {
     const ctx = document.createElement('canvas').getContext('2d');
     const mono = 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
     const sans = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
@@ -47,5 +48,5 @@
       ctx.font = f;
       ctx.fillText('Conv 0123456789×', 0, 8);
     }
-  }, 0);
+  };
 })();
