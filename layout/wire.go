@@ -92,6 +92,8 @@ type wireParts struct {
 	hdr   *wireHeader
 }
 
+// prepareWire builds everything of v's compact form but its bytes: the
+// string table, the int32 columns, the coordinate scale and the header.
 func prepareWire(v *View) (*wireParts, error) {
 	p := &wireParts{v: v}
 	e := &p.e
@@ -157,6 +159,7 @@ func (s *wireSink) full() {
 	}
 }
 
+// flush writes out what the buffer holds and returns the first error.
 func (s *wireSink) flush() error {
 	if s.err == nil && len(s.b) > 0 {
 		_, s.err = s.w.Write(s.b)
