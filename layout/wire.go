@@ -1,9 +1,11 @@
 package layout
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"strings"
@@ -57,80 +59,181 @@ const WireContentType = "application/vnd.modelpeek.view"
 // positions], "v": [values]}}, "edges": …, "groups": …}, non-zero values
 // only; so the wire form always carries the whole view.
 func EncodeWire(v *View) ([]byte, error) {
-	var e wireEncoder
+	p, err := prepareWire(v)
+	if err != nil {
+		return nil, err
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, p.size()))
+	if err := p.write(buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteWire writes v to w in the form EncodeWire returns, a piece at a
+// time: a big view (a 500,000-node graph's is over 100 MB) is never
+// whole in memory when w compresses it.
+func WriteWire(w io.Writer, v *View) error {
+	p, err := prepareWire(v)
+	if err != nil {
+		return err
+	}
+	return p.write(w)
+}
+
+// wireParts is a view ready to be written: its header, int32 columns,
+// coordinate scale and string table.
+type wireParts struct {
+	v     *View
+	e     wireEncoder
+	hj    []byte
+	ints  []int32
+	scale int
+	hdr   *wireHeader
+}
+
+// prepareWire builds everything of v's compact form but its bytes: the
+// string table, the int32 columns, the coordinate scale and the header.
+func prepareWire(v *View) (*wireParts, error) {
+	p := &wireParts{v: v}
+	e := &p.e
 	e.table = valueTable{idx: map[string]int32{}}
 	e.str("") // strings[0] is ""
 	hdr, err := e.header(v)
 	if err != nil {
 		return nil, err
 	}
-	ints := e.intColumns(v)
-	scale := coordScale(v)
-	hdr.Scale = scale
+	p.ints = e.intColumns(v)
+	p.scale = coordScale(v)
+	hdr.Scale = p.scale
 	e.table.names = validUTF8(e.table.names)
 	hdr.Strings = len(e.table.names)
 	for _, s := range e.table.names {
 		hdr.StringBytes += len(s)
 	}
-	hj, err := json.Marshal(hdr)
-	if err != nil {
+	// The strings are all in: only their order is needed from here.
+	e.table.idx, e.groups, e.values, e.byName, e.pos = nil, nil, nil, nil, nil
+	if p.hj, err = json.Marshal(hdr); err != nil {
 		return nil, fmt.Errorf("wire header: %w", err)
 	}
-	out := make([]byte, 0, 8+len(hj)+16+4*len(ints)+8*(4*len(v.Nodes)+hdr.Points+4*len(v.Groups))+4*len(e.table.names)+hdr.StringBytes)
-	out = append(out, WireMagic...)
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(hj)))
-	out = append(out, hj...)
-	out = appendDeltas(pad8(out), ints)
-	out = appendCoordinates(pad8(out), v, scale)
-	return e.appendStrings(out), nil
+	p.hdr = hdr
+	return p, nil
 }
 
-// pad8 pads b with zeros to a multiple of 8 bytes.
-func pad8(b []byte) []byte {
-	for len(b)%8 != 0 {
-		b = append(b, 0)
+// size is the length of the encoded view (an upper bound by padding).
+func (p *wireParts) size() int {
+	v := p.v
+	return 8 + len(p.hj) + 16 + 4*len(p.ints) + 8*(4*len(v.Nodes)+p.hdr.Points+4*len(v.Groups)) + 4*len(p.e.table.names) + p.hdr.StringBytes
+}
+
+// write writes the parts in order through a small buffer.
+func (p *wireParts) write(w io.Writer) error {
+	s := &wireSink{w: w, b: make([]byte, 0, wireChunk+64)}
+	s.b = append(s.b, WireMagic...)
+	s.b = binary.LittleEndian.AppendUint32(s.b, uint32(len(p.hj)))
+	s.raw(p.hj)
+	s.pad8()
+	s.deltas(p.ints)
+	s.pad8()
+	s.coordinates(p.v, p.scale)
+	p.e.strings(s)
+	return s.flush()
+}
+
+// wireChunk is how many bytes wireSink gathers before writing them.
+const wireChunk = 64 << 10
+
+// wireSink gathers bytes and writes them to w a chunk at a time; the
+// first write error sticks.
+type wireSink struct {
+	w   io.Writer
+	b   []byte
+	n   int // bytes written to w
+	err error
+}
+
+// full writes the buffer out once it holds a chunk.
+func (s *wireSink) full() {
+	if len(s.b) >= wireChunk {
+		s.flush()
 	}
-	return b
 }
 
-// appendDeltas appends ints, each as its difference from the one before.
-func appendDeltas(out []byte, ints []int32) []byte {
+// flush writes out what the buffer holds and returns the first error.
+func (s *wireSink) flush() error {
+	if s.err == nil && len(s.b) > 0 {
+		_, s.err = s.w.Write(s.b)
+		s.n += len(s.b)
+	}
+	s.b = s.b[:0]
+	return s.err
+}
+
+// raw appends b, a chunk at a time.
+func (s *wireSink) raw(b []byte) {
+	for len(b) > 0 {
+		k := min(len(b), cap(s.b)-len(s.b))
+		s.b = append(s.b, b[:k]...)
+		b = b[k:]
+		s.full()
+	}
+}
+
+// str appends str's bytes, a chunk at a time.
+func (s *wireSink) str(str string) {
+	for len(str) > 0 {
+		k := min(len(str), cap(s.b)-len(s.b))
+		s.b = append(s.b, str[:k]...)
+		str = str[k:]
+		s.full()
+	}
+}
+
+// pad8 pads with zeros to a multiple of 8 bytes.
+func (s *wireSink) pad8() {
+	for (s.n+len(s.b))%8 != 0 {
+		s.b = append(s.b, 0)
+	}
+}
+
+// deltas appends ints, each as its difference from the one before.
+func (s *wireSink) deltas(ints []int32) {
 	prev := uint32(0)
 	for _, x := range ints {
-		out = binary.LittleEndian.AppendUint32(out, uint32(x)-prev)
+		s.b = binary.LittleEndian.AppendUint32(s.b, uint32(x)-prev)
 		prev = uint32(x)
+		s.full()
 	}
-	return out
 }
 
-// appendCoordinates appends the coordinate columns: int32 multiples of
-// scale, each the difference from the one two before, or float64.
-func appendCoordinates(out []byte, v *View, scale int) []byte {
+// coordinates appends the coordinate columns: int32 multiples of scale,
+// each the difference from the one two before, or float64.
+func (s *wireSink) coordinates(v *View, scale int) {
 	var prev2 [2]uint32 // x and y alternate in the routes
 	k := 0
 	appendCoords(v, scale, func(f float64) {
 		if scale > 0 {
 			x := uint32(int32(f * float64(scale)))
-			out = binary.LittleEndian.AppendUint32(out, x-prev2[k&1])
+			s.b = binary.LittleEndian.AppendUint32(s.b, x-prev2[k&1])
 			prev2[k&1] = x
 			k++
 		} else {
-			out = binary.LittleEndian.AppendUint64(out, math.Float64bits(f))
+			s.b = binary.LittleEndian.AppendUint64(s.b, math.Float64bits(f))
 		}
+		s.full()
 	})
-	return out
 }
 
-// appendStrings appends the string table: the uint32 UTF-16 length of
-// each string, then their UTF-8 bytes one after the other.
-func (e *wireEncoder) appendStrings(out []byte) []byte {
-	for _, s := range e.table.names {
-		out = binary.LittleEndian.AppendUint32(out, uint32(utf16Len(s)))
+// strings appends the string table: the uint32 UTF-16 length of each
+// string, then their UTF-8 bytes one after the other.
+func (e *wireEncoder) strings(s *wireSink) {
+	for _, str := range e.table.names {
+		s.b = binary.LittleEndian.AppendUint32(s.b, uint32(utf16Len(str)))
+		s.full()
 	}
-	for _, s := range e.table.names {
-		out = append(out, s...)
+	for _, str := range e.table.names {
+		s.str(str)
 	}
-	return out
 }
 
 // utf16Len is the length of valid UTF-8 s in UTF-16 code units.

@@ -133,13 +133,14 @@ func TestGraphCache(t *testing.T) {
 	c := newGraphCache(2, nil)
 	var calls atomic.Int32
 	release := make(chan struct{})
-	compute := func(ctx context.Context) ([]byte, error) {
+	compute := func(ctx context.Context, w io.Writer) error {
 		calls.Add(1)
 		select {
 		case <-release:
-			return []byte(`{"x":1}`), nil
+			_, err := w.Write([]byte(`{"x":1}`))
+			return err
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 	}
 	key := graphKey{id: "a", version: 1}
@@ -166,10 +167,10 @@ func TestGraphCache(t *testing.T) {
 
 	// A request that leaves cancels the computation nobody else waits for.
 	cancelled := make(chan struct{})
-	slow := func(ctx context.Context) ([]byte, error) {
+	slow := func(ctx context.Context, _ io.Writer) error {
 		<-ctx.Done()
 		close(cancelled)
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -183,7 +184,7 @@ func TestGraphCache(t *testing.T) {
 	}
 
 	// Errors are not cached; panics become errors.
-	boom := func(context.Context) ([]byte, error) { calls.Add(1); panic("layout bug") }
+	boom := func(context.Context, io.Writer) error { calls.Add(1); panic("layout bug") }
 	c.log = slogDiscard()
 	for range 2 {
 		if _, err := c.get(context.Background(), graphKey{id: "c"}, boom); err == nil {
@@ -192,7 +193,10 @@ func TestGraphCache(t *testing.T) {
 	}
 	// Eviction keeps at most 2 entries.
 	for i := range 4 {
-		c.get(context.Background(), graphKey{id: "d", version: i}, func(context.Context) ([]byte, error) { return []byte("{}"), nil })
+		c.get(context.Background(), graphKey{id: "d", version: i}, func(_ context.Context, w io.Writer) error {
+			_, err := w.Write([]byte("{}"))
+			return err
+		})
 	}
 	c.mu.Lock()
 	n := c.lru.Len()

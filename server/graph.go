@@ -41,6 +41,11 @@ type graphEntry struct {
 	elem   *list.Element
 }
 
+// answerFunc computes an answer the graph cache keeps: it writes the
+// plain answer to w, which compresses it as it comes (a big view is
+// never held whole uncompressed).
+type answerFunc func(ctx context.Context, w io.Writer) error
+
 // graphCache computes each layout once, shares it among concurrent
 // requests, cancels it when every waiting request has gone, and keeps
 // finished ones within a byte budget (least recently used out first).
@@ -63,7 +68,7 @@ func newGraphCache(maxEntries int, log *slog.Logger) *graphCache {
 // get returns the gzipped answer for key (gunzip has the plain form),
 // computing it with compute off the caller's goroutine. If ctx ends first, get returns its
 // error, and the computation is cancelled unless other requests wait.
-func (c *graphCache) get(ctx context.Context, key graphKey, compute func(context.Context) ([]byte, error)) ([]byte, error) {
+func (c *graphCache) get(ctx context.Context, key graphKey, compute answerFunc) ([]byte, error) {
 	c.mu.Lock()
 	e := c.m[key]
 	if e == nil {
@@ -109,7 +114,7 @@ func (c *graphCache) peek(key graphKey) ([]byte, bool) {
 
 // startLocked adds an entry for key and starts computing it under a
 // context derived from parent.
-func (c *graphCache) startLocked(parent context.Context, key graphKey, compute func(context.Context) ([]byte, error)) *graphEntry {
+func (c *graphCache) startLocked(parent context.Context, key graphKey, compute answerFunc) *graphEntry {
 	fctx, cancel := context.WithCancel(parent)
 	e := &graphEntry{key: key, done: make(chan struct{}), cancel: cancel}
 	c.m[key] = e
@@ -134,20 +139,24 @@ func (c *graphCache) release(e *graphEntry) {
 	}
 }
 
-func (c *graphCache) compute(ctx context.Context, e *graphEntry, compute func(context.Context) ([]byte, error)) {
+func (c *graphCache) compute(ctx context.Context, e *graphEntry, compute answerFunc) {
 	defer e.cancel()
-	raw, err := func() (b []byte, err error) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	err := func() (err error) {
 		defer func() {
 			if p := recover(); p != nil {
 				c.log.Error("panic in layout", "panic", p, "stack", string(debug.Stack()))
 				err = fmt.Errorf("layout failed on this graph (internal error: %v)", p)
 			}
 		}()
-		return compute(ctx)
+		return compute(ctx, zw)
 	}()
 	var gz []byte
 	if err == nil {
-		gz = gzipBytes(raw)
+		if err = zw.Close(); err == nil {
+			gz = bytes.Clone(buf.Bytes()) // of its exact size
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

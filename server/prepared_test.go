@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"math"
 	"testing"
@@ -82,10 +83,11 @@ func TestForgetWhileComputing(t *testing.T) {
 	started, finish := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		_, err := gc.get(context.Background(), graphKey{id: "m", version: 1}, func(context.Context) ([]byte, error) {
+		_, err := gc.get(context.Background(), graphKey{id: "m", version: 1}, func(_ context.Context, w io.Writer) error {
 			close(started)
 			<-finish
-			return []byte("{}"), nil
+			_, err := w.Write([]byte("{}"))
+			return err
 		})
 		done <- err
 	}()

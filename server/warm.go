@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 
 	"github.com/modelpeek/modelpeek/layout"
 	"github.com/modelpeek/modelpeek/model"
@@ -38,7 +39,12 @@ func (s *Server) Warm(ctx context.Context, id string, version int, m *model.Mode
 		case <-ctx.Done():
 			return
 		}
-		for _, expand := range warmViews {
+		heap := s.startWarmHeap(g)
+		defer heap.end()
+		for i, expand := range warmViews {
+			if i > 0 {
+				heap.bound()
+			}
 			if s.stale(ctx, id, version) {
 				return // closed or reloaded while waiting
 			}
@@ -63,22 +69,22 @@ func (s *Server) stale(ctx context.Context, id string, version int) bool {
 }
 
 // viewBytes is the computation behind a graphKey: graph g laid out with
-// opts (its prepared form shared through s.preps), encoded as the graph
+// opts (its prepared form shared through s.preps), written as the graph
 // route sends it.
-func (s *Server) viewBytes(key graphKey, g *model.Graph, opts layout.Options) func(context.Context) ([]byte, error) {
-	return func(ctx context.Context) ([]byte, error) {
+func (s *Server) viewBytes(key graphKey, g *model.Graph, opts layout.Options) answerFunc {
+	return func(ctx context.Context, w io.Writer) error {
 		v, err := s.preps.layout(ctx, prepKey{key.id, key.version, key.path}, g, opts)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return encodeView(v, key.wire)
+		return writeView(w, v, key.wire)
 	}
 }
 
 // warm starts computing key unless it is cached or in progress, and
 // returns a channel closed when it is done. The computation runs under
 // ctx and is not cancelled when the requests that join it leave.
-func (c *graphCache) warm(ctx context.Context, key graphKey, compute func(context.Context) ([]byte, error)) <-chan struct{} {
+func (c *graphCache) warm(ctx context.Context, key graphKey, compute answerFunc) <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.m[key]; e != nil {

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/modelpeek/modelpeek/layout"
@@ -13,20 +14,26 @@ import (
 // default, for scripts and tests).
 func wantsWire(req *http.Request) bool { return req.URL.Query().Get("wire") == "1" }
 
-// encodeView encodes a laid-out view as JSON or, when wire, in the compact
-// form (layout.EncodeWire), and returns it with its content type.
-func encodeView(v *layout.View, wire bool) ([]byte, error) {
+// writeView writes a laid-out view to w as JSON or, when wire, in the
+// compact form (layout.WriteWire, a piece at a time).
+func writeView(w io.Writer, v *layout.View, wire bool) error {
 	if wire {
-		b, err := layout.EncodeWire(v)
-		if err != nil {
-			return nil, fmt.Errorf("encode the view: %w", err)
+		if err := layout.WriteWire(w, v); err != nil {
+			return fmt.Errorf("encode the view: %w", err)
 		}
-		return b, nil
+		return nil
 	}
-	return json.Marshal(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode the view: %w", err)
+	}
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("encode the view: %w", err)
+	}
+	return nil
 }
 
-// viewContentType is the content type of a view encoded by encodeView.
+// viewContentType is the content type of a view written by writeView.
 func viewContentType(wire bool) string {
 	if wire {
 		return layout.WireContentType

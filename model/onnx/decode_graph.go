@@ -41,6 +41,7 @@ func (d *decoder) graph(off, end int64) (*model.Graph, error) {
 			var t *model.Tensor
 			if err = want(f, protowire.BytesType, "initializer"); err == nil {
 				if t, err = d.tensor(f.off, f.end()); err == nil {
+					t.Name, err = d.sharedName(t.Name)
 					g.Initializers = append(g.Initializers, t)
 				}
 			}
@@ -104,7 +105,11 @@ func (d *decoder) node(f field) (*model.Node, error) {
 	}
 	n := d.newNode()
 	inMark, outMark, attrMark := len(d.scratchStr), len(d.scratchOut), len(d.scratchAttr)
-	if f.n <= maxSharedCopy {
+	shared := f.n <= maxSharedCopy
+	keyStart, keyOKBefore := len(d.attrKey), d.attrKeyOK
+	d.attrKeyOK = shared
+	defer func() { d.attrKey, d.attrKeyOK = d.attrKey[:keyStart], keyOKBefore }()
+	if shared {
 		// One copy of the whole node holds all its names.
 		b, err := d.src.bytes(f.off, f.n)
 		if err != nil {
@@ -114,37 +119,13 @@ func (d *decoder) node(f field) (*model.Node, error) {
 		d.strBuf, d.strBase = string(b), f.off
 		defer func() { d.strBuf, d.strBase = oldBuf, oldBase }()
 	}
-	err := d.each(f.off, f.end(), func(f field) error {
-		var err error
-		var s string
-		switch f.num {
-		case nodeInput:
-			if s, err = d.str(f); err == nil {
-				d.scratchStr = append(d.scratchStr, s)
-			}
-		case nodeOutput:
-			if s, err = d.str(f); err == nil {
-				d.scratchOut = append(d.scratchOut, s)
-			}
-		case nodeName:
-			n.Name, err = d.str(f)
-		case nodeOpType:
-			n.OpType, err = d.istr(f)
-		case nodeDomain:
-			n.Domain, err = d.istr(f)
-		case nodeDoc:
-			n.Doc, err = d.doc(f)
-		case nodeAttribute:
-			var a model.Attribute
-			if a, err = d.attribute(f); err == nil {
-				d.scratchAttr = append(d.scratchAttr, a)
-			}
-		}
-		return err
-	})
+	err := d.each(f.off, f.end(), func(f field) error { return d.nodeField(n, f) })
 	n.Inputs = d.takeStrings(inMark)
 	n.Outputs = d.takeOutputs(outMark)
-	n.Attrs = d.takeAttrs(attrMark)
+	n.Attrs = d.sharedAttrs(attrMark, d.attrKey[keyStart:], d.attrKeyOK)
+	if err == nil {
+		err = d.shareNodeNames(n, shared)
+	}
 	if err == errTooDeep {
 		return nil, err
 	}
@@ -156,6 +137,38 @@ func (d *decoder) node(f field) (*model.Node, error) {
 	}
 	n.Domain = normDomain(n.Domain)
 	return n, nil
+}
+
+// nodeField decodes one field of a NodeProto into n (its inputs, outputs
+// and attributes onto the scratch stacks).
+func (d *decoder) nodeField(n *model.Node, f field) error {
+	var err error
+	var s string
+	switch f.num {
+	case nodeInput:
+		if s, err = d.str(f); err == nil {
+			d.scratchStr = append(d.scratchStr, s)
+		}
+	case nodeOutput:
+		if s, err = d.str(f); err == nil {
+			d.scratchOut = append(d.scratchOut, s)
+		}
+	case nodeName:
+		n.Name, err = d.str(f)
+	case nodeOpType:
+		n.OpType, err = d.istr(f)
+	case nodeDomain:
+		n.Domain, err = d.istr(f)
+	case nodeDoc:
+		n.Doc, err = d.doc(f)
+	case nodeAttribute:
+		d.attrKeyAdd(f)
+		var a model.Attribute
+		if a, err = d.attribute(f); err == nil {
+			d.scratchAttr = append(d.scratchAttr, a)
+		}
+	}
+	return err
 }
 
 // valueInfo decodes a ValueInfoProto.
@@ -179,6 +192,9 @@ func (d *decoder) valueInfo(f field) (*model.Value, error) {
 		}
 		return err
 	})
+	if err == nil {
+		v.Name, err = d.sharedName(v.Name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("value %q: %w", v.Name, err)
 	}

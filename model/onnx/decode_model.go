@@ -103,7 +103,9 @@ func (d *decoder) modelProto() (*model.Model, error) {
 		m.Functions = append(m.Functions, training...)
 	}
 	d.finish(m)
+	d.releaseScratch()
 	shapeinfer.Fill(d.ctx, m, shapeinfer.Options{DType: DType})
+	model.ShareTypes(m)
 	return m, nil
 }
 

@@ -68,6 +68,16 @@ type decoder struct {
 	// being allocated one by one.
 	strBuf  string
 	strBase int64
+	// names holds one copy of each value name seen (names.go);
+	// nameSlots is shareNodeNames' scratch.
+	names     map[string]string
+	nameSlots []*string
+	// attrKey is the bytes of the attributes of the nodes being decoded
+	// (attrshare.go), attrKeyOK whether the innermost one's key is whole;
+	// attrLists the lists shared.
+	attrKey   []byte
+	attrKeyOK bool
+	attrLists map[string][]model.Attribute
 }
 
 func newDecoder(ctx context.Context, src *source, path string) *decoder {

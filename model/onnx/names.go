@@ -1,0 +1,129 @@
+package onnx
+
+import (
+	"strings"
+
+	"github.com/modelpeek/modelpeek/model"
+)
+
+// Value names repeat: a node's output is every consumer's input, a
+// weight's name is its initializer's and its consumer's. The decoder keeps
+// one copy of each name it has seen (names), and a node decoded from a
+// shared copy of its message (strBuf) keeps only the bytes of its names
+// that were new, copied together into one string, so that the message's
+// other bytes (tags, op type, names seen before) are not kept alive by
+// the IR.
+
+// costName is the estimated memory of one entry of the names table.
+const costName = 48
+
+// sharedName returns the copy of name kept by the decoder, or name itself
+// (then kept) the first time.
+func (d *decoder) sharedName(name string) (string, error) {
+	if name == "" {
+		return name, nil
+	}
+	if c, ok := d.names[name]; ok {
+		return c, nil
+	}
+	if err := d.charge(costName); err != nil {
+		return "", err
+	}
+	if d.names == nil {
+		d.names = map[string]string{}
+	}
+	d.names[name] = name
+	return name, nil
+}
+
+// shareNodeNames replaces n's input and output names by the copies seen
+// before. When compact (n's strings were cut from the shared copy of its
+// message), the names left, n's own name and those of its attributes'
+// tensors are copied into one new string.
+func (d *decoder) shareNodeNames(n *model.Node, compact bool) error {
+	slots := d.nameSlots[:0]
+	for _, list := range [2][]string{n.Inputs, n.Outputs} {
+		for i, s := range list {
+			if c, ok := d.names[s]; ok {
+				list[i] = c
+			} else if s != "" {
+				slots = append(slots, &list[i])
+			}
+		}
+	}
+	values := len(slots)
+	if compact {
+		// Exporters name a node's output after the node
+		// ("/l.0/MatMul_output_0"): the name is then cut from the output.
+		prefixOf := prefixSlot(slots, n.Name)
+		if prefixOf == nil {
+			slots = append(slots, &n.Name)
+		}
+		for i := range n.Attrs {
+			slots = append(slots, &n.Attrs[i].RefName)
+			for _, t := range n.Attrs[i].Tensors {
+				slots = append(slots, &t.Name)
+			}
+		}
+		copyInto(slots)
+		if prefixOf != nil {
+			n.Name = (*prefixOf)[:len(n.Name)]
+		}
+	}
+	d.nameSlots = slots[:0]
+	for _, p := range slots[:values] {
+		var err error
+		if *p, err = d.sharedName(*p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prefixSlot returns the first of slots whose string starts with name,
+// or nil (also when name is "").
+func prefixSlot(slots []*string, name string) *string {
+	if name == "" {
+		return nil
+	}
+	for _, p := range slots {
+		if strings.HasPrefix(*p, name) {
+			return p
+		}
+	}
+	return nil
+}
+
+// copyInto copies the strings slots point to into one new string and
+// points them to their parts of it.
+func copyInto(slots []*string) {
+	total := 0
+	for _, p := range slots {
+		total += len(*p)
+	}
+	if total == 0 {
+		return
+	}
+	var b strings.Builder
+	b.Grow(total)
+	for _, p := range slots {
+		b.WriteString(*p)
+	}
+	all, at := b.String(), 0
+	for _, p := range slots {
+		if *p != "" {
+			*p = all[at : at+len(*p)]
+			at += len(*p)
+		}
+	}
+}
+
+// releaseScratch drops what only the decoding of the file needed (the
+// names table, the shared attribute lists' table, the string table, the
+// unused ends of the slabs), so that
+// the work after it (shape inference) does not hold it as well.
+func (d *decoder) releaseScratch() {
+	d.names, d.nameSlots = nil, nil
+	d.attrKey, d.attrLists = nil, nil
+	d.slabs = slabs{}
+}

@@ -1,0 +1,91 @@
+package server
+
+import (
+	"runtime/debug"
+	"runtime/metrics"
+
+	"github.com/modelpeek/modelpeek/model"
+)
+
+// Laying out every node of a big graph holds, at its peak, about four
+// times the heap of the decoded model, and a little more than twice the
+// heap held once the graph is prepared (a 500,000-node transformer: 190
+// MiB of model, 340 MiB prepared, a peak near 760 MiB live with a view
+// of every node and the layout's working arrays). Left to its default
+// pacing the collector lets the heap grow to twice what is live, and the
+// pages freed between stages stay resident: such a warm-up took the
+// process to 1.4 GiB. A warm-up of a big graph therefore returns the
+// load's garbage to the OS before it starts and its first view's once
+// that is done, and runs its later views under a soft memory limit,
+// lifted when it ends. The limit is the smaller of two measures, each a
+// multiple of the heap then live: at the start, and after the first
+// view; work of another load or request running at one of those moments
+// is live too and loosens that measure, rarely both.
+const (
+	// bigWarm is the node count from which a warm-up bounds its memory;
+	// smaller graphs lay out in well under a second with little heap.
+	bigWarm = 100_000
+	// warmStartTenths and warmPreparedTenths are the two measures of the
+	// limit, in tenths of the heap live at the start and after the
+	// first view: room for the peak above and a little garbage.
+	warmStartTenths    = 40
+	warmPreparedTenths = 25
+)
+
+// warmHeap bounds the memory of one warm-up (see above); nil for a
+// small graph, and its methods then do nothing.
+type warmHeap struct {
+	s     *Server
+	nodes int
+	start uint64 // the heap live at the start
+	prev  int64  // the limit before, restored by end
+	set   bool
+}
+
+// startWarmHeap begins the warm-up of g: for a big graph it returns the
+// load's garbage to the OS.
+func (s *Server) startWarmHeap(g *model.Graph) *warmHeap {
+	n := model.CountNodes(g)
+	if n < bigWarm {
+		return nil
+	}
+	debug.FreeOSMemory()
+	return &warmHeap{s: s, nodes: n, start: liveHeapBytes()}
+}
+
+// bound, called once the first view is done, frees its garbage and sets
+// the memory limit, unless a lower one (GOMEMLIMIT) is in force.
+func (h *warmHeap) bound() {
+	if h == nil || h.set {
+		return
+	}
+	debug.FreeOSMemory()
+	live := liveHeapBytes()
+	limit := int64(min(h.start/10*warmStartTenths, live/10*warmPreparedTenths))
+	prev := debug.SetMemoryLimit(-1)
+	h.s.log.Debug("warm-up of a big graph", "nodes", h.nodes, "startMiB", h.start>>20, "preparedMiB", live>>20,
+		"limitMiB", limit>>20, "previousMiB", prev>>20)
+	if limit <= 0 || prev <= limit {
+		return
+	}
+	h.prev, h.set = prev, true
+	debug.SetMemoryLimit(limit)
+}
+
+// end restores the limit bound replaced.
+func (h *warmHeap) end() {
+	if h != nil && h.set {
+		debug.SetMemoryLimit(h.prev)
+		h.set = false
+	}
+}
+
+// liveHeapBytes is the heap marked live by the last collection.
+func liveHeapBytes() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
