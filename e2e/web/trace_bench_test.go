@@ -5,7 +5,6 @@ package web
 import (
 	"encoding/json"
 	"os"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -16,8 +15,20 @@ import (
 	"github.com/modelpeek/modelpeek/e2e/internal/fixture"
 )
 
-func TestZZTrace(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("ZZN"))
+// TestPageTrace records a Chrome trace (the renderer's tasks: parsing,
+// script, style, layout, paint, GC) of one page load of a synthetic
+// transformer with every group open, in a fresh browser, into the file
+// MODELPEEK_PAGE_TRACE names; open it in Perfetto or chrome://tracing to
+// see where a load's time goes. MODELPEEK_SPEED_SIZES' first size is the
+// node count (2000 without it):
+//
+//	MODELPEEK_PAGE_TRACE=/tmp/page.json MODELPEEK_SPEED_SIZES=10000 go test ./e2e/web -run TestPageTrace
+func TestPageTrace(t *testing.T) {
+	out := os.Getenv("MODELPEEK_PAGE_TRACE")
+	if out == "" {
+		t.Skip("set MODELPEEK_PAGE_TRACE to a file to record a page load's trace")
+	}
+	n := envInts(t, "MODELPEEK_SPEED_SIZES", []int{2000})[0]
 	lib := fixture.NewLibrary()
 	id := lib.Add("transformer.onnx", fixture.Transformer(n))
 	e := startServer(t, lib)
@@ -56,12 +67,18 @@ func TestZZTrace(t *testing.T) {
 	chromedp.Call(ctx, tracing.End, cdp.Empty{})
 	select {
 	case <-done:
-	case <-time.After(20 * time.Second):
+	case <-time.After(60 * time.Second): // hang bound: the trace ends in ~1 s
+		t.Fatal("the trace did not end")
 	}
-	time.Sleep(time.Second)
+	time.Sleep(500 * time.Millisecond) // the last batch, read on its own goroutine
 	mu.Lock()
-	b, _ := json.Marshal(events)
+	b, err := json.Marshal(events)
 	mu.Unlock()
-	os.WriteFile("/tmp/page.trace.json", b, 0o644)
-	t.Logf("%d events", len(events))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d trace events of a %d-node page load in %s", len(events), n, out)
 }
