@@ -61,7 +61,7 @@ func TestSchemaPanel(t *testing.T) {
 	e := startServer(t, lib)
 	ctx := newBrowser(t)
 	navigate(t, ctx, e, "model="+id+"&expand=all")
-	clickNode(t, ctx, nodeID(t, ctx, `n.kind === 'op' && n.label === 'Conv'`), false)
+	selectNode(t, ctx, nodeID(t, ctx, `n.kind === 'op' && n.label === 'Conv'`))
 	var panel struct{ Text, Href string }
 	panel.Text = waitSchemaPanel(t, ctx, "a.schema-link")
 	eval(t, ctx, `document.querySelector('#sidebar-content section.schema a.schema-link').href`, &panel.Href)
@@ -131,7 +131,7 @@ func TestOptionsPanelTFLite(t *testing.T) {
 	e := startServer(t, lib)
 	ctx := newBrowser(t)
 	navigate(t, ctx, e, "model="+id+"&expand=all")
-	clickNode(t, ctx, nodeID(t, ctx, `n.kind === 'op' && n.label === 'CONV_2D'`), false)
+	selectNode(t, ctx, nodeID(t, ctx, `n.kind === 'op' && n.label === 'CONV_2D'`))
 	text := waitSchemaPanel(t, ctx, "table.schema-attrs")
 	t.Logf("%s: options panel:\n%s", best.Path, text)
 	for _, s := range []string{"Conv2DOptions", "padding\tPadding (SAME | VALID)", "stride_w\tint", "dilation_w_factor\tint, default 1",
@@ -146,6 +146,26 @@ func TestOptionsPanelTFLite(t *testing.T) {
 // waitSchemaPanel waits for the sidebar's schema section to hold an
 // element matching sel and returns the section's text (hang bound: 10x a
 // slow answer).
+// selectNode clicks node id until the page has it selected: on a busy
+// machine the page may still be settling after "ready" (the model
+// panel filling the sidebar moves the canvas), and a click can land
+// where the node was.
+func selectNode(t *testing.T, ctx context.Context, id string) {
+	t.Helper()
+	for try := 0; try < 5; try++ {
+		clickNode(t, ctx, id, false)
+		var selected string
+		for k := 0; k < 20 && selected != id; k++ { // up to ~1 s per click
+			eval(t, ctx, `modelpeek.state().selected || ''`, &selected)
+			time.Sleep(50 * time.Millisecond)
+		}
+		if selected == id {
+			return
+		}
+	}
+	t.Fatalf("node %s never got selected by a click", id)
+}
+
 func waitSchemaPanel(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -157,7 +177,9 @@ func waitSchemaPanel(t *testing.T, ctx context.Context, sel string) string {
 			return text
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no schema panel with %s in the sidebar", sel)
+			var why string
+			eval(t, ctx, `JSON.stringify({state: modelpeek.state(), sidebar: (document.getElementById('sidebar-content') || {}).innerText || ''}).slice(0, 600)`, &why)
+			t.Fatalf("no schema panel with %s in the sidebar: %s", sel, why)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
