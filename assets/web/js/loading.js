@@ -17,7 +17,16 @@ import { reloadDiff, waitEngine, showReloadChanges } from './reloadmarks.js';
  * opts.anchor(scene) may move the camera before the first frame.
  */
 export async function loadGraph(app, tab, opts) {
-  opts = opts || {};
+  tab.pending = (tab.pending || 0) + 1; // see onModelEvent
+  try {
+    return await loadGraphNow(app, tab, opts || {});
+  } finally {
+    tab.pending--;
+  }
+}
+
+/** loadGraphNow is loadGraph's work. */
+async function loadGraphNow(app, tab, opts) {
   const seq = ++app.loadSeq;
   if (!opts.reload) {
     hideError();
@@ -31,6 +40,7 @@ export async function loadGraph(app, tab, opts) {
     performance.mark('graph-fetch');
     const pre = await takePrefetched(app, tab);
     view = pre ? await settle(Promise.resolve(pre)) : await api.graph(tab.id, tab.pathString(), tab.expandParam(), tab.collapseParam(), app.wire);
+    if (seq !== app.loadSeq) return; // another load took over: no decoding
     if (isWire(view)) view = decodeWire(view);
     performance.mark('graph-parsed');
   } catch (e) {
@@ -234,6 +244,11 @@ export function onModelEvent(app, ev) {
     return;
   }
   if (ev.version !== undefined && ev.version <= tab.version && !tab.info.error) return;
+  // The model's first load ended while the page's first graph request
+  // waited for it (the server answers once the model is loaded): that
+  // answer is of this version, so asking again would lay out and decode
+  // the same view twice (seconds, for a big graph).
+  const firstLoad = !tab.version && !tab.view && tab.pending > 0 && !tab.info.error;
   tab.version = ev.version || tab.version + 1;
   tab.info = Object.assign({}, tab.info, { error: '', version: tab.version });
   renderTabs(app);
@@ -244,6 +259,7 @@ export function onModelEvent(app, ev) {
   }
   banner('');
   loadInfo(app, tab);
+  if (firstLoad) return;
   loadGraph(app, tab, { camera: app.scene ? app.renderer.camera() : null, reload: true });
 }
 
