@@ -146,7 +146,9 @@ func (a *App) loadLocked(e *entry, changes []string) {
 		done := make(chan result, 1)
 		go func() {
 			defer func() { <-a.parses }()
+			t := time.Now()
 			m, err := a.reg.OpenWithin(a.ctx, path, parseTimeout)
+			a.log.Debug("model read", "path", path, "took", time.Since(t), "err", err)
 			var snap string
 			if err == nil {
 				snap = a.snapshot(path, m, keep)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/modelpeek/modelpeek/layout"
 	"github.com/modelpeek/modelpeek/model"
@@ -50,11 +51,13 @@ func (s *Server) Warm(ctx context.Context, id string, version int, m *model.Mode
 			}
 			opts, exp := layoutOptions(expand, "")
 			key := graphKey{id: id, version: version, path: "", expand: exp, wire: true}
+			t := time.Now()
 			select {
 			case <-s.graphs.warm(ctx, key, s.viewBytes(key, g, opts)):
 			case <-ctx.Done():
 				return
 			}
+			s.log.Debug("warm-up: view laid out", "id", id, "expand", expand, "took", time.Since(t))
 			// Closed or reloaded before the warm-up began: drop it.
 			s.dropStale(ctx, ModelInfo{ID: id, Version: version})
 		}

@@ -218,7 +218,7 @@ func fillGraph(ctx context.Context, g *model.Graph, opt Options, parent *Info, d
 
 // record writes inferred types into g's outputs and ValueInfo.
 func (in *Info) record(g *model.Graph) {
-	have := map[string]int{}
+	have := make(map[string]int, len(g.ValueInfo)+len(g.Outputs)+len(g.Nodes)) // most nodes add one value
 	for i, v := range g.ValueInfo {
 		if v != nil {
 			have[v.Name] = i
