@@ -131,7 +131,7 @@ func (p *wireParts) write(w io.Writer) error {
 	s := &wireSink{w: w, b: make([]byte, 0, wireChunk+64)}
 	s.b = append(s.b, WireMagic...)
 	s.b = binary.LittleEndian.AppendUint32(s.b, uint32(len(p.hj)))
-	s.raw(p.hj)
+	s.str(string(p.hj)) // the header: a few hundred bytes
 	s.pad8()
 	s.deltas(p.ints)
 	s.pad8()
@@ -167,16 +167,6 @@ func (s *wireSink) flush() error {
 	}
 	s.b = s.b[:0]
 	return s.err
-}
-
-// raw appends b, a chunk at a time.
-func (s *wireSink) raw(b []byte) {
-	for len(b) > 0 {
-		k := min(len(b), cap(s.b)-len(s.b))
-		s.b = append(s.b, b[:k]...)
-		b = b[k:]
-		s.full()
-	}
 }
 
 // str appends str's bytes, a chunk at a time.

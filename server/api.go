@@ -404,7 +404,7 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		r.writeView(w, req, gz, wire)
+		r.answerView(w, req, gz, wire)
 		return
 	}
 	r.s.DropLayouts(info.ID, info.Version)
@@ -417,12 +417,12 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 		jsonError(w, http.StatusUnprocessableEntity, "cannot lay out this graph: "+err.Error())
 		return
 	}
-	r.writeView(w, req, gz, wire)
+	r.answerView(w, req, gz, wire)
 }
 
-// writeView answers with a view, gzipped as cached (gz) when the client
+// answerView answers with a view, gzipped as cached (gz) when the client
 // takes gzip.
-func (r *run) writeView(w http.ResponseWriter, req *http.Request, gz []byte, wire bool) {
+func (r *run) answerView(w http.ResponseWriter, req *http.Request, gz []byte, wire bool) {
 	r.deadline(w)
 	h := w.Header()
 	h.Set("Content-Type", viewContentType(wire))

@@ -141,9 +141,7 @@ func (c *graphCache) release(e *graphEntry) {
 
 func (c *graphCache) compute(ctx context.Context, e *graphEntry, compute answerFunc) {
 	defer e.cancel()
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	err := func() (err error) {
+	gz, err := gzipWritten(0, func(zw io.Writer) (err error) {
 		defer func() {
 			if p := recover(); p != nil {
 				c.log.Error("panic in layout", "panic", p, "stack", string(debug.Stack()))
@@ -151,13 +149,7 @@ func (c *graphCache) compute(ctx context.Context, e *graphEntry, compute answerF
 			}
 		}()
 		return compute(ctx, zw)
-	}()
-	var gz []byte
-	if err == nil {
-		if err = zw.Close(); err == nil {
-			gz = bytes.Clone(buf.Bytes()) // of its exact size
-		}
-	}
+	})
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e.gz, e.err = gz, err
@@ -182,12 +174,26 @@ func (c *graphCache) compute(ctx context.Context, e *graphEntry, compute answerF
 
 // gzipBytes compresses b (fast level), into a slice of its exact size.
 func gzipBytes(b []byte) []byte {
+	gz, _ := gzipWritten(len(b)/4+64, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+	return gz
+}
+
+// gzipWritten compresses (fast level) what write writes, as it comes,
+// into a slice of its exact size (room: a first guess of that size).
+func gzipWritten(room int, write func(io.Writer) error) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.Grow(len(b)/4 + 64)
+	buf.Grow(room)
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	zw.Write(b)
-	zw.Close()
-	return bytes.Clone(buf.Bytes())
+	if err := write(zw); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(buf.Bytes()), nil
 }
 
 // gunzip returns the plain form of a cached answer, for clients that do

@@ -198,6 +198,16 @@ func newProbedBrowser(t *testing.T) (context.Context, func()) {
 	return ctx, closeBrowser
 }
 
+// probedPage returns browser ctx on about:blank, or, for a nil ctx, a
+// fresh probed browser; done closes what it started.
+func probedPage(t *testing.T, ctx context.Context) (context.Context, func()) {
+	if ctx == nil {
+		return newProbedBrowser(t)
+	}
+	run(t, ctx, 30*time.Second, chromedp.Navigate("about:blank"))
+	return ctx, func() {}
+}
+
 // measureOpenIn is measureOpen in browser ctx (from newProbedBrowser;
 // nil: a fresh one).
 func measureOpenIn(t *testing.T, ctx context.Context, exe, file string) speedSample {
@@ -206,13 +216,8 @@ func measureOpenIn(t *testing.T, ctx context.Context, exe, file string) speedSam
 	cmd.Env = h.Env(nil)
 	srv := proc.StartServing(t, cmd, h)
 	defer srv.Stop(t, syscall.SIGTERM, 20*time.Second) // hang bound: exits in ~10 ms
-	if ctx == nil {
-		var closeBrowser func()
-		ctx, closeBrowser = newProbedBrowser(t)
-		defer closeBrowser()
-	} else {
-		run(t, ctx, 30*time.Second, chromedp.Navigate("about:blank"))
-	}
+	ctx, done := probedPage(t, ctx)
+	defer done()
 	run(t, ctx, 120*time.Second, chromedp.Navigate(srv.URL.String()+"&expand=all"))
 	// Hang bound: 100k nodes are ready in a few seconds.
 	st := waitGraph(t, ctx, 120*time.Second, func(s graphState) bool { return s.State != "" })

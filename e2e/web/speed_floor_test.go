@@ -39,13 +39,8 @@ func measureFloor(t *testing.T, ctx context.Context) float64 {
 	serve("/f.js", "text/javascript", floorScript)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	if ctx == nil {
-		var closeBrowser func()
-		ctx, closeBrowser = newProbedBrowser(t)
-		defer closeBrowser()
-	} else {
-		run(t, ctx, 30*time.Second, chromedp.Navigate("about:blank"))
-	}
+	ctx, done := probedPage(t, ctx)
+	defer done()
 	run(t, ctx, 30*time.Second, chromedp.Navigate(srv.URL+"/"))
 	var ready float64
 	// Hang bound: the floor is a fraction of a second.

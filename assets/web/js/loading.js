@@ -44,11 +44,11 @@ async function loadGraphNow(app, tab, opts) {
     if (isWire(view)) view = decodeWire(view);
     performance.mark('graph-parsed');
   } catch (e) {
-    if (stopInterim) stopInterim();
     if (seq !== app.loadSeq) return;
     return graphFailed(app, tab, opts, e);
+  } finally {
+    if (stopInterim) stopInterim(); // the answer is in, or another load took over
   }
-  if (stopInterim) stopInterim();
   await waitEngine(engine);
   if (seq !== app.loadSeq || app.cur !== tab) return;
   const old = tab.view;

@@ -10,8 +10,9 @@ export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", 
 
 /**
  * categories returns every node's colour class. A compact view's nodes
- * share their kinds, labels and categories as string indexes: the class
- * is worked out once per distinct triple, not once per node.
+ * share their kinds, labels and categories as string indexes: a class
+ * the layout named is read as it is, any other is worked out once per
+ * distinct kind and label, not once per node.
  */
 function categories(view, nodes) {
   const c = view.cols;
