@@ -162,6 +162,9 @@ func merge(old, inf *model.Type) *model.Type {
 		}
 		return old
 	}
+	if old.DType != "" && old.Shape != nil && !fillable(old.Shape, inf.Shape) {
+		return old // nothing to fill: types are not changed, so no copy
+	}
 	out := *old
 	if out.DType == "" {
 		out.DType = inf.DType
@@ -282,5 +285,20 @@ func (in *Info) record(g *model.Graph) {
 
 // typeEqual reports whether two types print the same.
 func typeEqual(a, b *model.Type) bool {
-	return model.TypeString(a) == model.TypeString(b)
+	return a == b || model.TypeString(a) == model.TypeString(b)
+}
+
+// fillable reports whether merge would fill a dimension of stored from
+// inferred: they have the same rank and stored has an unknown, unnamed
+// dimension.
+func fillable(stored, inferred model.Shape) bool {
+	if len(stored) != len(inferred) {
+		return false
+	}
+	for _, d := range stored {
+		if !d.Known && d.Param == "" {
+			return true
+		}
+	}
+	return false
 }

@@ -17,6 +17,7 @@ import (
 type Stream struct {
 	ctx     context.Context
 	m       *model.Model
+	g       *model.Graph // m's main graph when the stream started
 	in      *Info
 	batches chan []*model.Node
 	closed  bool
@@ -25,8 +26,9 @@ type Stream struct {
 }
 
 // streamQueue is how many batches may wait for inference before the
-// decoder waits in turn.
-const streamQueue = 64
+// decoder waits in turn: enough that decoding never waits for a graph
+// of a million nodes (it costs a slice header per batch).
+const streamQueue = 4096
 
 // StartFill begins a Fill of m whose main graph's nodes are still to
 // come: m's opsets and functions, and its main graph's initializers,
@@ -34,21 +36,22 @@ const streamQueue = 64
 // nodes the graph will have (a size hint). The caller must end the
 // stream with Finish or Stop.
 func StartFill(ctx context.Context, m *model.Model, opt Options, nodes int) *Stream {
-	opt = fillOptions(m, opt)
 	s := &Stream{
 		ctx:     ctx,
 		m:       m,
-		in:      newInfo(m.Graph, opt, nil, nodes),
+		g:       m.Graph,
 		batches: make(chan []*model.Node, streamQueue),
 		done:    make(chan struct{}),
 	}
-	go s.run(s.batches)
+	go s.run(s.batches, fillOptions(m, opt), nodes)
 	return s
 }
 
-// run infers the batches in order until the stream is closed. After a
-// cancellation or a panic, it only drains.
-func (s *Stream) run(batches <-chan []*model.Node) {
+// run sets up the Info (the graph's stored types: for big graphs that
+// takes a while, while the decoder goes on) and infers the batches in
+// order until the stream is closed. After a cancellation or a panic, it
+// only drains.
+func (s *Stream) run(batches <-chan []*model.Node, opt Options, nodes int) {
 	defer close(s.done)
 	defer func() {
 		if p := recover(); p != nil {
@@ -57,6 +60,7 @@ func (s *Stream) run(batches <-chan []*model.Node) {
 			}
 		}
 	}()
+	s.in = newInfo(s.g, opt, nil, nodes)
 	for b := range batches {
 		if s.ctx.Err() != nil {
 			continue
@@ -88,7 +92,7 @@ func (s *Stream) Finish() *Info {
 	if s.ctx.Err() != nil {
 		return s.in
 	}
-	s.in.finishGraph(s.ctx, s.m.Graph, 0)
+	s.in.finishGraph(s.ctx, s.g, 0)
 	fillFunctions(s.ctx, s.m, s.in.opt)
 	return s.in
 }
