@@ -15,6 +15,13 @@ import (
 // drawing at fit and one zoomed in on the middle node, and the counts.
 const drawnView = `(() => {
   const v = modelpeek.view();
+  // The compact view's node and edge lists are made as they are read:
+  // before anything read them, they must answer the array methods as arrays do.
+  let each = 0;
+  v.nodes.forEach(() => each++);
+  const methods = JSON.stringify([v.nodes.map((n) => n.id), each, [...v.edges].map((e) => e.from + '>' + e.to),
+    v.nodes.findIndex((n) => n.kind === 'op'), v.nodes.filter((n) => n.kind === 'op').length, Array.isArray(v.nodes),
+    v.edges.some((e) => e.value === undefined), v.nodes.length, v.edges.slice(1, 3).map((e) => e.to), 'x' in v.nodes]);
   const view = JSON.stringify({width: v.width, height: v.height, nodes: v.nodes, edges: v.edges, groups: v.groups, metric: v.metric,
     stats: Object.assign({}, v.stats, {layoutMs: 0})});
   const hash = () => { modelpeek.draw(); const c = document.getElementById('canvas');
@@ -24,7 +31,7 @@ const drawnView = `(() => {
   const fit = hash();
   modelpeek.centerOn(v.nodes[Math.floor(v.nodes.length / 2)].id, 1);
   const close = hash();
-  return {view, fit, close, wire: !!v.cols};
+  return {view, fit, close, wire: !!v.cols, methods};
 })()`
 
 // TestWireDrawsTheSame opens graphs with the compact view (the page's
@@ -62,6 +69,7 @@ func TestWireDrawsTheSame(t *testing.T) {
 				Fit       int    `json:"fit"`
 				Close     int    `json:"close"`
 				Wire      bool   `json:"wire"`
+				Methods   string `json:"methods"`
 				nodes, ed int
 			}
 			get := func(q string) drawn {
@@ -75,6 +83,9 @@ func TestWireDrawsTheSame(t *testing.T) {
 			what := name + expand
 			if !w.Wire || j.Wire {
 				t.Fatalf("%s: compact view used %v by default and %v with wire=0", what, w.Wire, j.Wire)
+			}
+			if w.Methods != j.Methods {
+				t.Errorf("%s: the lists answer array methods otherwise with the compact form:\nwire %.400s\njson %.400s", what, w.Methods, j.Methods)
 			}
 			if w.View != j.View {
 				t.Errorf("%s: the page holds another view with the compact form:\nwire %.400s\njson %.400s", what, w.View, j.View)

@@ -21,8 +21,8 @@ export function search(scene, q, limit) {
   };
   const hits = [];
   const seen = new Set();
-  const nodes = scene.nodes;
-  for (let i = 0; i < nodes.length && hits.length < limit; i++) {
+  const nodes = scene.nodes, count = nodes.length;
+  for (let i = 0; i < count && hits.length < limit; i++) {
     const n = nodes[i];
     if (match(n.name)) hits.push({ node: i, text: n.name, what: n.label || n.kind });
     else if (match(n.label)) hits.push({ node: i, text: n.name || n.label, what: n.label });
@@ -33,8 +33,8 @@ export function search(scene, q, limit) {
     }
     seen.add(i);
   }
-  const edges = scene.edges;
-  for (let k = 0; k < edges.length && hits.length < limit; k++) {
+  const edges = scene.edges, m = edges.length;
+  for (let k = 0; k < m && hits.length < limit; k++) {
     const e = edges[k];
     if (!match(e.value)) continue;
     const i = scene.byId.get(e.from);

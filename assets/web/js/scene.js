@@ -18,8 +18,9 @@ function categories(view, nodes) {
   const c = view.cols;
   if (!c) return nodes.map(category);
   const memo = new Map(); // kind index → label index → class
-  const out = new Array(nodes.length);
-  for (let i = 0; i < nodes.length; i++) {
+  const n = nodes.length; // read once: a compact view's list is a proxy
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
     if (c.cat[i]) {
       out[i] = c.str(c.cat[i]); // the layout named it
       continue;
@@ -144,7 +145,9 @@ export class Scene {
   get byId() {
     if (!this.ids) {
       this.ids = new Map();
-      for (let i = 0; i < this.nodes.length; i++) this.ids.set(this.nodes[i].id, i);
+      const c = this.view.cols, n = this.nodes.length;
+      // A compact view's IDs come from its columns, without a node object each.
+      for (let i = 0; i < n; i++) this.ids.set(c ? c.str(c.id[i]) : this.nodes[i].id, i);
     }
     return this.ids;
   }

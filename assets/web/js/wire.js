@@ -3,8 +3,9 @@
 // View with the JSON's fields, without an object per number or string
 // (strings are decoded when first read):
 // nodes and edges are small objects that read the columns through getters
-// (fields the JSON leaves out read as undefined), groups are plain
-// objects, and view.cols keeps the columns for the scene's fast paths.
+// (fields the JSON leaves out read as undefined), made when first read
+// (lazyList), groups are plain objects, and view.cols keeps the columns
+// for the scene's fast paths.
 
 /** WIRE_TYPE is the compact view's content type. */
 export const WIRE_TYPE = 'application/vnd.modelpeek.view';
@@ -35,10 +36,8 @@ export function decodeWire(buf) {
   cols.str = (k) => strings.get(k);
   const view = h.view;
   view.cols = cols;
-  view.nodes = new Array(n);
-  for (let i = 0; i < n; i++) view.nodes[i] = new WireNode(cols, i);
-  view.edges = new Array(m);
-  for (let i = 0; i < m; i++) view.edges[i] = new WireEdge(cols, i);
+  view.nodes = lazyList(n, (i) => new WireNode(cols, i));
+  view.edges = lazyList(m, (i) => new WireEdge(cols, i));
   view.groups = groups(cols, g);
   const x = h.extras || {};
   for (const [name, list] of [['nodes', view.nodes], ['edges', view.edges], ['groups', view.groups]]) {
@@ -47,6 +46,31 @@ export function decodeWire(buf) {
     }
   }
   return view;
+}
+
+/**
+ * lazyList is an array of n items, each made by make(i) when first read
+ * and then kept. Made up front, the node and edge objects of a
+ * 100,000-node view were a large part of its decoding (the garbage
+ * collector copied them all while the page waited), yet a page reads
+ * few of them: the scene draws from the columns, and a hover, a find or
+ * a panel reads a handful. Indexing, length, for-of and the array
+ * methods work as on an array.
+ */
+function lazyList(n, make) {
+  const items = new Array(n).fill(undefined); // packed, not a sparse array
+  return new Proxy(items, {
+    get(t, p, r) {
+      if (typeof p === 'string') {
+        const c = p.charCodeAt(0);
+        if (c >= 48 && c <= 57) {
+          const i = +p;
+          if (i < n) return t[i] === undefined ? (t[i] = make(i)) : t[i];
+        }
+      }
+      return Reflect.get(t, p, r);
+    },
+  });
 }
 
 /**
