@@ -140,3 +140,18 @@ func TestGraphCacheCancelMidStream(t *testing.T) {
 		t.Error("a cancelled layout was cached")
 	}
 }
+
+// TestChunkedGzipPanicStopsWorkers: a writer panicking half-way (the
+// graph cache recovers layout panics) leaves no goroutine behind.
+func TestChunkedGzipPanicStopsWorkers(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer func() {
+		if recover() == nil {
+			t.Error("the panic was lost")
+		}
+	}()
+	gzipWritten(0, func(w io.Writer) error {
+		w.Write(make([]byte, 5*gzChunk+3))
+		panic("encoder bug")
+	})
+}

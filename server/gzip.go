@@ -24,8 +24,8 @@ func gzipBytes(b []byte) []byte {
 // gzip member, and no goroutine outlives the call.
 func gzipWritten(room int, write func(io.Writer) error) ([]byte, error) {
 	z := newChunkedGzip(room)
+	defer z.abort() // even if write panics
 	if err := write(z); err != nil {
-		z.abort()
 		return nil, err
 	}
 	return z.close()
