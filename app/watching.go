@@ -1,6 +1,8 @@
 package app
 
 import (
+	"time"
+
 	"github.com/modelpeek/modelpeek/watch"
 )
 
@@ -23,9 +25,11 @@ func (a *App) syncWatch(es ...*entry) {
 			a.watcher.Remove(e.id)
 			continue
 		}
+		t := time.Now()
 		if err := a.addWatch(e.id, files); err != nil {
 			a.log.Warn("cannot watch a model", "path", files[0], "err", err)
 		}
+		a.log.Debug("model watched", "path", files[0], "took", time.Since(t))
 	}
 }
 

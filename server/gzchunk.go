@@ -12,19 +12,24 @@ import (
 	"sync/atomic"
 )
 
-// gzChunk is how many plain bytes chunkedGzip compresses as one piece.
-// An answer no bigger is compressed whole on the writer's goroutine (no
-// goroutine to start: a small view would only pay for it); a bigger one
-// is cut into pieces this size, each compressed on its own. Starting
-// each without a dictionary costs no size: the 100,000-node view is
-// 1.587 MB in pieces, 1.599 MB whole (BenchmarkWireGzip100k).
+// gzInline is how many plain bytes chunkedGzip compresses on the
+// writer's goroutine, as they come, before it starts workers: an answer
+// no bigger (a 10,000-node view is 2.5 MB) is compressed exactly as by a
+// gzip.Writer, paying for no goroutine, no buffer and no second
+// compressor; above it, the rest is compressed in pieces alongside.
+const gzInline = 4 << 20
+
+// gzChunk is how many plain bytes make a piece past gzInline, each
+// compressed on its own. Starting each without a dictionary costs no
+// size: the 100,000-node view is 1.587 MB in pieces, 1.599 MB whole
+// (BenchmarkWireGzip100k).
 const gzChunk = 1 << 20
 
 // gzMaxWorkers caps the goroutines compressing one answer.
 const gzMaxWorkers = 8
 
 // chunkedGzip is an io.Writer compressing (fast level) what is written
-// into one gzip member. Once more than a chunk has come, pieces of
+// into one gzip member. Once gzInline bytes have come, pieces of
 // gzChunk bytes are deflated on worker goroutines, in parallel with the
 // writer and each other, each ending on a byte boundary (a sync flush;
 // the last one ends the stream), and joined in order: a valid single
@@ -32,7 +37,7 @@ const gzMaxWorkers = 8
 // and length for the trailer. Finish with close, or abort on an error.
 type chunkedGzip struct {
 	out     bytes.Buffer
-	zw      *gzip.Writer // the first chunk's compressor; nil once pieces began
+	zw      *gzip.Writer // compresses the first gzInline bytes; nil once pieces began
 	cur     []byte       // plain bytes of the piece being gathered
 	crc     uint32
 	size    uint32 // plain length mod 2^32 (gzip's ISIZE)
@@ -61,16 +66,20 @@ func newChunkedGzip(room int) *chunkedGzip {
 	return z
 }
 
-// Write compresses p: the first chunk as it comes on this goroutine (a
-// small answer is compressed exactly as by a gzip.Writer), the rest
-// gathered into pieces handed to the workers.
+// Write compresses p: the first gzInline bytes as they come on this
+// goroutine, the rest gathered into pieces handed to the workers.
 func (z *chunkedGzip) Write(p []byte) (int, error) {
 	n := len(p)
 	z.crc = crc32.Update(z.crc, crc32.IEEETable, p)
-	z.size += uint32(n)
 	if z.zw != nil {
-		return n, z.writeFirst(p)
+		k := min(len(p), gzInline-int(z.size))
+		z.size += uint32(k)
+		if err := z.writeFirst(p[:k]); err != nil {
+			return 0, err
+		}
+		p = p[k:]
 	}
+	z.size += uint32(len(p))
 	for len(p) > 0 {
 		if z.cur == nil {
 			z.cur = z.buffer()
@@ -87,14 +96,14 @@ func (z *chunkedGzip) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// writeFirst compresses p with the first chunk's gzip.Writer; once a
-// chunk has gone through, it ends that writer's output on a byte
+// writeFirst compresses p with the first bytes' gzip.Writer; once
+// gzInline bytes have gone through, it ends that writer's output on a byte
 // boundary (a sync flush, the stream not ended) and starts the workers.
 func (z *chunkedGzip) writeFirst(p []byte) error {
 	if _, err := z.zw.Write(p); err != nil {
 		return fmt.Errorf("compress: %w", err)
 	}
-	if uint(z.size) < gzChunk {
+	if uint(z.size) < gzInline {
 		return nil
 	}
 	if err := z.zw.Flush(); err != nil {

@@ -35,12 +35,12 @@ func gunzipOne(t *testing.T, gz []byte) []byte {
 	return plain
 }
 
-// TestChunkedGzipBigView: the compact view of a generated 20,000-node
-// transformer (several chunks) gzipped by gzipWritten decodes to the
+// TestChunkedGzipBigView: the compact view of a generated 30,000-node
+// transformer (several pieces past the inline part) gzipped by gzipWritten decodes to the
 // bytes layout.EncodeWire returns.
 func TestChunkedGzipBigView(t *testing.T) {
 	opts, _ := layoutOptions("all", "")
-	v, err := layout.Layout(context.Background(), layout.GenTransformer(20_000), opts)
+	v, err := layout.Layout(context.Background(), layout.GenTransformer(30_000), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestChunkedGzipBigView(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(want) < 3*gzChunk {
+	if len(want) < gzInline+2*gzChunk {
 		t.Fatalf("the view is %d bytes: too small to test pieces", len(want))
 	}
 	z := newChunkedGzip(0)
@@ -69,14 +69,14 @@ func TestChunkedGzipBigView(t *testing.T) {
 
 // TestChunkedGzipSizes: answers of sizes around the chunk boundaries,
 // written in pieces of many sizes, round-trip through Go's gzip reader;
-// one no bigger than a chunk starts no goroutine.
+// one smaller than gzInline starts no goroutine.
 func TestChunkedGzipSizes(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	src := make([]byte, 4*gzChunk+100)
+	src := make([]byte, gzInline+3*gzChunk+100)
 	for i := range src {
 		src[i] = byte(r.IntN(8)) // compressible, not trivially
 	}
-	sizes := []int{0, 1, gzChunk - 1, gzChunk, gzChunk + 1, 3 * gzChunk, len(src)}
+	sizes := []int{0, 1, gzInline - 1, gzInline, gzInline + 1, gzInline + gzChunk, gzInline + 2*gzChunk - 1, len(src)}
 	for _, n := range sizes {
 		for _, step := range []int{n + 1, 65536, 7777} {
 			z := newChunkedGzip(0)
@@ -87,7 +87,7 @@ func TestChunkedGzipSizes(t *testing.T) {
 				}
 				p = p[k:]
 			}
-			if whole := z.zw != nil; whole != (n < gzChunk) {
+			if whole := z.zw != nil; whole != (n < gzInline) {
 				t.Errorf("%d bytes: compressed whole %v", n, whole)
 			}
 			gz, err := z.close()
@@ -107,7 +107,7 @@ func TestChunkedGzipErrorStopsWorkers(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	bad := errors.New("encoder failed")
 	_, err := gzipWritten(0, func(w io.Writer) error {
-		if _, err := w.Write(make([]byte, 5*gzChunk+3)); err != nil {
+		if _, err := w.Write(make([]byte, gzInline+5*gzChunk+3)); err != nil {
 			return err
 		}
 		return bad
@@ -125,7 +125,7 @@ func TestGraphCacheCancelMidStream(t *testing.T) {
 	c := newGraphCache(4, slog.New(slog.DiscardHandler))
 	ctx, cancel := context.WithCancel(context.Background())
 	compute := func(lctx context.Context, w io.Writer) error {
-		if _, err := w.Write(make([]byte, 3*gzChunk)); err != nil {
+		if _, err := w.Write(make([]byte, gzInline+3*gzChunk)); err != nil {
 			return err
 		}
 		cancel() // the request leaves while workers compress
@@ -151,7 +151,7 @@ func TestChunkedGzipPanicStopsWorkers(t *testing.T) {
 		}
 	}()
 	gzipWritten(0, func(w io.Writer) error {
-		w.Write(make([]byte, 5*gzChunk+3))
+		w.Write(make([]byte, gzInline+5*gzChunk+3))
 		panic("encoder bug")
 	})
 }

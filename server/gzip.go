@@ -18,10 +18,10 @@ func gzipBytes(b []byte) []byte {
 
 // gzipWritten compresses (fast level) what write writes, as it comes,
 // into a slice of its exact size (room: a first guess of that size). An
-// answer bigger than a chunk (gzChunk) is compressed a chunk at a time on
-// other goroutines while write goes on (chunkedGzip); a smaller one on
-// this goroutine, when write has returned. Either way the result is one
-// gzip member, and no goroutine outlives the call.
+// answer bigger than gzInline is compressed, past its first gzInline
+// bytes, a piece at a time on other goroutines while write goes on
+// (chunkedGzip). Either way the result is one gzip member, and no
+// goroutine outlives the call.
 func gzipWritten(room int, write func(io.Writer) error) ([]byte, error) {
 	z := newChunkedGzip(room)
 	defer z.abort() // even if write panics
