@@ -93,13 +93,15 @@ func (s *stageMeter) run(name string, f func()) {
 	stop := make(chan struct{})
 	maxLive := make(chan uint64)
 	go sampleLive(stop, maxLive)
+	start, cpu0 := time.Now(), cpuTime()
 	f()
+	took, cpu := time.Since(start), cpuTime()-cpu0
 	close(stop)
 	live := <-maxLive
 	peak := procSelfKB(s.t, "VmHWM")
 	after := liveHeap()
-	s.t.Logf("%-28s peak RSS +%4d MiB over %4d MiB; live heap %4d → %4d MiB (at most %4d MiB marked live)",
-		name, (peak-rss0)>>10, rss0>>10, before>>20, after>>20, live>>20)
+	s.t.Logf("%-24s %5d ms (CPU %5d ms); peak RSS +%4d MiB over %4d MiB; live heap %4d → %4d MiB (at most %4d MiB marked live)",
+		name, took.Milliseconds(), cpu.Milliseconds(), (peak-rss0)>>10, rss0>>10, before>>20, after>>20, live>>20)
 }
 
 // sampleLive reports the largest heap marked live by the collections

@@ -28,55 +28,72 @@ func (d *decoder) graph(off, end int64) (*model.Graph, error) {
 	defer d.leave()
 	g := emptyGraph()
 	err := d.each(off, end, func(f field) error {
-		var err error
-		switch f.num {
-		case graphNode:
-			var n *model.Node
-			if n, err = d.node(f); err == nil {
-				g.Nodes = append(g.Nodes, n)
-			}
-		case graphName:
-			g.Name, err = d.str(f)
-		case graphInitializer:
-			var t *model.Tensor
-			if err = want(f, protowire.BytesType, "initializer"); err == nil {
-				if t, err = d.tensor(f.off, f.end()); err == nil {
-					t.Name, err = d.sharedName(t.Name)
-					g.Initializers = append(g.Initializers, t)
-				}
-			}
-		case graphSparseInit:
-			var t *model.Tensor
-			if t, err = d.sparseTensor(f); err == nil {
-				g.Initializers = append(g.Initializers, t)
-			}
-		case graphDoc:
-			g.Doc, err = d.doc(f)
-		case graphInput, graphOutput, graphValueInfo:
-			var v *model.Value
-			if v, err = d.valueInfo(f); err == nil {
-				switch f.num {
-				case graphInput:
-					g.Inputs = append(g.Inputs, v)
-				case graphOutput:
-					g.Outputs = append(g.Outputs, v)
-				default:
-					g.ValueInfo = append(g.ValueInfo, v)
-				}
-			}
+		if f.num == graphNode {
+			return d.appendNode(g, f)
 		}
-		return err
+		return d.graphField(g, f)
 	})
-	if err == errTooDeep {
+	if err := graphError(g, err); err != nil {
 		return nil, err
 	}
-	if err != nil {
-		if g.Name != "" {
-			return nil, fmt.Errorf("graph %q: %w", g.Name, err)
-		}
-		return nil, fmt.Errorf("graph: %w", err)
-	}
 	return g, nil
+}
+
+// graphError names graph g in a decoding error err (nil stays nil).
+func graphError(g *model.Graph, err error) error {
+	switch {
+	case err == nil, err == errTooDeep:
+		return err
+	case g.Name != "":
+		return fmt.Errorf("graph %q: %w", g.Name, err)
+	}
+	return fmt.Errorf("graph: %w", err)
+}
+
+// appendNode decodes node field f and appends it to g.
+func (d *decoder) appendNode(g *model.Graph, f field) error {
+	n, err := d.node(f)
+	if err == nil {
+		g.Nodes = append(g.Nodes, n)
+	}
+	return err
+}
+
+// graphField decodes field f of a GraphProto, other than a node, into g.
+func (d *decoder) graphField(g *model.Graph, f field) error {
+	var err error
+	switch f.num {
+	case graphName:
+		g.Name, err = d.str(f)
+	case graphInitializer:
+		var t *model.Tensor
+		if err = want(f, protowire.BytesType, "initializer"); err == nil {
+			if t, err = d.tensor(f.off, f.end()); err == nil {
+				t.Name, err = d.sharedName(t.Name)
+				g.Initializers = append(g.Initializers, t)
+			}
+		}
+	case graphSparseInit:
+		var t *model.Tensor
+		if t, err = d.sparseTensor(f); err == nil {
+			g.Initializers = append(g.Initializers, t)
+		}
+	case graphDoc:
+		g.Doc, err = d.doc(f)
+	case graphInput, graphOutput, graphValueInfo:
+		var v *model.Value
+		if v, err = d.valueInfo(f); err == nil {
+			switch f.num {
+			case graphInput:
+				g.Inputs = append(g.Inputs, v)
+			case graphOutput:
+				g.Outputs = append(g.Outputs, v)
+			default:
+				g.ValueInfo = append(g.ValueInfo, v)
+			}
+		}
+	}
+	return err
 }
 
 // NodeProto field numbers.
@@ -186,7 +203,7 @@ func (d *decoder) valueInfo(f field) (*model.Value, error) {
 		case 1:
 			v.Name, err = d.str(f)
 		case 2:
-			v.Type, err = d.typeProto(f)
+			v.Type, err = d.sharedType(f)
 		case 3:
 			v.Doc, err = d.doc(f)
 		}

@@ -26,61 +26,24 @@ const (
 	modelFunctions     = 25
 )
 
-// modelProto decodes the whole file as a ModelProto.
+// modelHead is what a ModelProto says besides its graph, gathered before
+// the properties are set.
+type modelHead struct {
+	producer, producerVersion, domain string
+	modelVersion                      int64
+	hasModelVersion                   bool
+	training                          []*model.Graph
+	graphs                            []field // the graph fields; the last one counts
+}
+
+// modelProto decodes the whole file as a ModelProto. The main graph is
+// decoded last, once the opsets and functions are known, so that shape
+// inference can run beside the decoding of its nodes (graphStream).
 func (d *decoder) modelProto() (*model.Model, error) {
 	m := &model.Model{Format: "onnx"}
-	var producer, producerVersion, domain string
-	var modelVersion int64
-	hasModelVersion := false
-	var training []*model.Graph
+	var h modelHead
 	err := d.each(0, d.src.size, func(f field) error {
-		var err error
-		switch f.num {
-		case modelIRVersion:
-			if err = want(f, protowire.VarintType, "ir_version"); err == nil {
-				m.Version = strconv.FormatInt(int64(f.v), 10)
-			}
-		case modelProducerName:
-			producer, err = d.str(f)
-		case modelProducerVer:
-			producerVersion, err = d.str(f)
-		case modelDomain:
-			domain, err = d.str(f)
-		case modelModelVersion:
-			if err = want(f, protowire.VarintType, "model_version"); err == nil {
-				modelVersion, hasModelVersion = int64(f.v), true
-			}
-		case modelDoc:
-			m.Description, err = d.doc(f)
-		case modelGraph:
-			if err = want(f, protowire.BytesType, "graph"); err == nil {
-				m.Graph, err = d.graph(f.off, f.end())
-			}
-		case modelOpsetImport:
-			var o model.Opset
-			if o, err = d.opset(f); err == nil {
-				m.Opsets = append(m.Opsets, o)
-			}
-		case modelMetadataProps:
-			var k, v string
-			if k, v, err = d.stringPair(f); err == nil {
-				if m.Metadata == nil {
-					m.Metadata = map[string]string{}
-				}
-				m.Metadata[k] = v
-			}
-		case modelTrainingInfo:
-			var gs []*model.Graph
-			if gs, err = d.trainingInfo(f, len(training)/2); err == nil {
-				training = append(training, gs...)
-			}
-		case modelFunctions:
-			var g *model.Graph
-			if g, err = d.function(f); err == nil {
-				m.Functions = append(m.Functions, g)
-			}
-		}
-		if err != nil {
+		if err := d.modelField(m, &h, f); err != nil {
 			return fmt.Errorf("model: %w", err)
 		}
 		return nil
@@ -88,25 +51,110 @@ func (d *decoder) modelProto() (*model.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.Graph == nil {
-		m.Graph = emptyGraph()
+	// Training graphs count as functions, for inference too.
+	m.Functions = append(m.Functions, h.training...)
+	stream, err := d.mainGraph(m, h.graphs)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
 	}
-	m.Producer = strings.TrimSpace(producer + " " + producerVersion)
-	if domain != "" {
-		m.Properties = append(m.Properties, model.Property{Name: "domain", Value: domain})
-	}
-	if hasModelVersion {
-		m.Properties = append(m.Properties, model.Property{Name: "model version", Value: strconv.FormatInt(modelVersion, 10)})
-	}
-	if len(training) > 0 {
-		m.Properties = append(m.Properties, model.Property{Name: "training graphs", Value: strconv.Itoa(len(training))})
-		m.Functions = append(m.Functions, training...)
-	}
+	defer stream.Stop() // Finish stops it too; this covers a panic
+	h.setProperties(m)
 	d.finish(m)
 	d.releaseScratch()
-	shapeinfer.Fill(d.ctx, m, shapeinfer.Options{DType: DType})
+	stream.Finish()
 	model.ShareTypes(m)
 	return m, nil
+}
+
+// setProperties sets m's producer and properties from h.
+func (h *modelHead) setProperties(m *model.Model) {
+	m.Producer = strings.TrimSpace(h.producer + " " + h.producerVersion)
+	if h.domain != "" {
+		m.Properties = append(m.Properties, model.Property{Name: "domain", Value: h.domain})
+	}
+	if h.hasModelVersion {
+		m.Properties = append(m.Properties, model.Property{Name: "model version", Value: strconv.FormatInt(h.modelVersion, 10)})
+	}
+	if len(h.training) > 0 {
+		m.Properties = append(m.Properties, model.Property{Name: "training graphs", Value: strconv.Itoa(len(h.training))})
+	}
+}
+
+// modelField decodes field f of the ModelProto into m or h; graph fields
+// are only noted.
+func (d *decoder) modelField(m *model.Model, h *modelHead, f field) error {
+	var err error
+	switch f.num {
+	case modelIRVersion:
+		if err = want(f, protowire.VarintType, "ir_version"); err == nil {
+			m.Version = strconv.FormatInt(int64(f.v), 10)
+		}
+	case modelProducerName:
+		h.producer, err = d.str(f)
+	case modelProducerVer:
+		h.producerVersion, err = d.str(f)
+	case modelDomain:
+		h.domain, err = d.str(f)
+	case modelModelVersion:
+		if err = want(f, protowire.VarintType, "model_version"); err == nil {
+			h.modelVersion, h.hasModelVersion = int64(f.v), true
+		}
+	case modelDoc:
+		m.Description, err = d.doc(f)
+	case modelGraph:
+		if err = want(f, protowire.BytesType, "graph"); err == nil {
+			h.graphs = append(h.graphs, f)
+		}
+	case modelOpsetImport:
+		var o model.Opset
+		if o, err = d.opset(f); err == nil {
+			m.Opsets = append(m.Opsets, o)
+		}
+	case modelMetadataProps:
+		err = d.metadataProp(m, f)
+	case modelTrainingInfo:
+		var gs []*model.Graph
+		if gs, err = d.trainingInfo(f, len(h.training)/2); err == nil {
+			h.training = append(h.training, gs...)
+		}
+	case modelFunctions:
+		var g *model.Graph
+		if g, err = d.function(f); err == nil {
+			m.Functions = append(m.Functions, g)
+		}
+	}
+	return err
+}
+
+// metadataProp decodes one metadata_props entry into m.Metadata.
+func (d *decoder) metadataProp(m *model.Model, f field) error {
+	k, v, err := d.stringPair(f)
+	if err != nil {
+		return err
+	}
+	if m.Metadata == nil {
+		m.Metadata = map[string]string{}
+	}
+	m.Metadata[k] = v
+	return nil
+}
+
+// mainGraph decodes the model's graph fields into m.Graph (the last one
+// counts, as protobuf merges a repeated message field's occurrences) and
+// returns the shape inference running beside the decoding of its nodes;
+// the caller finishes it once m is complete.
+func (d *decoder) mainGraph(m *model.Model, graphs []field) (*shapeinfer.Stream, error) {
+	for i, f := range graphs {
+		if i < len(graphs)-1 {
+			if _, err := d.graph(f.off, f.end()); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		return d.graphStream(m, f.off, f.end())
+	}
+	m.Graph = emptyGraph()
+	return shapeinfer.StartFill(d.ctx, m, shapeinfer.Options{DType: DType}, 0), nil
 }
 
 // opset decodes an OperatorSetIdProto.

@@ -78,6 +78,9 @@ type decoder struct {
 	attrKey   []byte
 	attrKeyOK bool
 	attrLists map[string][]model.Attribute
+	// types holds the value types decoded, by the bytes of their
+	// message (sharedType).
+	types map[string]*model.Type
 }
 
 func newDecoder(ctx context.Context, src *source, path string) *decoder {

@@ -124,6 +124,6 @@ func copyInto(slots []*string) {
 // the work after it (shape inference) does not hold it as well.
 func (d *decoder) releaseScratch() {
 	d.names, d.nameSlots = nil, nil
-	d.attrKey, d.attrLists = nil, nil
+	d.attrKey, d.attrLists, d.types = nil, nil, nil
 	d.slabs = slabs{}
 }

@@ -21,8 +21,16 @@ func (in *Info) constDims(name string) (*constant, bool) {
 		return c, c != nil
 	}
 	t, local := in.inits[name]
-	if !local && in.types[name] == nil && in.parent != nil {
-		return in.parent.constDims(name)
+	if !local {
+		if in.types[name] == nil && in.parent != nil {
+			return in.parent.constDims(name)
+		}
+		// Folded values are in consts already; others are not constants.
+		// (Remembering every miss grew consts to the size of the graph.)
+		return nil, false
+	}
+	if !smallInts(t) {
+		return nil, false
 	}
 	c := readConst(t)
 	in.consts[name] = c
@@ -45,16 +53,23 @@ func (in *Info) constInts(name string) ([]int64, bool) {
 	return out, true
 }
 
-// readConst reads a small integer tensor's values.
-func readConst(t *model.Tensor) *constant {
+// smallInts reports whether t may be a small integer constant: a scalar
+// or vector of int64 or int32, of few elements, with data to read.
+func smallInts(t *model.Tensor) bool {
 	if t == nil || len(t.Shape) > 1 || (t.DType != "int64" && t.DType != "int32") {
-		return nil
+		return false
 	}
 	n, ok := model.NumElements(t.Shape)
 	// A varint takes at most 10 bytes: larger data is not a small constant.
-	if !ok || n > maxConstElems || t.Location == nil || t.Location.Length > 10*maxConstElems {
+	return ok && n <= maxConstElems && t.Location != nil && t.Location.Length <= 10*maxConstElems
+}
+
+// readConst reads a small integer tensor's values.
+func readConst(t *model.Tensor) *constant {
+	if !smallInts(t) {
 		return nil
 	}
+	n, _ := model.NumElements(t.Shape)
 	p, err := model.ReadPreview(t, int(n))
 	if err != nil || int64(len(p.Values)) != n {
 		return nil

@@ -86,13 +86,30 @@ func Infer(ctx context.Context, g *model.Graph, opt Options) *Info {
 
 // infer is Infer within an enclosing graph's Info (nil for a root graph).
 func infer(ctx context.Context, g *model.Graph, opt Options, parent *Info) *Info {
+	if g == nil {
+		return newInfo(nil, opt, parent, 0)
+	}
+	in := newInfo(g, opt, parent, len(g.Nodes))
+	for i, n := range g.Nodes {
+		if i%256 == 0 && ctx.Err() != nil {
+			break
+		}
+		in.node(n)
+	}
+	return in
+}
+
+// newInfo returns the Info of graph g before its nodes are inferred: the
+// types of its initializers, inputs, outputs and value infos. nodes is
+// how many nodes g has (or will have: a size hint).
+func newInfo(g *model.Graph, opt Options, parent *Info, nodes int) *Info {
 	in := &Info{opt: opt, parent: parent, consts: map[string]*constant{}, floatConsts: map[string]*model.Tensor{}}
 	if g == nil {
 		in.types, in.inits, in.stored = map[string]*model.Type{}, map[string]*model.Tensor{}, map[string]bool{}
 		return in
 	}
 	// Sized up front: growing these maps was a third of the time.
-	n := len(g.Initializers) + len(g.Inputs) + len(g.ValueInfo) + len(g.Outputs) + 2*len(g.Nodes)
+	n := len(g.Initializers) + len(g.Inputs) + len(g.ValueInfo) + len(g.Outputs) + 2*nodes
 	in.types = make(map[string]*model.Type, n)
 	in.inits = make(map[string]*model.Tensor, len(g.Initializers))
 	in.stored = make(map[string]bool, len(g.Inputs)+len(g.ValueInfo)+len(g.Outputs))
@@ -107,12 +124,6 @@ func infer(ctx context.Context, g *model.Graph, opt Options, parent *Info) *Info
 				in.stored[v.Name] = true
 			}
 		}
-	}
-	for i, n := range g.Nodes {
-		if i%256 == 0 && ctx.Err() != nil {
-			break
-		}
-		in.node(n)
 	}
 	return in
 }
@@ -151,6 +162,9 @@ func merge(old, inf *model.Type) *model.Type {
 		}
 		return old
 	}
+	if old.DType != "" && old.Shape != nil && !fillable(old.Shape, inf.Shape) {
+		return old // nothing to fill: types are not changed, so no copy
+	}
 	out := *old
 	if out.DType == "" {
 		out.DType = inf.DType
@@ -179,6 +193,15 @@ func Fill(ctx context.Context, m *model.Model, opt Options) *Info {
 	if m == nil || m.Graph == nil {
 		return nil
 	}
+	opt = fillOptions(m, opt)
+	in := fillGraph(ctx, m.Graph, opt, nil, 0)
+	fillFunctions(ctx, m, opt)
+	return in
+}
+
+// fillOptions completes opt for a Fill of m: its default-domain opset,
+// its functions and a fresh budget for calls.
+func fillOptions(m *model.Model, opt Options) Options {
 	if opt.Opset == 0 {
 		for _, o := range m.Opsets {
 			if o.Domain == "" || o.Domain == "ai.onnx" {
@@ -190,11 +213,14 @@ func Fill(ctx context.Context, m *model.Model, opt Options) *Info {
 		opt.Functions = Functions(m)
 	}
 	opt.calls = newCallBudget()
-	in := fillGraph(ctx, m.Graph, opt, nil, 0)
+	return opt
+}
+
+// fillFunctions fills m's functions, each on its own.
+func fillFunctions(ctx context.Context, m *model.Model, opt Options) {
 	for _, f := range m.Functions {
 		fillGraph(ctx, f, opt, nil, 0)
 	}
-	return in
 }
 
 // maxDepth bounds the nesting of subgraphs inferred.
@@ -206,14 +232,20 @@ func fillGraph(ctx context.Context, g *model.Graph, opt Options, parent *Info, d
 		return nil
 	}
 	in := infer(ctx, g, opt, parent)
+	in.finishGraph(ctx, g, depth)
+	return in
+}
+
+// finishGraph records what was inferred of g's nodes and fills their
+// subgraphs.
+func (in *Info) finishGraph(ctx context.Context, g *model.Graph, depth int) {
 	in.record(g)
 	for _, n := range g.Nodes {
 		for _, sg := range n.Subgraphs() {
 			in.seedBody(n, sg)
-			fillGraph(ctx, sg, opt, in, depth+1)
+			fillGraph(ctx, sg, in.opt, in, depth+1)
 		}
 	}
-	return in
 }
 
 // record writes inferred types into g's outputs and ValueInfo.
@@ -253,5 +285,20 @@ func (in *Info) record(g *model.Graph) {
 
 // typeEqual reports whether two types print the same.
 func typeEqual(a, b *model.Type) bool {
-	return model.TypeString(a) == model.TypeString(b)
+	return a == b || model.TypeString(a) == model.TypeString(b)
+}
+
+// fillable reports whether merge would fill a dimension of stored from
+// inferred: they have the same rank and stored has an unknown, unnamed
+// dimension.
+func fillable(stored, inferred model.Shape) bool {
+	if len(stored) != len(inferred) {
+		return false
+	}
+	for _, d := range stored {
+		if !d.Known && d.Param == "" {
+			return true
+		}
+	}
+	return false
 }
