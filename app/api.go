@@ -65,13 +65,13 @@ func (l *library) Close(id string) error {
 	// slices.Delete clears the freed slot: a stale pointer left past the
 	// end of the slice would keep the model's whole graph alive.
 	a.models = slices.DeleteFunc(a.models, func(m *entry) bool { return m == e })
-	a.watcher.Remove(id)
 	if e.uploaded {
 		os.Remove(e.path)
 	}
 	e.dropVersionsLocked()
 	a.notifyLocked()
 	a.mu.Unlock()
+	a.syncWatch(e)
 	a.srv.DropLayouts(id, math.MaxInt)
 	a.publishModels()
 	a.releaseMemory()
@@ -87,9 +87,9 @@ func (l *library) SetModelWatching(id string, on bool) error {
 		return server.ErrNotFound
 	}
 	e.watching = on
-	a.applyWatchLocked(e)
 	a.notifyLocked()
 	a.mu.Unlock()
+	a.syncWatch(e)
 	a.publishModels()
 	return nil
 }

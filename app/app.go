@@ -83,6 +83,12 @@ type App struct {
 	// shutdown, so no StartViewer can slip in after Quit.
 	viewerMu sync.Mutex
 
+	// watchMu orders the watcher's set-ups (syncWatch); taken before mu.
+	watchMu sync.Mutex
+	// addWatch is a.watcher.Add (a test holds it to stand for a slow
+	// set-up).
+	addWatch func(key string, files []string) error
+
 	mu        sync.Mutex
 	closed    bool // ctx is done: no new goroutines
 	models    []*entry
@@ -179,6 +185,7 @@ func New(parent context.Context, opts Options) (*App, error) {
 		os.RemoveAll(vers)
 		return nil, fmt.Errorf("file watcher: %w", err)
 	}
+	a.addWatch = a.watcher.Add
 
 	a.refreshAutostart()
 

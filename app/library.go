@@ -208,7 +208,6 @@ func (a *App) finishLoad(e *entry, gen int, m *model.Model, snap string, err err
 	changes := e.changes
 	e.changes = nil
 	ev := modelEvent{ID: e.id, Version: e.version, Error: e.err, Changes: orEmpty(changes)}
-	a.applyWatchLocked(e)
 	a.notifyLocked()
 	a.mu.Unlock()
 	if err == nil {
@@ -222,6 +221,8 @@ func (a *App) finishLoad(e *entry, gen int, m *model.Model, snap string, err err
 		a.srv.Hub().Publish("model", ev)
 	}
 	a.publishModels()
+	// Last: the warm-up and the page need not wait for the watch.
+	a.syncWatch(e)
 }
 
 func orEmpty(s []string) []string {

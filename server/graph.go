@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"compress/gzip"
 	"container/list"
 	"context"
 	"fmt"
@@ -170,44 +168,6 @@ func (c *graphCache) compute(ctx context.Context, e *graphEntry, compute answerF
 		c.bytes -= len(old.gz)
 		delete(c.m, old.key)
 	}
-}
-
-// gzipBytes compresses b (fast level), into a slice of its exact size.
-func gzipBytes(b []byte) []byte {
-	gz, _ := gzipWritten(len(b)/4+64, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
-	return gz
-}
-
-// gzipWritten compresses (fast level) what write writes, as it comes,
-// into a slice of its exact size (room: a first guess of that size).
-func gzipWritten(room int, write func(io.Writer) error) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(room)
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if err := write(zw); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return bytes.Clone(buf.Bytes()), nil
-}
-
-// gunzip returns the plain form of a cached answer, for clients that do
-// not accept gzip (scripts; browsers all do).
-func gunzip(gz []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		return nil, fmt.Errorf("cached answer: %w", err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, fmt.Errorf("cached answer: %w", err)
-	}
-	return b, nil
 }
 
 // forget drops every cached layout of a model (closed).
