@@ -88,7 +88,8 @@ func TestWireDrawsTheSame(t *testing.T) {
 				t.Errorf("%s: the lists answer array methods otherwise with the compact form:\nwire %.400s\njson %.400s", what, w.Methods, j.Methods)
 			}
 			if w.View != j.View {
-				t.Errorf("%s: the page holds another view with the compact form:\nwire %.400s\njson %.400s", what, w.View, j.View)
+				at := firstDiff(w.View, j.View)
+				t.Errorf("%s: the page holds another view with the compact form, from byte %d:\nwire %.400s\njson %.400s", what, at, w.View[at:], j.View[at:])
 			}
 			if w.Fit != j.Fit || w.Close != j.Close || w.nodes != j.nodes || w.ed != j.ed {
 				t.Errorf("%s: drawn differently: wire pixels %x/%x, %d nodes, %d edges; JSON %x/%x, %d nodes, %d edges",
@@ -96,4 +97,14 @@ func TestWireDrawsTheSame(t *testing.T) {
 			}
 		}
 	}
+}
+
+// firstDiff returns the first byte index where a and b differ, backed up
+// a little for context.
+func firstDiff(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return max(i-100, 0)
 }
