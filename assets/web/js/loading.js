@@ -258,9 +258,14 @@ export function onModelEvent(app, ev) {
     return;
   }
   banner('');
-  loadInfo(app, tab);
+  // The model's properties (and the sidebar's parameter and cost figures,
+  // seconds of server work for a big graph) are asked for once the graph
+  // is drawn, not beside its layout: switchTo does so after the first
+  // load, and a reload after its graph.
   if (firstLoad) return;
-  loadGraph(app, tab, { camera: app.scene ? app.renderer.camera() : null, reload: true });
+  loadGraph(app, tab, { camera: app.scene ? app.renderer.camera() : null, reload: true }).finally(() => {
+    if (app.cur === tab) loadInfo(app, tab);
+  });
 }
 
 /**
