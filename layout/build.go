@@ -57,6 +57,11 @@ type valueTable struct {
 	names []string
 }
 
+// newValueTable returns a table with room for about n names.
+func newValueTable(n int) *valueTable {
+	return &valueTable{idx: make(map[string]int32, n), names: make([]string, 0, n)}
+}
+
 func (t *valueTable) id(name string) int32 {
 	if i, ok := t.idx[name]; ok {
 		return i
@@ -121,7 +126,7 @@ func (bd *builder) cancelled(i int) error {
 // values into stubs (splitFanout), and size every box.
 func build(ctx context.Context, g *model.Graph, opts *Options, m TextMetric) (*built, error) {
 	bd := &builder{ctx: ctx, g: g, opts: opts, m: m,
-		vt:     &valueTable{idx: make(map[string]int32, 2*len(g.Nodes)+len(g.Initializers)+16)},
+		vt:     newValueTable(2*len(g.Nodes) + len(g.Initializers) + 16),
 		b:      &built{boxes: make([]box, 0, len(g.Inputs)+len(g.Nodes)+len(g.Outputs))},
 		consts: constReader{left: maxConstReads}}
 	if err := bd.indexValues(); err != nil {
