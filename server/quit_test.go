@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // POST /api/quit answers 204 and then calls Config.Quit, behind the same
@@ -33,6 +34,11 @@ func TestAPIQuit(t *testing.T) {
 	resp, body := do(t, authed(t, s, addr, "POST", "/api/quit", nil))
 	if resp.StatusCode != http.StatusNoContent || body != "" {
 		t.Errorf("POST /api/quit: %d %q, want 204 and no body", resp.StatusCode, body)
+	}
+	// The handler calls Quit after flushing its answer, so the answer can
+	// arrive first: wait for the call (a hang bound; it takes microseconds).
+	for deadline := time.Now().Add(10 * time.Second); quits.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
 	}
 	if n := quits.Load(); n != 1 {
 		t.Errorf("Quit called %d times, want 1", n)
