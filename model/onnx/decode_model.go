@@ -144,17 +144,17 @@ func (d *decoder) metadataProp(m *model.Model, f field) error {
 // returns the shape inference running beside the decoding of its nodes;
 // the caller finishes it once m is complete.
 func (d *decoder) mainGraph(m *model.Model, graphs []field) (*shapeinfer.Stream, error) {
-	for i, f := range graphs {
-		if i < len(graphs)-1 {
-			if _, err := d.graph(f.off, f.end()); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		return d.graphStream(m, f.off, f.end())
+	if len(graphs) == 0 {
+		m.Graph = emptyGraph()
+		return shapeinfer.StartFill(d.ctx, m, shapeinfer.Options{DType: DType}, 0), nil
 	}
-	m.Graph = emptyGraph()
-	return shapeinfer.StartFill(d.ctx, m, shapeinfer.Options{DType: DType}, 0), nil
+	last := graphs[len(graphs)-1]
+	for _, f := range graphs[:len(graphs)-1] {
+		if _, err := d.graph(f.off, f.end()); err != nil {
+			return nil, err
+		}
+	}
+	return d.graphStream(m, last.off, last.end())
 }
 
 // opset decodes an OperatorSetIdProto.
@@ -300,10 +300,7 @@ func (d *decoder) function(f field) (*model.Graph, error) {
 				attrs = append(attrs, a.Name)
 			}
 		case funcNode:
-			var n *model.Node
-			if n, err = d.node(f); err == nil {
-				g.Nodes = append(g.Nodes, n)
-			}
+			err = d.appendNode(g, f)
 		case funcValueInfo:
 			var v *model.Value
 			if v, err = d.valueInfo(f); err == nil {

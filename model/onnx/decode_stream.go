@@ -31,26 +31,13 @@ func (d *decoder) graphStream(m *model.Model, off, end int64) (*shapeinfer.Strea
 	}
 	defer d.leave()
 	g := emptyGraph()
-	c, err := d.countGraph(off, end)
-	// Sizes to reserve, bounded by the bytes a real graph takes per
-	// entry: a hostile file of empty two-byte nodes must not reserve
-	// room for millions.
-	hint := min(c.nodes, int((end-off)/minNodeBytes))
-	if err == nil {
-		d.reserveNames(hint + min(c.inits+c.values, int((end-off)/minNodeBytes)))
-		err = d.each(off, end, func(f field) error {
-			if f.num == graphNode {
-				return nil
-			}
-			return d.graphField(g, f)
-		})
-	}
+	nodes, err := d.graphFields(g, off, end)
 	if err != nil {
 		return nil, graphError(g, err)
 	}
-	g.Nodes = make([]*model.Node, 0, d.fit(hint, costNode))
+	g.Nodes = make([]*model.Node, 0, nodes)
 	m.Graph = g
-	s := shapeinfer.StartFill(d.ctx, m, shapeinfer.Options{DType: DType}, d.fit(hint, costNode))
+	s := shapeinfer.StartFill(d.ctx, m, shapeinfer.Options{DType: DType}, nodes)
 	done := false
 	defer func() {
 		if !done { // an error, or a panic on its way up
@@ -63,6 +50,29 @@ func (d *decoder) graphStream(m *model.Model, off, end int64) (*shapeinfer.Strea
 	}
 	done = true
 	return s, nil
+}
+
+// graphFields decodes the fields of the GraphProto in [off, end) other
+// than its nodes into g, with room reserved in the names table first, and
+// returns how many nodes to make room for.
+func (d *decoder) graphFields(g *model.Graph, off, end int64) (int, error) {
+	c, err := d.countGraph(off, end)
+	if err != nil {
+		return 0, err
+	}
+	// Sizes to reserve, bounded by the bytes a real graph takes per
+	// entry: a hostile file of empty two-byte nodes must not reserve
+	// room for millions.
+	most := int((end - off) / minNodeBytes)
+	hint := min(c.nodes, most)
+	d.reserveNames(hint + min(c.inits+c.values, most))
+	err = d.each(off, end, func(f field) error {
+		if f.num == graphNode {
+			return nil
+		}
+		return d.graphField(g, f)
+	})
+	return d.fit(hint, costNode), err
 }
 
 // streamNodes decodes the node fields of the GraphProto in [off, end)
