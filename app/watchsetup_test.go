@@ -70,41 +70,11 @@ func TestWarmDoesNotWaitForWatch(t *testing.T) {
 	}
 }
 
-// TestClosedDuringWatchSetUpNotWatched: a model closed while its watch
-// is being set up ends up unwatched.
-func TestClosedDuringWatchSetUpNotWatched(t *testing.T) {
-	ta := newTestApp(t, nil)
-	entered, ended, release := holdWatch(t, ta)
-	ids, err := ta.Open(ta.write(t, "m.fake", "FAKE\nnodes 3\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := ids[0]
-	waitSetUp(t, entered, id)
-	closed := make(chan error, 1)
-	go func() { closed <- (*library)(ta.App).Close(id) }()
-	// Let Close get as far as it can before the set-up ends (a Close
-	// that removed the watch at once would be undone by the set-up).
-	time.Sleep(20 * time.Millisecond)
-	release()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close did not return")
-	}
-	waitSetUp(t, ended, id)
-	if watched(ta, id) {
-		t.Error("a closed model is still watched")
-	}
-}
-
-// TestUnwatchedDuringWatchSetUp: a model whose watching is turned off
-// while its watch is being set up ends up unwatched; turned on again, it
-// is watched.
-func TestUnwatchedDuringWatchSetUp(t *testing.T) {
+// duringSetUp opens a model in a new test app, runs op on it while the
+// model's watch set-up is held, lets the set-up end and waits for op and
+// the set-up (hang bounds).
+func duringSetUp(t *testing.T, op func(l *library, id string) error) (*testApp, string) {
+	t.Helper()
 	ta := newTestApp(t, nil)
 	entered, ended, release := holdWatch(t, ta)
 	ids, err := ta.Open(ta.write(t, "m.fake", "FAKE\nnodes 3\n"))
@@ -114,13 +84,37 @@ func TestUnwatchedDuringWatchSetUp(t *testing.T) {
 	id := ids[0]
 	waitSetUp(t, entered, id)
 	done := make(chan error, 1)
-	go func() { done <- (*library)(ta.App).SetModelWatching(id, false) }()
+	go func() { done <- op((*library)(ta.App), id) }()
+	// Let op get as far as it can before the set-up ends (a change made
+	// at once would be undone by the set-up).
 	time.Sleep(20 * time.Millisecond)
 	release()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the call made during the watch set-up did not return")
 	}
 	waitSetUp(t, ended, id)
+	return ta, id
+}
+
+// TestClosedDuringWatchSetUpNotWatched: a model closed while its watch
+// is being set up ends up unwatched.
+func TestClosedDuringWatchSetUpNotWatched(t *testing.T) {
+	ta, id := duringSetUp(t, (*library).Close)
+	if watched(ta, id) {
+		t.Error("a closed model is still watched")
+	}
+}
+
+// TestUnwatchedDuringWatchSetUp: a model whose watching is turned off
+// while its watch is being set up ends up unwatched; turned on again, it
+// is watched.
+func TestUnwatchedDuringWatchSetUp(t *testing.T) {
+	ta, id := duringSetUp(t, func(l *library, id string) error { return l.SetModelWatching(id, false) })
 	if watched(ta, id) {
 		t.Error("a model no longer watching is still watched")
 	}
