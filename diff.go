@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -57,6 +58,7 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 // diffFiles opens both files, compares them and pairs their costs.
 func diffFiles(ctx context.Context, pa, pb string, dims dimFlag) (*compare.Result, costDiff, error) {
 	reg := all.Registry()
+	defer hugePages(slog.Default()).BurstFor(pa, pb).End()
 	var ms [2]*model.Model
 	for k, p := range []string{pa, pb} {
 		m, err := reg.Open(ctx, p)

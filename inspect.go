@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"slices"
@@ -35,6 +36,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	defer hugePages(slog.Default()).BurstFor(files[0]).End()
 	m, err := all.Registry().Open(ctx, files[0])
 	if err != nil {
 		fmt.Fprintf(stderr, "modelpeek: %s\n", errorLine(err))

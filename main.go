@@ -26,6 +26,7 @@ import (
 	"github.com/modelpeek/modelpeek/desktop/autostart"
 	"github.com/modelpeek/modelpeek/desktop/instance"
 	"github.com/modelpeek/modelpeek/desktop/integrate"
+	"github.com/modelpeek/modelpeek/internal/hugepages"
 	"github.com/modelpeek/modelpeek/internal/version"
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/all"
@@ -58,6 +59,8 @@ Environment:
                          suffixes K, M, G, T)
   MODELPEEK_LOG          debug or info for more log output on stderr
                          (error for less)
+  MODELPEEK_HUGEPAGES    0: never ask Linux for huge pages while a big
+                         model is read (default: ask where it is safe)
 
 Flags:
   --addr ADDR      loopback address to listen on (port 0: a free port)
@@ -191,6 +194,7 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 		Registry:  all.Registry(),
 		Logger:    log,
 		Autostart: autostart.For(autostart.Config{}),
+		HugePages: hugePages(log),
 		Server: func(c *server.Config) {
 			c.MaxUpload = maxUpload
 			c.UploadQuota = 2 * maxUpload
@@ -411,6 +415,15 @@ func cmdAutostart(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout)
 	return 0
+}
+
+// hugePages is the heap's huge pages for big loads, nil when
+// MODELPEEK_HUGEPAGES=0.
+func hugePages(log *slog.Logger) *hugepages.Heap {
+	if os.Getenv("MODELPEEK_HUGEPAGES") == "0" {
+		return nil
+	}
+	return hugepages.New(log)
 }
 
 // uploadLimit reads MODELPEEK_MAX_UPLOAD ("8G", "512M", "1000000").

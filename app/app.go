@@ -22,6 +22,7 @@ import (
 
 	"github.com/modelpeek/modelpeek/assets"
 	"github.com/modelpeek/modelpeek/desktop/autostart"
+	"github.com/modelpeek/modelpeek/internal/hugepages"
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/server"
 	"github.com/modelpeek/modelpeek/tray"
@@ -58,6 +59,9 @@ type Options struct {
 	Server func(*server.Config)
 	// Autostart turns start-at-login on and off; nil means not available.
 	Autostart autostart.Backend
+	// HugePages backs the heap with huge pages while a big model is read
+	// and laid out (internal/hugepages); nil means never.
+	HugePages *hugepages.Heap
 	// Watch configures the file watcher.
 	Watch  watch.Options
 	Logger *slog.Logger

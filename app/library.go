@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/modelpeek/modelpeek/assets"
+	"github.com/modelpeek/modelpeek/internal/hugepages"
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/server"
 )
@@ -144,6 +145,7 @@ func (a *App) loadLocked(e *entry, changes []string) {
 			err  error
 		}
 		done := make(chan result, 1)
+		burst := a.opts.HugePages.BurstFor(path)
 		go func() {
 			defer func() { <-a.parses }()
 			t := time.Now()
@@ -157,8 +159,9 @@ func (a *App) loadLocked(e *entry, changes []string) {
 		}()
 		select {
 		case r := <-done:
-			a.finishLoad(e, gen, r.m, r.snap, r.err)
+			a.finishLoad(e, gen, r.m, r.snap, r.err, burst)
 		case <-a.ctx.Done():
+			burst.End()
 		}
 		return nil
 	})
@@ -168,11 +171,14 @@ func (a *App) loadLocked(e *entry, changes []string) {
 }
 
 // finishLoad records a load's result (with snap, the copy of the file
-// kept for comparison, or "") unless a newer load superseded it.
-func (a *App) finishLoad(e *entry, gen int, m *model.Model, snap string, err error) {
+// kept for comparison, or "") unless a newer load superseded it. The
+// load's burst of allocation (huge pages) ends here, or with the warm-up
+// of the model it loaded.
+func (a *App) finishLoad(e *entry, gen int, m *model.Model, snap string, err error, burst *hugepages.Burst) {
 	a.mu.Lock()
 	if e.gen != gen || e.removed {
 		a.mu.Unlock()
+		burst.End()
 		dropSnapshot(snap)
 		return
 	}
@@ -215,7 +221,9 @@ func (a *App) finishLoad(e *entry, gen int, m *model.Model, snap string, err err
 		// not when a page next asks (there may be none all day). Then lay
 		// out the new version, so that a page's request finds it ready.
 		a.srv.DropLayouts(ev.ID, ev.Version)
-		a.warm(ev.ID, ev.Version, m)
+		a.warm(ev.ID, ev.Version, m, burst)
+	} else {
+		burst.End()
 	}
 	if reload {
 		a.srv.Hub().Publish("model", ev)

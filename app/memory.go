@@ -3,6 +3,7 @@ package app
 import (
 	"runtime/debug"
 
+	"github.com/modelpeek/modelpeek/internal/hugepages"
 	"github.com/modelpeek/modelpeek/model"
 )
 
@@ -10,19 +11,27 @@ import (
 // then returns the memory the load and the layouts used on the way to the
 // OS: decoding and laying out a big graph leaves the heap's high-water
 // mark far above what stays in use (a 500,000-node model: a gigabyte and
-// more of RSS otherwise, until the runtime slowly scavenges it).
-func (a *App) warm(id string, version int, m *model.Model) {
+// more of RSS otherwise, until the runtime slowly scavenges it). The
+// load's burst of huge pages (nil when none) ends with the warm-up.
+func (a *App) warm(id string, version int, m *model.Model, burst *hugepages.Burst) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	done := a.srv.Warm(a.ctx, id, version, m)
-	a.goLocked(func() error {
+	started := a.goLocked(func() error {
 		select {
 		case <-done:
+			// The burst ends first: pages the runtime returns must not be
+			// collapsed into huge pages again.
+			burst.End()
 			a.releaseMemory()
 		case <-a.ctx.Done():
+			burst.End()
 		}
 		return nil
 	})
+	if !started {
+		burst.End()
+	}
 }
 
 // releaseMemory asks releaseLoop to hand the memory of a closed model
