@@ -183,6 +183,11 @@ func (r *runner) ready(ctx context.Context) {
 	m := r.m
 	m.build(r.ctrl.State(), r.opts.MaxModels, r.opts.MaxRecent)
 
+	// Quit first: the menu is on the bus once built, and systray drops a
+	// click no goroutine waits for, so its receivers are started before
+	// any other item's. They only ask the app to quit; the app cancels
+	// ctx, which ends the loop (see Run).
+	r.onClick(ctx, m.quit, true, func(context.Context) { r.ctrl.Quit() })
 	for i, it := range m.models {
 		r.onClick(ctx, it, false, func(context.Context) {
 			m.mu.Lock()
@@ -242,24 +247,6 @@ func (r *runner) ready(ctx context.Context) {
 			r.check("show viewer", r.ctrl.Show(""))
 		}
 	})
-
-	// Quit: the goroutine only asks the app to quit; the app cancels ctx,
-	// which ends the loop (see Run).
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		for {
-			select {
-			case _, ok := <-m.quit.mi.ClickedCh:
-				if !ok {
-					return
-				}
-				r.ctrl.Quit()
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
 
 	// Follow the app's state. The app closes the stream when it quits:
 	// the tray then ends too, even if the ctx given to Run is not the
