@@ -62,113 +62,15 @@ func scopeEnds(name string, buf []int) []int {
 // buildGroups groups op boxes by name scope and sets each box's group.
 // Stubs join their consumer's group.
 func buildGroups(b *built) *groupTree {
-	type tnode struct {
-		path   string
-		parent int32
-		count  int
-	}
-	var trie []tnode
-	idx := map[string]int32{}
-	leaf := make([]int32, len(b.boxes))
-	var ends []int
-	for i := range b.boxes {
-		leaf[i] = -1
-		bx := &b.boxes[i]
-		if bx.kind != KindOp {
-			continue
-		}
-		ends = scopeEnds(bx.name, ends)
-		if len(ends) == 0 {
-			continue
-		}
-		deepest := bx.name[:ends[len(ends)-1]]
-		id, ok := idx[deepest]
-		if !ok {
-			// Find the longest existing prefix, then create the rest.
-			k := len(ends) - 1
-			parent := int32(-1)
-			for k--; k >= 0; k-- {
-				if p, ok := idx[bx.name[:ends[k]]]; ok {
-					parent = p
-					break
-				}
-			}
-			for k++; k < len(ends); k++ {
-				p := bx.name[:ends[k]]
-				idx[p] = int32(len(trie))
-				trie = append(trie, tnode{path: p, parent: parent})
-				parent = int32(len(trie) - 1)
-			}
-			id = parent
-		}
-		leaf[i] = id
-		for p := id; p >= 0; p = trie[p].parent {
-			trie[p].count++
-		}
-	}
-	// Keep groups with at least two ops that are neither (almost) the whole
-	// graph — a wrapper such as "/model" only costs a frame — nor the same
-	// set as their parent.
-	kept := make([]int32, len(trie))
-	t := &groupTree{}
-	for i, n := range trie {
-		kept[i] = -1
-		keep := n.count >= 2 && n.count*20 < b.ops*19 && (n.parent < 0 || trie[n.parent].count != n.count)
-		// Nearest kept ancestor (parents come first, so already decided).
-		kp := int32(-1)
-		if n.parent >= 0 {
-			if kept[n.parent] >= 0 {
-				kp = kept[n.parent]
-			} else {
-				kp = -2 // resolved below
-			}
-		}
-		if kp == -2 {
-			kp = -1
-			for p := n.parent; p >= 0; p = trie[p].parent {
-				if kept[p] >= 0 {
-					kp = kept[p]
-					break
-				}
-			}
-		}
-		if !keep {
-			continue
-		}
-		g := int32(len(t.path))
-		kept[i] = g
-		label := n.path
-		if kp >= 0 {
-			label = strings.TrimLeft(n.path[len(t.path[kp]):], "/.")
-		} else {
-			label = strings.TrimLeft(label, "/")
-		}
-		depth := int32(0)
-		var chain []int32
-		if kp >= 0 {
-			depth = t.depth[kp] + 1
-			chain = append(chain, t.chain[kp]...)
-			t.children[kp] = append(t.children[kp], g)
-		}
-		chain = append(chain, g)
-		t.path = append(t.path, n.path)
-		t.ids = append(t.ids, "g:"+n.path)
-		t.label = append(t.label, label)
-		t.parent = append(t.parent, kp)
-		t.depth = append(t.depth, depth)
-		t.count = append(t.count, n.count)
-		t.direct = append(t.direct, 0)
-		t.children = append(t.children, nil)
-		t.chain = append(t.chain, chain)
-	}
+	tr := newScopeTrie(b)
+	near, kept := tr.keep(b.ops)
+	t := newGroupTree(kept)
+	t.fill(tr, near)
 	// Innermost kept group of every op box.
 	for i := range b.boxes {
 		g := int32(-1)
-		for p := leaf[i]; p >= 0; p = trie[p].parent {
-			if kept[p] >= 0 {
-				g = kept[p]
-				break
-			}
+		if l := tr.leaf[i]; l >= 0 {
+			g = near[l]
 		}
 		b.boxes[i].group = g
 		if g >= 0 {
@@ -181,6 +83,138 @@ func buildGroups(b *built) *groupTree {
 		}
 	}
 	return t
+}
+
+// scopeTrie holds every name scope of the op boxes, parents before their
+// children, with the number of op boxes under each.
+type scopeTrie struct {
+	path   []string
+	parent []int32
+	count  []int
+	leaf   []int32 // per box: its deepest scope, -1 for none
+}
+
+func newScopeTrie(b *built) *scopeTrie {
+	tr := &scopeTrie{leaf: make([]int32, len(b.boxes))}
+	idx := map[string]int32{}
+	var ends []int
+	for i := range b.boxes {
+		tr.leaf[i] = -1
+		bx := &b.boxes[i]
+		if bx.kind != KindOp {
+			continue
+		}
+		ends = scopeEnds(bx.name, ends)
+		if len(ends) == 0 {
+			continue
+		}
+		id, ok := idx[bx.name[:ends[len(ends)-1]]]
+		if !ok {
+			id = tr.add(idx, bx.name, ends)
+		}
+		tr.leaf[i] = id
+		for p := id; p >= 0; p = tr.parent[p] {
+			tr.count[p]++
+		}
+	}
+	return tr
+}
+
+// add creates the scopes of name (ending at ends) not yet in idx below the
+// longest one that is, and returns the deepest.
+func (tr *scopeTrie) add(idx map[string]int32, name string, ends []int) int32 {
+	k := len(ends) - 1
+	parent := int32(-1)
+	for k--; k >= 0; k-- {
+		if p, ok := idx[name[:ends[k]]]; ok {
+			parent = p
+			break
+		}
+	}
+	for k++; k < len(ends); k++ {
+		p := name[:ends[k]]
+		idx[p] = int32(len(tr.path))
+		tr.path = append(tr.path, p)
+		tr.parent = append(tr.parent, parent)
+		tr.count = append(tr.count, 0)
+		parent = int32(len(tr.path) - 1)
+	}
+	return parent
+}
+
+// keep decides which scopes become groups: those with at least two ops
+// that are neither (almost) the whole graph — a wrapper such as "/model"
+// only costs a frame — nor the same set as their parent. It returns, per
+// scope, the group of it or of its nearest kept ancestor (-1 for none),
+// and the number of groups.
+func (tr *scopeTrie) keep(ops int) (near []int32, kept int) {
+	near = make([]int32, len(tr.path))
+	for i, c := range tr.count {
+		p := tr.parent[i]
+		near[i] = -1
+		if p >= 0 {
+			near[i] = near[p] // parents come first: already decided
+		}
+		if c >= 2 && c*20 < ops*19 && (p < 0 || tr.count[p] != c) {
+			near[i] = int32(kept)
+			kept++
+		}
+	}
+	return near, kept
+}
+
+// newGroupTree makes a tree of n groups, sized in one go.
+func newGroupTree(n int) *groupTree {
+	return &groupTree{
+		path:     make([]string, 0, n),
+		ids:      make([]string, 0, n),
+		label:    make([]string, 0, n),
+		parent:   make([]int32, 0, n),
+		depth:    make([]int32, 0, n),
+		count:    make([]int, 0, n),
+		direct:   make([]int, n),
+		children: make([][]int32, n),
+		chain:    make([][]int32, 0, n),
+	}
+}
+
+// fill adds the kept scopes of tr as groups, in trie order. The chains
+// share one array.
+func (t *groupTree) fill(tr *scopeTrie, near []int32) {
+	var chains []int32
+	for i, p := range tr.parent {
+		g := near[i]
+		if g < int32(len(t.path)) { // not kept: a kept one is numbered next
+			continue
+		}
+		kp := int32(-1)
+		if p >= 0 {
+			kp = near[p]
+		}
+		path := tr.path[i]
+		label := strings.TrimLeft(path, "/")
+		depth := int32(0)
+		if kp >= 0 {
+			label = strings.TrimLeft(path[len(t.path[kp]):], "/.")
+			depth = t.depth[kp] + 1
+			t.children[kp] = append(t.children[kp], g)
+		}
+		if cap(chains)-len(chains) < int(depth)+1 {
+			chains = make([]int32, 0, max(4096, int(depth)+1))
+		}
+		start := len(chains)
+		if kp >= 0 {
+			chains = append(chains, t.chain[kp]...)
+		}
+		chains = append(chains, g)
+		t.path = append(t.path, path)
+		t.ids = append(t.ids, "g:"+path)
+		t.label = append(t.label, label)
+		t.parent = append(t.parent, kp)
+		t.depth = append(t.depth, depth)
+		t.count = append(t.count, tr.count[i])
+		t.chain = append(t.chain, chains[start:len(chains):len(chains)])
+	}
 }
 
 // groupID is the public ID of group g: "g:" and its path.
