@@ -103,7 +103,8 @@ type App struct {
 	autostart bool
 	subs      map[*stateSub]struct{}
 
-	// release wakes releaseLoop after a model is closed (capacity one).
+	// release wakes releaseLoop after a model is closed or laid out
+	// (capacity one).
 	release chan struct{}
 }
 
