@@ -60,7 +60,7 @@ func TestPageTrace(t *testing.T) {
 		}
 	}()
 	if _, err := chromedp.Call(ctx, tracing.Start, tracing.StartParams{TraceConfig: &tracing.TraceConfig{
-		IncludedCategories: []string{"devtools.timeline", "v8", "blink", "loading", "disabled-by-default-devtools.timeline"}}}); err != nil {
+		IncludedCategories: []string{"devtools.timeline", "v8", "blink", "loading", "disabled-by-default-devtools.timeline", "disabled-by-default-v8.cpu_profiler"}}}); err != nil {
 		t.Fatal(err)
 	}
 	navigate(t, ctx, e, "model="+id+"&expand=all")

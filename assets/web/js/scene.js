@@ -128,12 +128,13 @@ export class Scene {
     this.bounds = { x0: bx0, y0: by0, x1: bx1, y1: by1 };
     const gn = groups.length;
     const gx0 = new Float64Array(gn), gy0 = new Float64Array(gn), gx1 = new Float64Array(gn), gy1 = new Float64Array(gn);
+    const c = this.view.cols; // a compact view's groups are made when read: its columns instead
     for (let i = 0; i < gn; i++) {
-      const g = groups[i];
-      gx0[i] = g.x;
-      gy0[i] = g.y;
-      gx1[i] = g.x + g.w;
-      gy1[i] = g.y + g.h;
+      const g = c ? null : groups[i];
+      gx0[i] = c ? c.gx[i] : g.x;
+      gy0[i] = c ? c.gy[i] : g.y;
+      gx1[i] = gx0[i] + (c ? c.gw[i] : g.w);
+      gy1[i] = gy0[i] + (c ? c.gh[i] : g.h);
     }
     this.groupGrid = buildGrid(gn, gx0, gy0, gx1, gy1, bx0, by0, bx1, by1);
     this.edgeGrid = buildGrid(m, ex0, ey0, ex1, ey1, bx0, by0, bx1, by1);
