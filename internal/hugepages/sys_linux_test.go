@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -98,7 +99,7 @@ func TestRealBurst(t *testing.T) {
 	if at < h.lo || at+uintptr(len(buf)) > h.hi {
 		t.Fatalf("a 64 MiB allocation at %#x lies outside %#x-%#x", at, h.lo, h.hi)
 	}
-	if f := vmFlags(t, at); !contains(f, "hg") {
+	if f := vmFlags(t, at); !slices.Contains(f, "hg") {
 		t.Errorf("during the burst the heap's flags are %v, want hg", f)
 	}
 	for i := 0; i < len(buf); i += 4096 {
@@ -106,18 +107,9 @@ func TestRealBurst(t *testing.T) {
 	}
 	runtime.KeepAlive(buf)
 	b.End()
-	if f := vmFlags(t, at); !contains(f, "nh") || contains(f, "hg") {
+	if f := vmFlags(t, at); !slices.Contains(f, "nh") || slices.Contains(f, "hg") {
 		t.Errorf("after the burst the heap's flags are %v, want nh", f)
 	}
-}
-
-func contains(s []string, w string) bool {
-	for _, x := range s {
-		if x == w {
-			return true
-		}
-	}
-	return false
 }
 
 // anyMode is the OS with THP taken to be in madvise mode, so the
