@@ -15,6 +15,10 @@ import (
 // WireMagic starts every compact view (see EncodeWire).
 const WireMagic = "MPW2"
 
+// WireStringBlock is how many strings of a compact view's string table
+// the page decodes at once.
+const WireStringBlock = 1024
+
 // WireContentType is the media type of a compact view.
 const WireContentType = "application/vnd.modelpeek.view"
 
@@ -32,10 +36,13 @@ const WireContentType = "application/vnd.modelpeek.view"
 // counts ("nodes", "edges", "groups", "lines", "points", "strings",
 // "stringBytes": the UTF-8 bytes of all strings), "scale" and "extras".
 // The string table is every string's uint32 length in UTF-16 code units
-// (JavaScript's string length), then the strings' UTF-8 bytes back to
-// back; string 0 is "". The page decodes the text in one call and cuts
-// each string out when it is first read. A string that is not valid UTF-8
-// travels with each bad byte as U+FFFD, as in the view JSON.
+// (JavaScript's string length), then the uint32 byte offset of every
+// "stringBlock"-th string (WireStringBlock) in the text and the text's
+// length, then the strings' UTF-8 bytes back to back; string 0 is "". The
+// page decodes a block of strings in one call when one of them is first
+// read and cuts each string out of it: a first drawing reads few of a big
+// view's strings. A string that is not valid UTF-8 travels with each bad
+// byte as U+FFFD, as in the view JSON.
 //
 // Every int32 stored is the difference from the int32 before it (the
 // columns are one sequence of deltas, wrapping around; a running sum
@@ -111,6 +118,7 @@ func prepareWire(v *View) (*wireParts, error) {
 	hdr.Scale = p.scale
 	e.table.names = validUTF8(e.table.names)
 	hdr.Strings = len(e.table.names)
+	hdr.StringBlock = WireStringBlock
 	for _, s := range e.table.names {
 		hdr.StringBytes += len(s)
 	}
@@ -126,7 +134,7 @@ func prepareWire(v *View) (*wireParts, error) {
 // size is the length of the encoded view (an upper bound by padding).
 func (p *wireParts) size() int {
 	v := p.v
-	return 8 + len(p.hj) + 16 + 4*len(p.ints) + 8*(4*len(v.Nodes)+p.hdr.Points+4*len(v.Groups)) + 4*len(p.e.table.names) + p.hdr.StringBytes
+	return 8 + len(p.hj) + 16 + 4*len(p.ints) + 8*(4*len(v.Nodes)+p.hdr.Points+4*len(v.Groups)) + 4*len(p.e.table.names) + 4*stringBlocks(len(p.e.table.names)) + p.hdr.StringBytes
 }
 
 // write writes the parts in order through a small buffer.
@@ -218,16 +226,30 @@ func (s *wireSink) coordinates(v *View, scale int) {
 }
 
 // strings appends the string table: the uint32 UTF-16 length of each
-// string, then their UTF-8 bytes one after the other.
+// string, the uint32 byte offsets of the blocks (stringBlocks of them),
+// then the strings' UTF-8 bytes one after the other.
 func (e *wireEncoder) strings(s *wireSink) {
-	for _, str := range e.table.names {
+	names := e.table.names
+	for _, str := range names {
 		s.b = binary.LittleEndian.AppendUint32(s.b, uint32(utf16Len(str)))
 		s.full()
 	}
-	for _, str := range e.table.names {
+	off := 0
+	for i, str := range names {
+		if i%WireStringBlock == 0 {
+			s.b = binary.LittleEndian.AppendUint32(s.b, uint32(off))
+		}
+		off += len(str)
+	}
+	s.b = binary.LittleEndian.AppendUint32(s.b, uint32(off))
+	for _, str := range names {
 		s.str(str)
 	}
 }
+
+// stringBlocks is the number of block offsets of a table of n strings:
+// one per block and the end.
+func stringBlocks(n int) int { return (n+WireStringBlock-1)/WireStringBlock + 1 }
 
 // utf16Len is the length of valid UTF-8 s in UTF-16 code units.
 func utf16Len(s string) int {
@@ -267,6 +289,7 @@ type wireHeader struct {
 	View        json.RawMessage            `json:"view"`
 	Strings     int                        `json:"strings"`
 	StringBytes int                        `json:"stringBytes"`
+	StringBlock int                        `json:"stringBlock"`
 	Nodes       int                        `json:"nodes"`
 	Edges       int                        `json:"edges"`
 	Groups      int                        `json:"groups"`

@@ -61,23 +61,37 @@ func decodeWire(b []byte) (map[string]any, error) {
 	} else {
 		at += 8 * nCoords
 	}
-	// As wire.js: the whole text decoded at once, cut at UTF-16 offsets.
-	text := at + 4*h.Strings
+	if h.StringBlock != WireStringBlock {
+		return nil, fmt.Errorf("string block %d", h.StringBlock)
+	}
+	blocks := at + 4*h.Strings
+	text := blocks + 4*stringBlocks(h.Strings)
 	if text+h.StringBytes != len(b) {
 		return nil, fmt.Errorf("strings end at %d of %d bytes", text+h.StringBytes, len(b))
 	}
-	all := utf16.Encode([]rune(string(b[text:])))
-	off := 0
-	for i := 0; i < h.Strings; i++ {
-		n := int(binary.LittleEndian.Uint32(b[at+4*i:]))
-		if off+n > len(all) {
-			return nil, fmt.Errorf("string %d ends at %d of %d UTF-16 units", i, off+n, len(all))
+	// As wire.js: each block's text decoded at once, cut at UTF-16 offsets.
+	for blk := 0; blk*h.StringBlock < h.Strings; blk++ {
+		from := int(binary.LittleEndian.Uint32(b[blocks+4*blk:]))
+		to := int(binary.LittleEndian.Uint32(b[blocks+4*blk+4:]))
+		if from > to || text+to > len(b) {
+			return nil, fmt.Errorf("block %d spans bytes %d to %d of %d", blk, from, to, h.StringBytes)
 		}
-		r.strs = append(r.strs, string(utf16.Decode(all[off:off+n])))
-		off += n
+		all := utf16.Encode([]rune(string(b[text+from : text+to])))
+		off := 0
+		for i := blk * h.StringBlock; i < min(h.Strings, (blk+1)*h.StringBlock); i++ {
+			n := int(binary.LittleEndian.Uint32(b[at+4*i:]))
+			if off+n > len(all) {
+				return nil, fmt.Errorf("string %d ends at %d of %d UTF-16 units", i, off+n, len(all))
+			}
+			r.strs = append(r.strs, string(utf16.Decode(all[off:off+n])))
+			off += n
+		}
+		if off != len(all) {
+			return nil, fmt.Errorf("block %d's strings end at unit %d of %d", blk, off, len(all))
+		}
 	}
-	if off != len(all) {
-		return nil, fmt.Errorf("strings end at unit %d of %d", off, len(all))
+	if end := binary.LittleEndian.Uint32(b[text-4:]); int(end) != h.StringBytes {
+		return nil, fmt.Errorf("the last block ends at %d of %d bytes", end, h.StringBytes)
 	}
 	var view map[string]any
 	if err := json.Unmarshal(h.View, &view); err != nil {

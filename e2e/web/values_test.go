@@ -132,6 +132,8 @@ func TestValuesTensorView(t *testing.T) {
 	eval(t, ctx, `(document.querySelector('#sidebar button.stats-open').click(), true)`, new(bool))
 	waitTrue(t, ctx, 20*time.Second, "histogram", `+(document.querySelector('#sidebar canvas.histogram') || {dataset: {}}).dataset.bars > 0`)
 	waitTrue(t, ctx, 20*time.Second, "channel plot", `+(document.querySelector('#sidebar canvas.chanplot') || {dataset: {}}).dataset.channels > 0`)
+	// The first page of values is a request of its own: it may come last.
+	waitTrue(t, ctx, 20*time.Second, "values", `document.querySelectorAll('#sidebar .tensorview table.vals tr').length > 0`)
 	var w *model.Tensor
 	for _, tn := range m.Graph.Initializers {
 		if tn.Name == conv.Inputs[1] {

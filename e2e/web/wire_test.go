@@ -51,8 +51,9 @@ func TestWireDrawsTheSame(t *testing.T) {
 	add("transformer", lib.Add("transformer.onnx", fixture.Transformer(3000)))
 	id, _ := sampleModel(t, lib)
 	add("sample", id)
-	// Names beyond ASCII: outside the BMP, and bytes that are not UTF-8.
-	uni := fixture.ResNetLike()
+	// Names beyond ASCII: outside the BMP, and bytes that are not UTF-8,
+	// over several of the string table's blocks.
+	uni := fixture.Transformer(800)
 	for i := range uni.Graph.Nodes {
 		uni.Graph.Nodes[i].Name = fmt.Sprintf("ü%d😀\xff日", i)
 	}

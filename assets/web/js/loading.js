@@ -53,7 +53,17 @@ async function loadGraphNow(app, tab, opts) {
   if (seq !== app.loadSeq || app.cur !== tab) return;
   const old = tab.view;
   tab.view = view;
-  const scene = await drawGraph(app, view, opts, seq);
+  let scene;
+  try {
+    scene = await drawGraph(app, view, opts, seq);
+  } catch (e) {
+    // A view that cannot be drawn (a damaged string table is found when
+    // its strings are first read) is an error shown, not a page left
+    // loading.
+    if (seq !== app.loadSeq) return;
+    tab.view = old;
+    return graphFailed(app, tab, opts, e);
+  }
   if (!scene) return; // another load took over while drawing
   renderBreadcrumb(app, tab);
   keepSelection(app, scene, opts.reload);

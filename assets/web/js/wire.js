@@ -35,7 +35,7 @@ export function decodeWire(buf) {
   const nCoords = 4 * n + h.points + 4 * g;
   const coords = readCoords(buf, at, nCoords, h.scale);
   at += (h.scale ? 4 : 8) * nCoords;
-  const strings = new Strings(buf, at, h.strings, h.stringBytes);
+  const strings = new Strings(buf, at, h.strings, h.stringBytes, h.stringBlock);
   const cols = columns(h, ints, coords);
   cols.str = (k) => strings.get(k);
   const view = h.view;
@@ -102,38 +102,49 @@ function readCoords(buf, at, count, scale) {
 }
 
 /**
- * Strings is the string table: the UTF-8 text of every string back to
- * back, decoded as one string at once (a single call, where a call per
- * string cost a 100,000-node view hundreds of milliseconds), each string
- * then a substring at its UTF-16 offsets, made when first read and kept
- * (in blocks of cacheBlock strings, made as they are needed: a page reads
- * a fraction of them).
+ * Strings is the string table, decoded a block of strings at a time when
+ * one of them is first read: a first drawing of a big view reads few of
+ * its strings, and decoding all of them (10 MB of text at 100,000 nodes,
+ * with the copies the browser makes) was the largest part of its
+ * decoding. A block's UTF-8 text is decoded in one call (a call per
+ * string cost a 100,000-node view hundreds of milliseconds when all were
+ * read), each string then a substring at its UTF-16 offsets, made when
+ * first read and kept.
  */
 class Strings {
-  constructor(buf, at, count, size) {
-    // The UTF-16 lengths become, in place, each string's end.
-    const end = new Uint32Array(buf, at, count);
-    let x = 0;
-    for (let i = 0; i < count; i++) end[i] = x += end[i];
-    this.end = end;
-    this.all = new TextDecoder().decode(new Uint8Array(buf, at + 4 * count, size));
-    if (this.all.length !== x) throw new Error('the string table does not match its lengths');
-    this.cache = new Array(Math.ceil(count / cacheBlock));
+  constructor(buf, at, count, size, block) {
+    if (!(block > 0) || block & (block - 1)) throw new Error('the string table has no valid block size');
+    const nb = Math.ceil(count / block);
+    this.len = new Uint32Array(buf, at, count); // UTF-16 lengths; a decoded block's become its ends
+    this.blockAt = new Uint32Array(buf, at + 4 * count, nb + 1); // byte offsets in the text
+    if (this.blockAt[nb] !== size) throw new Error('the string table does not match its size');
+    this.text = new Uint8Array(buf, at + 4 * (count + nb + 1), size);
+    this.shift = Math.log2(block);
+    this.block = block;
+    this.blocks = new Array(nb); // per block: [text, cache], made when first read
   }
 
   get(k) {
-    const b = this.cache[k >> cacheShift] || (this.cache[k >> cacheShift] = new Array(cacheBlock));
-    let s = b[k & (cacheBlock - 1)];
+    const b = this.blocks[k >> this.shift] || this.decode(k >> this.shift);
+    const i = k & (this.block - 1);
+    let s = b.cache[i];
     if (s === undefined) {
-      s = this.all.substring(k ? this.end[k - 1] : 0, this.end[k]);
-      b[k & (cacheBlock - 1)] = s;
+      s = b.text.substring(i ? this.len[k - 1] : 0, this.len[k]);
+      b.cache[i] = s;
     }
     return s;
   }
-}
 
-const cacheShift = 10;
-const cacheBlock = 1 << cacheShift;
+  /** decode decodes block b and turns its strings' lengths into their ends. */
+  decode(b) {
+    const from = b * this.block, to = Math.min(this.len.length, from + this.block);
+    const text = new TextDecoder().decode(this.text.subarray(this.blockAt[b], this.blockAt[b + 1]));
+    let x = 0;
+    for (let k = from; k < to; k++) this.len[k] = x += this.len[k];
+    if (x !== text.length) throw new Error('the string table does not match its lengths');
+    return (this.blocks[b] = { text, cache: new Array(to - from) });
+  }
+}
 
 /** columns slices the int32 and coordinate columns, in wire.go's order. */
 function columns(h, ints, coords) {
