@@ -50,17 +50,15 @@ export class Scene {
     this.edges = edges;
     this.groups = groups;
     const n = nodes.length;
-    const nx0 = new Float64Array(n), ny0 = new Float64Array(n), nx1 = new Float64Array(n), ny1 = new Float64Array(n);
+    const c = view.cols; // a compact view's columns: no getter per number, and its x and y as they are
+    const nx0 = c ? c.x : new Float64Array(n), ny0 = c ? c.y : new Float64Array(n), nx1 = new Float64Array(n), ny1 = new Float64Array(n);
     this.ids = null; // byId, made on first use
     this.cats = categories(view, nodes);
     let bx0 = 0, by0 = 0, bx1 = view.width || 0, by1 = view.height || 0;
-    const c = view.cols; // a compact view's columns: no getter per number
     for (let i = 0; i < n; i++) {
       if (c) {
-        nx0[i] = c.x[i];
-        ny0[i] = c.y[i];
-        nx1[i] = c.x[i] + c.w[i];
-        ny1[i] = c.y[i] + c.h[i];
+        nx1[i] = nx0[i] + c.w[i];
+        ny1[i] = ny0[i] + c.h[i];
       } else {
         const nd = nodes[i];
         nx0[i] = nd.x;
@@ -127,14 +125,19 @@ export class Scene {
     }
     this.bounds = { x0: bx0, y0: by0, x1: bx1, y1: by1 };
     const gn = groups.length;
-    const gx0 = new Float64Array(gn), gy0 = new Float64Array(gn), gx1 = new Float64Array(gn), gy1 = new Float64Array(gn);
     const c = this.view.cols; // a compact view's groups are made when read: its columns instead
+    const gx0 = c ? c.gx : new Float64Array(gn), gy0 = c ? c.gy : new Float64Array(gn), gx1 = new Float64Array(gn), gy1 = new Float64Array(gn);
     for (let i = 0; i < gn; i++) {
-      const g = c ? null : groups[i];
-      gx0[i] = c ? c.gx[i] : g.x;
-      gy0[i] = c ? c.gy[i] : g.y;
-      gx1[i] = gx0[i] + (c ? c.gw[i] : g.w);
-      gy1[i] = gy0[i] + (c ? c.gh[i] : g.h);
+      if (c) {
+        gx1[i] = gx0[i] + c.gw[i];
+        gy1[i] = gy0[i] + c.gh[i];
+        continue;
+      }
+      const g = groups[i];
+      gx0[i] = g.x;
+      gy0[i] = g.y;
+      gx1[i] = g.x + g.w;
+      gy1[i] = g.y + g.h;
     }
     this.groupGrid = buildGrid(gn, gx0, gy0, gx1, gy1, bx0, by0, bx1, by1);
     this.edgeGrid = buildGrid(m, ex0, ey0, ex1, ey1, bx0, by0, bx1, by1);
