@@ -77,7 +77,7 @@ export class Scene {
     // first frame of the boxes alone when the caller defers them.
     const none = new Float64Array(0);
     this.edgeGrid = this.groupGrid = buildGrid(0, none, none, none, none, bx0, by0, bx1, by1);
-    [this.pts, this.poff] = [none, new Int32Array(1)];
+    [this.pts, this.poff, this.ptsScale] = [none, new Int32Array(1), 1];
     this.finished = false;
     this.widthCache = new Map();
     // The layout's text metric (layout/metric.go): boxes were sized with it.
@@ -103,7 +103,10 @@ export class Scene {
     const m = edges.length;
     // Every route's numbers in one array: edge i's are pts[poff[i]] up to
     // pts[poff[i + 1]] (a compact view has them so already).
+    // pts[k] / ps is a number of a route (a compact view's are scaled
+    // integers).
     const [pts, poff] = this.view.cols ? [this.view.cols.pts, this.view.cols.pstart] : routes(edges);
+    const ps = this.view.cols ? this.view.cols.ptsScale : 1;
     const ex0 = new Float64Array(m), ey0 = new Float64Array(m), ex1 = new Float64Array(m), ey1 = new Float64Array(m);
     for (let i = 0; i < m; i++) {
       let a = Infinity, b = Infinity, c = -Infinity, d = -Infinity;
@@ -114,6 +117,12 @@ export class Scene {
         if (pts[k + 1] > d) d = pts[k + 1];
       }
       if (a === Infinity) a = b = c = d = 0;
+      if (ps !== 1) {
+        a /= ps;
+        b /= ps;
+        c /= ps;
+        d /= ps;
+      }
       ex0[i] = a;
       ey0[i] = b;
       ex1[i] = c;
@@ -141,7 +150,7 @@ export class Scene {
     }
     this.groupGrid = buildGrid(gn, gx0, gy0, gx1, gy1, bx0, by0, bx1, by1);
     this.edgeGrid = buildGrid(m, ex0, ey0, ex1, ey1, bx0, by0, bx1, by1);
-    [this.pts, this.poff] = [pts, poff];
+    [this.pts, this.poff, this.ptsScale] = [pts, poff, ps];
     this.finished = true;
   }
 
@@ -295,23 +304,24 @@ export class Scene {
     let drawn = 0;
     const arrows = z > 0.35;
     const heads = [];
-    const p = this.pts;
+    const pts = this.pts, inv = 1 / this.ptsScale; // exact: the scale is a power of two
+    const p = (j) => pts[j] * inv; // a compact view's are scaled integers
     for (const i of eidx) {
       const g = this.edgeGrid;
       if (g.x1[i] - g.x0[i] < minLen && g.y1[i] - g.y0[i] < minLen) continue;
       const s = this.poff[i], k = this.poff[i + 1];
       if (k - s < 4) continue;
       drawn++;
-      ctx.moveTo(p[s], p[s + 1]);
+      ctx.moveTo(p(s), p(s + 1));
       if (!smooth || k - s === 4) {
-        for (let j = s + 2; j < k; j += 2) ctx.lineTo(p[j], p[j + 1]);
+        for (let j = s + 2; j < k; j += 2) ctx.lineTo(p(j), p(j + 1));
       } else {
         // Quadratic curve through the midpoints of the control polygon.
         for (let j = s + 2; j + 3 < k; j += 2) {
-          const mx = (p[j] + p[j + 2]) / 2, my = (p[j + 1] + p[j + 3]) / 2;
-          ctx.quadraticCurveTo(p[j], p[j + 1], mx, my);
+          const mx = (p(j) + p(j + 2)) / 2, my = (p(j + 1) + p(j + 3)) / 2;
+          ctx.quadraticCurveTo(p(j), p(j + 1), mx, my);
         }
-        ctx.lineTo(p[k - 2], p[k - 1]);
+        ctx.lineTo(p(k - 2), p(k - 1));
       }
       if (arrows) heads.push(i);
     }
@@ -325,8 +335,8 @@ export class Scene {
       const s = 4.5;
       for (const i of heads) {
         const k = this.poff[i + 1];
-        const x = p[k - 2], y = p[k - 1];
-        let dx = x - p[k - 4], dy = y - p[k - 3];
+        const x = p(k - 2), y = p(k - 1);
+        let dx = x - p(k - 4), dy = y - p(k - 3);
         const len = Math.hypot(dx, dy) || 1;
         dx /= len;
         dy /= len;

@@ -33,7 +33,7 @@ export function decodeWire(buf) {
   const ints = runningSum(new Int32Array(buf, at, nInts));
   at = (at + 4 * nInts + 7) & ~7;
   const nCoords = 4 * n + h.points + 4 * g;
-  const coords = readCoords(buf, at, nCoords, h.scale);
+  const coords = readCoords(buf, at, 4 * n, h.points, 4 * g, h.scale);
   at += (h.scale ? 4 : 8) * nCoords;
   const strings = new Strings(buf, at, h.strings, h.stringBytes, h.stringBlock);
   const cols = columns(h, ints, coords);
@@ -84,21 +84,34 @@ function runningSum(d) {
   return d;
 }
 
-/** readCoords returns the coordinate columns as one Float64Array. */
-function readCoords(buf, at, count, scale) {
-  if (!scale) return new Float64Array(buf, at, count).slice();
-  const d = new Int32Array(buf, at, count);
-  const out = new Float64Array(count);
-  let a = 0, b = 0; // x and y alternate: each is a delta from two before
-  for (let i = 0; i < count; i += 2) {
-    a = (a + d[i]) | 0;
-    out[i] = a / scale;
-    if (i + 1 < count) {
-      b = (b + d[i + 1]) | 0;
-      out[i + 1] = b / scale;
-    }
+/**
+ * readCoords returns the coordinate columns: the nodes' (nn numbers) and
+ * the groups' (ng) as Float64Arrays, and the routes' points (np, the most
+ * numbers) restored in place, as multiples of 1/scale ({boxes, pts,
+ * groups, scale}: a point is pts[k] / scale, exactly, scale being a power
+ * of two).
+ */
+function readCoords(buf, at, nn, np, ng, scale) {
+  if (!scale) {
+    // Float64 as they are: views on the reply, which the view keeps.
+    const all = new Float64Array(buf, at, nn + np + ng);
+    return { boxes: all.subarray(0, nn), pts: all.subarray(nn, nn + np), groups: all.subarray(nn + np), scale: 1 };
   }
-  return out;
+  const d = new Int32Array(buf, at, nn + np + ng);
+  const boxes = new Float64Array(nn), groups = new Float64Array(ng);
+  const sum = [0, 0]; // x and y alternate: each is a delta from two before
+  const floats = (out, from) => {
+    for (let i = 0; i < out.length; i++) out[i] = (sum[(from + i) & 1] = (sum[(from + i) & 1] + d[from + i]) | 0) / scale;
+  };
+  floats(boxes, 0);
+  let a = sum[0], b = sum[1]; // nn is even: the points start with an x
+  for (let i = nn; i + 1 < nn + np; i += 2) {
+    d[i] = a = (a + d[i]) | 0;
+    d[i + 1] = b = (b + d[i + 1]) | 0;
+  }
+  [sum[0], sum[1]] = [a, b];
+  floats(groups, nn + np);
+  return { boxes, pts: d.subarray(nn, nn + np), groups, scale };
 }
 
 /**
@@ -149,9 +162,8 @@ class Strings {
 /** columns slices the int32 and coordinate columns, in wire.go's order. */
 function columns(h, ints, coords) {
   const n = h.nodes, m = h.edges, g = h.groups;
-  let ic = 0, cc = 0;
+  let ic = 0;
   const col = (k) => ints.subarray(ic, (ic += k));
-  const crd = (k) => coords.subarray(cc, (cc += k));
   const c = {};
   [c.id, c.kind, c.label, c.name, c.cat, c.group, c.source, c.index, c.subgraphs, c.count] = Array.from({ length: 10 }, () => col(n));
   c.lstart = col(n + 1);
@@ -159,9 +171,10 @@ function columns(h, ints, coords) {
   [c.from, c.to, c.value, c.elabel, c.dtype] = Array.from({ length: 5 }, () => col(m));
   c.pstart = col(m + 1);
   [c.gid, c.glabel, c.gparent, c.gcoll, c.gcount] = Array.from({ length: 5 }, () => col(g));
-  [c.x, c.y, c.w, c.h] = Array.from({ length: 4 }, () => crd(n));
-  c.pts = crd(h.points);
-  [c.gx, c.gy, c.gw, c.gh] = Array.from({ length: 4 }, () => crd(g));
+  [c.x, c.y, c.w, c.h] = [0, 1, 2, 3].map((k) => coords.boxes.subarray(k * n, (k + 1) * n));
+  // The routes' numbers: a point is pts[k] / ptsScale.
+  [c.pts, c.ptsScale] = [coords.pts, coords.scale];
+  [c.gx, c.gy, c.gw, c.gh] = [0, 1, 2, 3].map((k) => coords.groups.subarray(k * g, (k + 1) * g));
   return c;
 }
 
@@ -234,8 +247,11 @@ class WireEdge {
   get value() { return opt(this.c, this.c.value[this.i]); }
   get label() { return opt(this.c, this.c.elabel[this.i]); }
   get dtype() { return opt(this.c, this.c.dtype[this.i]); }
-  /** points is a view on the route's numbers (x, y pairs). */
-  get points() { return this.c.pts.subarray(this.c.pstart[this.i], this.c.pstart[this.i + 1]); }
+  /** points is the route's numbers (x, y pairs). */
+  get points() {
+    const c = this.c, p = c.pts.subarray(c.pstart[this.i], c.pstart[this.i + 1]);
+    return c.ptsScale === 1 && p instanceof Float64Array ? p : Float64Array.from(p, (x) => x / c.ptsScale);
+  }
   toJSON() {
     return withOwn(this, { from: this.from, to: this.to, value: this.value, label: this.label, dtype: this.dtype, points: Array.from(this.points) });
   }
