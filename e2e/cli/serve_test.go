@@ -253,10 +253,10 @@ func TestTrayFallback(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("models: %d", resp.StatusCode)
 	}
+	// The line comes once the tray host has been looked for, which may
+	// be after the viewer answers (it failed once so in CI).
+	fdWaitStderr(t, p.Proc, "no system tray")
 	p.stop(t, syscall.SIGINT)
-	if s := p.Stderr(); !strings.Contains(s, "tray") {
-		t.Fatalf("stderr %q does not mention the missing tray", s)
-	}
 }
 
 // The browser is opened at the printed URL unless --no-browser.

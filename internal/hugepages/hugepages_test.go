@@ -34,7 +34,7 @@ func (f *fakeSystem) advise(lo, hi uintptr, on bool) error {
 }
 
 func machine() *fakeSystem {
-	return &fakeSystem{mode: "madvise", avail: 16 << 30, lo: 0x7f0000100000 + 4096}
+	return &fakeSystem{mode: "madvise", avail: 16 << 30, lo: 0x10100000 + 4096}
 }
 
 func heapOn(f *fakeSystem) *Heap { return &Heap{sys: f, log: slog.New(slog.DiscardHandler)} }

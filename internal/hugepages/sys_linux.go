@@ -17,7 +17,16 @@ import (
 // osSystem is Linux.
 type osSystem struct{}
 
+// thpMode is "" where a burst cannot help: a 32-bit address space (the
+// reservation would not fit) or huge pages other than 2 MiB (arm64 with
+// 64 KiB base pages has 512 MiB ones).
 func (osSystem) thpMode() string {
+	if strconv.IntSize < 64 {
+		return ""
+	}
+	if b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"); err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(hugePage) {
+		return ""
+	}
 	b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	if err != nil {
 		return ""

@@ -41,12 +41,12 @@ func TestMemAvailable(t *testing.T) {
 
 func TestMappingStart(t *testing.T) {
 	maps := []byte("00400000-004ad000 r-xp 00000000 fe:00 1 /bin/x\n" +
-		"3db404000000-3db405c00000 ---p 00000000 00:00 0\n" +
-		"3db405c00000-3db446400000 rw-p 00000000 00:00 0\n")
-	if s, ok := mappingStart(maps, 0x3db406100000); !ok || s != 0x3db405c00000 {
+		"34000000-35c00000 ---p 00000000 00:00 0\n" +
+		"35c00000-76400000 rw-p 00000000 00:00 0\n")
+	if s, ok := mappingStart(maps, 0x36100000); !ok || s != 0x35c00000 {
 		t.Errorf("mappingStart = %#x, %v", s, ok)
 	}
-	if _, ok := mappingStart(maps, 0x3db446400000); ok {
+	if _, ok := mappingStart(maps, 0x76400000); ok {
 		t.Errorf("an address past the last mapping was found")
 	}
 }
