@@ -53,5 +53,4 @@ func TestHugePageBursts(t *testing.T) {
 	}
 	ta.waitInfo(t, bad[0], func(i server.ModelInfo) bool { return i.Error != "" })
 	waitRunning(t, heap, 0, "after a failed load")
-
 }

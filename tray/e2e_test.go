@@ -240,8 +240,9 @@ func hasVisible(label string) func(dbustest.Item) bool {
 func (s *session) quit() time.Duration {
 	s.t.Helper()
 	it := s.find(tray.LabelQuit)
-	// The menu is on the bus before Run has parked a receiver on Quit's
-	// channel, and systray drops a click nobody waits for: a click that
+	// The menu is on the bus before Run's receivers on Quit's channel
+	// are sure to be parked (they are started first, but may not have
+	// run yet), and systray drops a click nobody waits for: a click that
 	// comes that early is lost (seen once in 20 runs under a loaded CI),
 	// so the test clicks again, as a user would, and times the last one.
 	start, clickErr := s.clickUntilExit(it.ID)

@@ -105,8 +105,8 @@ export class Scene {
     // pts[poff[i + 1]] (a compact view has them so already).
     // pts[k] / ps is a number of a route (a compact view's are scaled
     // integers).
-    const [pts, poff] = this.view.cols ? [this.view.cols.pts, this.view.cols.pstart] : routes(edges);
-    const ps = this.view.cols ? this.view.cols.ptsScale : 1;
+    const cols = this.view.cols;
+    const [pts, poff, ps] = cols ? [cols.pts, cols.pstart, cols.ptsScale] : [...routes(edges), 1];
     const ex0 = new Float64Array(m), ey0 = new Float64Array(m), ex1 = new Float64Array(m), ey1 = new Float64Array(m);
     for (let i = 0; i < m; i++) {
       let a = Infinity, b = Infinity, c = -Infinity, d = -Infinity;
@@ -134,12 +134,12 @@ export class Scene {
     }
     this.bounds = { x0: bx0, y0: by0, x1: bx1, y1: by1 };
     const gn = groups.length;
-    const c = this.view.cols; // a compact view's groups are made when read: its columns instead
-    const gx0 = c ? c.gx : new Float64Array(gn), gy0 = c ? c.gy : new Float64Array(gn), gx1 = new Float64Array(gn), gy1 = new Float64Array(gn);
+    // A compact view's groups are made when read: its columns instead.
+    const gx0 = cols ? cols.gx : new Float64Array(gn), gy0 = cols ? cols.gy : new Float64Array(gn), gx1 = new Float64Array(gn), gy1 = new Float64Array(gn);
     for (let i = 0; i < gn; i++) {
-      if (c) {
-        gx1[i] = gx0[i] + c.gw[i];
-        gy1[i] = gy0[i] + c.gh[i];
+      if (cols) {
+        gx1[i] = gx0[i] + cols.gw[i];
+        gy1[i] = gy0[i] + cols.gh[i];
         continue;
       }
       const g = groups[i];

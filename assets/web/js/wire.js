@@ -5,8 +5,9 @@
 // nodes and edges are small objects that read the columns through getters
 // (fields the JSON leaves out read as undefined), made when first read
 // (lazyList), groups likewise, and view.cols keeps the columns for the
-// scene's fast paths. The int columns and the string offsets are decoded
-// in place, in the reply's own buffer (which the view then keeps): fresh
+// scene's fast paths. The int columns, the route points and the string
+// offsets are decoded in place, in the reply's own buffer (which the view
+// then keeps): fresh
 // memory is what a decode pays most for, a page fault per 4 KiB first
 // touched (25 ms for the 8 MB of a 100,000-node view's ints in a VM,
 // against 2 ms for the sums themselves).
@@ -99,18 +100,12 @@ function readCoords(buf, at, nn, np, ng, scale) {
   }
   const d = new Int32Array(buf, at, nn + np + ng);
   const boxes = new Float64Array(nn), groups = new Float64Array(ng);
-  const sum = [0, 0]; // x and y alternate: each is a delta from two before
-  const floats = (out, from) => {
-    for (let i = 0; i < out.length; i++) out[i] = (sum[(from + i) & 1] = (sum[(from + i) & 1] + d[from + i]) | 0) / scale;
-  };
-  floats(boxes, 0);
-  let a = sum[0], b = sum[1]; // nn is even: the points start with an x
-  for (let i = nn; i + 1 < nn + np; i += 2) {
-    d[i] = a = (a + d[i]) | 0;
-    d[i + 1] = b = (b + d[i + 1]) | 0;
-  }
-  [sum[0], sum[1]] = [a, b];
-  floats(groups, nn + np);
+  // x and y alternate: number i is the sum of the deltas two apart up to it.
+  const sum = [0, 0];
+  const next = (i) => (sum[i & 1] = (sum[i & 1] + d[i]) | 0);
+  for (let i = 0; i < nn; i++) boxes[i] = next(i) / scale;
+  for (let i = nn; i < nn + np; i++) d[i] = next(i);
+  for (let i = 0; i < ng; i++) groups[i] = next(nn + np + i) / scale;
   return { boxes, pts: d.subarray(nn, nn + np), groups, scale };
 }
 
