@@ -66,6 +66,10 @@ func (r *run) static() http.Handler {
 			serveIndex(w, req, page)
 			return
 		}
+		if css := r.s.index.css; css != nil && req.URL.Path == "/"+joinedCSS {
+			serveCSS(w, req, css)
+			return
+		}
 		fs.ServeHTTP(w, req)
 	})
 }
