@@ -6,8 +6,9 @@ import (
 
 // nodeCtx is what a shape rule sees of one node.
 type nodeCtx struct {
-	in *Info
-	n  *model.Node
+	in  *Info
+	n   *model.Node
+	out [1]*model.Type // what one returns: a rule's result is read before the next node
 }
 
 // rule returns the types of a node's outputs (nil entries: unknown).
@@ -92,4 +93,7 @@ func tensor(dt model.DType, s model.Shape) *model.Type {
 }
 
 // one wraps a single output type.
-func one(t *model.Type) []*model.Type { return []*model.Type{t} }
+func (c *nodeCtx) one(t *model.Type) []*model.Type {
+	c.out[0] = t
+	return c.out[:1]
+}

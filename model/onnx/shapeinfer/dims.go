@@ -16,8 +16,9 @@ func broadcast(shapes ...model.Shape) model.Shape {
 		r = max(r, len(s))
 	}
 	out := make(model.Shape, r)
+	var buf [4]model.Dim // the dims of one axis, on the stack for up to four inputs
 	for i := range out {
-		var ds []model.Dim
+		ds := buf[:0]
 		for _, s := range shapes {
 			if j := i - (r - len(s)); j >= 0 {
 				ds = append(ds, s[j])
@@ -32,25 +33,27 @@ func broadcast(shapes ...model.Shape) model.Shape {
 // other than 1 wins (a valid model's other dims are then 1 or equal); equal
 // names stay; anything else is unknown.
 func broadcastDim(ds []model.Dim) model.Dim {
-	var rest []model.Dim
-	for _, d := range ds {
-		if d.Known && d.Size == 1 {
-			continue
+	var first *model.Dim // the first dim of unknown size
+	same := true         // whether every such dim has first's name
+	for i := range ds {
+		d := &ds[i]
+		switch {
+		case d.Known && d.Size == 1:
+		case d.Known:
+			return *d
+		case first == nil:
+			first = d
+		case d.Param == "" || d.Param != first.Param:
+			same = false
 		}
-		if d.Known {
-			return d
-		}
-		rest = append(rest, d)
 	}
-	if len(rest) == 0 {
+	switch {
+	case first == nil:
 		return model.IntDim(1)
+	case !same:
+		return unknownDim
 	}
-	for _, d := range rest[1:] {
-		if d.Param == "" || d.Param != rest[0].Param {
-			return unknownDim
-		}
-	}
-	return rest[0]
+	return *first
 }
 
 // axis normalises a possibly negative axis for rank r; false when out of

@@ -40,6 +40,12 @@ type Info struct {
 	stored map[string]bool
 	// parent is the enclosing graph's Info, for a subgraph's outer values.
 	parent *Info
+	// nc is the context of the node being inferred, one for all of them:
+	// a rule is called through a func value, so a context made per node
+	// would escape to the heap (100,000 allocations for as many nodes).
+	// node is never re-entered on one Info: subgraphs and function bodies
+	// have Infos of their own.
+	nc nodeCtx
 }
 
 // Type returns a value's type (stored or inferred), nil when unknown.
@@ -138,10 +144,12 @@ func (in *Info) node(n *model.Node) {
 	if f := in.opt.Functions[n.Domain+"::"+n.OpType]; f != nil && rule == nil {
 		rule = callRule(f)
 	}
-	c := &nodeCtx{in: in, n: n}
 	if rule == nil {
 		return
 	}
+	c := &in.nc
+	*c = nodeCtx{in: in, n: n}
+	defer func() { *c = nodeCtx{} }()
 	outs := rule(c)
 	for i, t := range outs {
 		if i >= len(n.Outputs) || n.Outputs[i] == "" || t == nil {
@@ -265,8 +273,10 @@ func (in *Info) record(g *model.Graph) {
 			v.Type, v.Inferred = t, true
 		}
 	}
+	vals := valueSlab{left: outputCount(g.Nodes)}
 	for _, n := range g.Nodes {
 		for _, o := range n.Outputs {
+			vals.left--
 			t := in.types[o]
 			if o == "" || t == nil || in.stored[o] && t.Shape == nil {
 				continue
@@ -278,9 +288,39 @@ func (in *Info) record(g *model.Graph) {
 				continue
 			}
 			have[o] = len(g.ValueInfo)
-			g.ValueInfo = append(g.ValueInfo, &model.Value{Name: o, Type: t, Inferred: true})
+			g.ValueInfo = append(g.ValueInfo, vals.next(model.Value{Name: o, Type: t, Inferred: true}))
 		}
 	}
+}
+
+// valueSlab hands out the Values record adds from arrays of up to
+// valueChunk, one allocation for many: a 100,000-node graph adds as many.
+type valueSlab struct {
+	free []model.Value
+	left int // outputs still to come: no chunk is made bigger
+}
+
+// valueChunk is the most Values one allocation of valueSlab holds.
+const valueChunk = 512
+
+// next returns a new Value holding v.
+func (s *valueSlab) next(v model.Value) *model.Value {
+	if len(s.free) == 0 {
+		s.free = make([]model.Value, min(valueChunk, s.left+1))
+	}
+	p := &s.free[0]
+	*p = v
+	s.free = s.free[1:]
+	return p
+}
+
+// outputCount counts the output names of nodes.
+func outputCount(nodes []*model.Node) int {
+	k := 0
+	for _, n := range nodes {
+		k += len(n.Outputs)
+	}
+	return k
 }
 
 // typeEqual reports whether two types print the same.

@@ -25,7 +25,7 @@ func init() {
 		"And", "Or", "Xor")
 	register(broadcastRule("", 1), "Where")
 	register(castRule, "Cast")
-	register(func(c *nodeCtx) []*model.Type { return one(tensor(c.dtype(1), c.shape(0))) }, "CastLike")
+	register(func(c *nodeCtx) []*model.Type { return c.one(tensor(c.dtype(1), c.shape(0))) }, "CastLike")
 	register(dequantRule, "DequantizeLinear")
 	register(quantRule, "QuantizeLinear")
 	register(constantRule, "Constant")
@@ -38,7 +38,7 @@ func sameAsInput(i int) rule {
 		if t == nil {
 			return nil
 		}
-		return one(tensor(t.DType, t.Shape))
+		return c.one(tensor(t.DType, t.Shape))
 	}
 }
 
@@ -59,7 +59,8 @@ func withDType(r rule, dt model.DType) rule {
 // dtFrom's when dt is "".
 func broadcastRule(dt model.DType, dtFrom int) rule {
 	return func(c *nodeCtx) []*model.Type {
-		shapes := make([]model.Shape, 0, len(c.n.Inputs))
+		var buf [4]model.Shape // on the stack for up to four inputs
+		shapes := buf[:0]
 		for i := range c.n.Inputs {
 			shapes = append(shapes, c.shape(i))
 		}
@@ -67,7 +68,7 @@ func broadcastRule(dt model.DType, dtFrom int) rule {
 		if out == "" {
 			out = c.dtype(dtFrom)
 		}
-		return one(tensor(out, broadcast(shapes...)))
+		return c.one(tensor(out, broadcast(shapes...)))
 	}
 }
 
@@ -76,7 +77,7 @@ func castRule(c *nodeCtx) []*model.Type {
 	if c.in.opt.DType != nil && c.attr("to") != nil {
 		dt = c.in.opt.DType(c.intAttr("to", 0))
 	}
-	return one(tensor(dt, c.shape(0)))
+	return c.one(tensor(dt, c.shape(0)))
 }
 
 func dequantRule(c *nodeCtx) []*model.Type {
@@ -84,7 +85,7 @@ func dequantRule(c *nodeCtx) []*model.Type {
 	if dt == "" {
 		dt = "float32"
 	}
-	return one(tensor(dt, c.shape(0)))
+	return c.one(tensor(dt, c.shape(0)))
 }
 
 func quantRule(c *nodeCtx) []*model.Type {
@@ -95,7 +96,7 @@ func quantRule(c *nodeCtx) []*model.Type {
 	case c.attr("output_dtype") != nil && c.in.opt.DType != nil:
 		dt = c.in.opt.DType(c.intAttr("output_dtype", 0))
 	}
-	return one(tensor(dt, c.shape(0)))
+	return c.one(tensor(dt, c.shape(0)))
 }
 
 func constantRule(c *nodeCtx) []*model.Type {
@@ -104,16 +105,16 @@ func constantRule(c *nodeCtx) []*model.Type {
 		case "value", "sparse_value":
 			if len(a.Tensors) == 1 && a.Tensors[0] != nil {
 				t := a.Tensors[0]
-				return one(tensor(t.DType, model.ShapeOf(t.Shape)))
+				return c.one(tensor(t.DType, model.ShapeOf(t.Shape)))
 			}
 		case "value_float":
-			return one(tensor("float32", model.Shape{}))
+			return c.one(tensor("float32", model.Shape{}))
 		case "value_int":
-			return one(tensor("int64", model.Shape{}))
+			return c.one(tensor("int64", model.Shape{}))
 		case "value_string":
-			return one(tensor("string", model.Shape{}))
+			return c.one(tensor("string", model.Shape{}))
 		case "value_floats", "value_ints", "value_strings":
-			return one(constantList(a))
+			return c.one(constantList(a))
 		}
 	}
 	return nil

@@ -52,10 +52,10 @@ func optimizerRule(states int) rule {
 func gridSampleRule(c *nodeCtx) []*model.Type {
 	x, grid := c.shape(0), c.shape(1)
 	if x == nil || grid == nil || len(x) < 3 || len(grid) != len(x) {
-		return one(tensor(c.dtype(0), nil))
+		return c.one(tensor(c.dtype(0), nil))
 	}
 	s := append(model.Shape{x[0], x[1]}, grid[1:len(grid)-1]...)
-	return one(tensor(c.dtype(0), s))
+	return c.one(tensor(c.dtype(0), s))
 }
 
 // roiAlignRule: Y is [num_rois, C, output_height, output_width], the
@@ -63,14 +63,14 @@ func gridSampleRule(c *nodeCtx) []*model.Type {
 func roiAlignRule(c *nodeCtx) []*model.Type {
 	x, rois := c.shape(0), c.shape(1)
 	if len(x) != 4 || len(rois) != 2 {
-		return one(tensor(c.dtype(0), nil))
+		return c.one(tensor(c.dtype(0), nil))
 	}
 	n := rois[0]
 	if b := c.shape(2); !n.Known && len(b) == 1 && b[0].Known {
 		n = b[0]
 	}
 	s := model.Shape{n, x[1], positiveDim(c.intAttr("output_height", 1)), positiveDim(c.intAttr("output_width", 1))}
-	return one(tensor(c.dtype(0), s))
+	return c.one(tensor(c.dtype(0), s))
 }
 
 // positiveDim is a size read from a file: unknown unless positive.
@@ -87,13 +87,13 @@ func positiveDim(v int64) model.Dim {
 func dftRule(c *nodeCtx) []*model.Type {
 	x := c.shape(0)
 	if len(x) < 3 {
-		return one(tensor(c.dtype(0), nil))
+		return c.one(tensor(c.dtype(0), nil))
 	}
 	s := slices.Clone(x)
 	s[len(s)-1] = model.IntDim(2)
 	ax, ok := axis(c.intAttr("axis", 1), len(s))
 	if !ok || ax == len(s)-1 {
-		return one(tensor(c.dtype(0), nil))
+		return c.one(tensor(c.dtype(0), nil))
 	}
 	if c.has(1) {
 		v, ok := c.ints(1, "")
@@ -109,7 +109,7 @@ func dftRule(c *nodeCtx) []*model.Type {
 			s[ax] = unknownDim
 		}
 	}
-	return one(tensor(c.dtype(0), s))
+	return c.one(tensor(c.dtype(0), s))
 }
 
 // tfIdfRule: float32 [C] or [N, C] with C = max(ngram_indexes) + 1.
@@ -117,15 +117,15 @@ func tfIdfRule(c *nodeCtx) []*model.Type {
 	x := c.shape(0)
 	idx, ok := c.intsAttr("ngram_indexes")
 	if !ok || len(idx) == 0 || x == nil || len(x) > 2 {
-		return one(tensor("float32", nil))
+		return c.one(tensor("float32", nil))
 	}
 	hi := slices.Max(idx)
 	if hi < 0 || hi == math.MaxInt64 {
-		return one(tensor("float32", nil))
+		return c.one(tensor("float32", nil))
 	}
 	cols := model.IntDim(hi + 1)
 	if len(x) == 2 {
-		return one(tensor("float32", model.Shape{x[0], cols}))
+		return c.one(tensor("float32", model.Shape{x[0], cols}))
 	}
-	return one(tensor("float32", model.Shape{cols}))
+	return c.one(tensor("float32", model.Shape{cols}))
 }

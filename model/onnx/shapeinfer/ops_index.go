@@ -41,7 +41,7 @@ func splitRule(c *nodeCtx) []*model.Type {
 func sliceRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
 	if x == nil {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	out := slices.Clone(x)
 	starts, ok1 := c.ints(1, "starts")
@@ -58,7 +58,7 @@ func sliceRule(c *nodeCtx) []*model.Type {
 		steps, ok4 = slices.Repeat([]int64{1}, len(starts)), true
 	}
 	if !ok1 || !ok2 || !ok3 || !ok4 || len(ends) != len(starts) || len(axes) != len(starts) || len(steps) != len(starts) {
-		return one(tensor(dt, unknownShape(len(x))))
+		return c.one(tensor(dt, unknownShape(len(x))))
 	}
 	for i, a := range axes {
 		ax, ok := axis(a, len(x))
@@ -67,7 +67,7 @@ func sliceRule(c *nodeCtx) []*model.Type {
 		}
 		out[ax] = sliceDim(x[ax], starts[i], ends[i], steps[i])
 	}
-	return one(tensor(dt, out))
+	return c.one(tensor(dt, out))
 }
 
 // sliceDim is the length of x[start:end:step] along one axis.
@@ -102,14 +102,14 @@ func sliceDim(d model.Dim, start, end, step int64) model.Dim {
 func gatherRule(c *nodeCtx) []*model.Type {
 	x, idx, dt := c.shape(0), c.shape(1), c.dtype(0)
 	if x == nil || idx == nil {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	ax, ok := axis(c.intAttr("axis", 0), len(x))
 	if !ok {
 		return nil
 	}
 	out := append(slices.Clone(x[:ax]), idx...)
-	return one(tensor(dt, append(out, x[ax+1:]...)))
+	return c.one(tensor(dt, append(out, x[ax+1:]...)))
 }
 
 // axesOf returns Squeeze/Unsqueeze/Reduce axes from input 1 or the axes
@@ -130,7 +130,7 @@ func squeezeRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
 	axes, given, ok := axesOf(c)
 	if x == nil || !ok {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	drop := make([]bool, len(x))
 	for _, a := range axes {
@@ -143,21 +143,21 @@ func squeezeRule(c *nodeCtx) []*model.Type {
 	var out model.Shape
 	for i, d := range x {
 		if !given && !d.Known {
-			return one(tensor(dt, nil))
+			return c.one(tensor(dt, nil))
 		}
 		if drop[i] || (!given && d.Size == 1) {
 			continue
 		}
 		out = append(out, d)
 	}
-	return one(tensor(dt, append(model.Shape{}, out...)))
+	return c.one(tensor(dt, append(model.Shape{}, out...)))
 }
 
 func unsqueezeRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
 	axes, _, ok := axesOf(c)
 	if x == nil || !ok {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	r := len(x) + len(axes)
 	ins := make([]bool, r)
@@ -176,16 +176,16 @@ func unsqueezeRule(c *nodeCtx) []*model.Type {
 		}
 		out[i], j = x[j], j+1
 	}
-	return one(tensor(dt, out))
+	return c.one(tensor(dt, out))
 }
 
 func shapeRule(c *nodeCtx) []*model.Type {
 	x := c.shape(0)
 	if x == nil {
-		return one(tensor("int64", unknownShape(1)))
+		return c.one(tensor("int64", unknownShape(1)))
 	}
 	lo, hi := shapeRange(c, len(x))
-	return one(tensor("int64", model.Shape{model.IntDim(int64(hi - lo))}))
+	return c.one(tensor("int64", model.Shape{model.IntDim(int64(hi - lo))}))
 }
 
 func constantOfShapeRule(c *nodeCtx) []*model.Type {
@@ -196,20 +196,20 @@ func constantOfShapeRule(c *nodeCtx) []*model.Type {
 	k := c.input(0)
 	if k == nil {
 		if s := c.shape(0); len(s) == 1 && s[0].Known && s[0].Size <= maxConstElems {
-			return one(tensor(dt, unknownShape(int(s[0].Size))))
+			return c.one(tensor(dt, unknownShape(int(s[0].Size))))
 		}
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
-	return one(tensor(dt, append(model.Shape{}, k.vals...)))
+	return c.one(tensor(dt, append(model.Shape{}, k.vals...)))
 }
 
 func expandRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
 	k := c.input(1)
 	if k == nil || k.scalar {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
-	return one(tensor(dt, broadcast(x, model.Shape(k.vals))))
+	return c.one(tensor(dt, broadcast(x, model.Shape(k.vals))))
 }
 
 func tileRule(c *nodeCtx) []*model.Type {
@@ -217,9 +217,9 @@ func tileRule(c *nodeCtx) []*model.Type {
 	reps, ok := c.ints(1, "")
 	if x == nil || !ok || len(reps) != len(x) {
 		if x != nil {
-			return one(tensor(dt, unknownShape(len(x))))
+			return c.one(tensor(dt, unknownShape(len(x))))
 		}
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	out := make(model.Shape, len(x))
 	for i, d := range x {
@@ -229,5 +229,5 @@ func tileRule(c *nodeCtx) []*model.Type {
 			out[i] = d
 		}
 	}
-	return one(tensor(dt, out))
+	return c.one(tensor(dt, out))
 }

@@ -22,20 +22,20 @@ func einsumRule(c *nodeCtx) []*model.Type {
 	a := c.attr("equation")
 	dt := c.dtype(0)
 	if a == nil || a.Type != model.AttrString {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	eq := strings.ReplaceAll(a.String, " ", "")
 	lhs, rhs, explicit := strings.Cut(eq, "->")
 	terms := strings.Split(lhs, ",")
 	if len(terms) != len(c.n.Inputs) {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	dims, count := map[rune]model.Dim{}, map[rune]int{}
 	var ell []model.Shape
 	for i, term := range terms {
 		e, ok := einsumTerm(term, c.shape(i), dims, count)
 		if !ok {
-			return one(tensor(dt, nil))
+			return c.one(tensor(dt, nil))
 		}
 		ell = append(ell, e)
 	}
@@ -64,7 +64,7 @@ func einsumRule(c *nodeCtx) []*model.Type {
 	for _, r := range post {
 		out = append(out, dims[r])
 	}
-	return one(tensor(dt, append(model.Shape{}, out...)))
+	return c.one(tensor(dt, append(model.Shape{}, out...)))
 }
 
 // einsumTerm binds one operand's letters to its dims and returns the dims
@@ -105,17 +105,17 @@ func rangeRule(c *nodeCtx) []*model.Type {
 		} else if f, ok := c.floatsOf(i); ok && len(f) == 1 {
 			v[i] = f[0]
 		} else {
-			return one(tensor(dt, unknownShape(1)))
+			return c.one(tensor(dt, unknownShape(1)))
 		}
 	}
 	if v[2] == 0 {
-		return one(tensor(dt, unknownShape(1)))
+		return c.one(tensor(dt, unknownShape(1)))
 	}
 	n := math.Max(math.Ceil((v[1]-v[0])/v[2]), 0)
 	if n > math.MaxInt32 || math.IsNaN(n) {
-		return one(tensor(dt, unknownShape(1)))
+		return c.one(tensor(dt, unknownShape(1)))
 	}
-	return one(tensor(dt, model.Shape{model.IntDim(int64(n))}))
+	return c.one(tensor(dt, model.Shape{model.IntDim(int64(n))}))
 }
 
 // floatsOf returns input i's small float constant.
@@ -130,7 +130,7 @@ func (c *nodeCtx) floatsOf(i int) ([]float64, bool) {
 func oneHotRule(c *nodeCtx) []*model.Type {
 	idx, dt := c.shape(0), c.dtype(2)
 	if idx == nil {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	ax, ok := axis(c.intAttr("axis", -1), len(idx)+1)
 	if !ok {
@@ -143,7 +143,7 @@ func oneHotRule(c *nodeCtx) []*model.Type {
 		depth = model.IntDim(int64(f[0]))
 	}
 	out := slices.Insert(slices.Clone(idx), ax, depth)
-	return one(tensor(dt, out))
+	return c.one(tensor(dt, out))
 }
 
 // gatherNDRule: indices[:-1] + data[batch_dims + indices[-1]:].
@@ -151,12 +151,12 @@ func gatherNDRule(c *nodeCtx) []*model.Type {
 	data, idx, dt := c.shape(0), c.shape(1), c.dtype(0)
 	b := c.intAttr("batch_dims", 0)
 	if data == nil || len(idx) == 0 || !idx[len(idx)-1].Known || b < 0 {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	from := b + idx[len(idx)-1].Size
 	if from > int64(len(data)) || from < 0 {
 		return nil
 	}
 	out := append(slices.Clone(idx[:len(idx)-1]), data[from:]...)
-	return one(tensor(dt, out))
+	return c.one(tensor(dt, out))
 }

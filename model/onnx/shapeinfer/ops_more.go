@@ -28,7 +28,7 @@ func likeRule(c *nodeCtx) []*model.Type {
 			dt = c.in.opt.DType(c.intAttr("dtype", 0))
 		}
 	}
-	return one(tensor(dt, c.shape(0)))
+	return c.one(tensor(dt, c.shape(0)))
 }
 
 // layerNormRule types Y like X, and Mean and InvStdDev as X with the
@@ -59,7 +59,7 @@ func layerNormRule(c *nodeCtx) []*model.Type {
 func batchNormRule(c *nodeCtx) []*model.Type {
 	y := tensor(c.dtype(0), c.shape(0))
 	if len(c.n.Outputs) < 3 {
-		return one(y)
+		return c.one(y)
 	}
 	m := tensor(c.dtype(3), c.shape(3))
 	return []*model.Type{y, m, tensor(c.dtype(4), c.shape(4))}
@@ -90,7 +90,7 @@ func depthSpaceRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
 	b := c.intAttr("blocksize", 0)
 	if len(x) != 4 || b <= 0 {
-		return one(tensor(dt, unknownShape(4)))
+		return c.one(tensor(dt, unknownShape(4)))
 	}
 	mul := func(d model.Dim, up bool) model.Dim {
 		switch {
@@ -114,21 +114,21 @@ func depthSpaceRule(c *nodeCtx) []*model.Type {
 			ch = unknownDim
 		}
 	}
-	return one(tensor(dt, model.Shape{x[0], ch, mul(x[2], up), mul(x[3], up)}))
+	return c.one(tensor(dt, model.Shape{x[0], ch, mul(x[2], up), mul(x[3], up)}))
 }
 
 func nonZeroRule(c *nodeCtx) []*model.Type {
 	x := c.shape(0)
 	if x == nil {
-		return one(tensor("int64", unknownShape(2)))
+		return c.one(tensor("int64", unknownShape(2)))
 	}
-	return one(tensor("int64", model.Shape{model.IntDim(int64(len(x))), unknownDim}))
+	return c.one(tensor("int64", model.Shape{model.IntDim(int64(len(x))), unknownDim}))
 }
 
 func detRule(c *nodeCtx) []*model.Type {
 	x := c.shape(0)
 	if len(x) < 2 {
-		return one(tensor(c.dtype(0), nil))
+		return c.one(tensor(c.dtype(0), nil))
 	}
-	return one(tensor(c.dtype(0), slices.Clone(x[:len(x)-2])))
+	return c.one(tensor(c.dtype(0), slices.Clone(x[:len(x)-2])))
 }

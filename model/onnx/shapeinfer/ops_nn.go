@@ -114,7 +114,7 @@ func convRule(xi, wi int, dt model.DType) rule {
 	return func(c *nodeCtx) []*model.Type {
 		x, wt, dt := c.shape(xi), c.shape(wi), cmp.Or(dt, c.dtype(xi))
 		if len(x) < 3 || (wt != nil && len(wt) != len(x)) {
-			return one(tensor(dt, nil))
+			return c.one(tensor(dt, nil))
 		}
 		var kernel model.Shape
 		m := unknownDim
@@ -123,9 +123,9 @@ func convRule(xi, wi int, dt model.DType) rule {
 		}
 		w, ok := windowOf(c, len(x)-2, kernel)
 		if !ok {
-			return one(tensor(dt, unknownShape(len(x))))
+			return c.one(tensor(dt, unknownShape(len(x))))
 		}
-		return one(tensor(dt, append(model.Shape{x[0], m}, w.spatial(x)...)))
+		return c.one(tensor(dt, append(model.Shape{x[0], m}, w.spatial(x)...)))
 	}
 }
 
@@ -140,7 +140,7 @@ func qlinearConvRule(c *nodeCtx) []*model.Type {
 func convTransposeRule(c *nodeCtx) []*model.Type {
 	x, wt, dt := c.shape(0), c.shape(1), c.dtype(0)
 	if len(x) < 3 || len(wt) != len(x) {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	n := len(x) - 2
 	ch := unknownDim
@@ -150,14 +150,14 @@ func convTransposeRule(c *nodeCtx) []*model.Type {
 	out := append(model.Shape{x[0], ch}, unknownShape(n)...)
 	if os, ok := c.intsAttr("output_shape"); ok && len(os) == n {
 		copy(out[2:], model.ShapeOf(os))
-		return one(tensor(dt, out))
+		return c.one(tensor(dt, out))
 	}
 	w, ok := windowOf(c, n, wt[2:])
 	if ok && (w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER") {
-		return one(tensor(dt, sameTransposed(out, x, w.strides)))
+		return c.one(tensor(dt, sameTransposed(out, x, w.strides)))
 	}
 	if !ok || c.attr("auto_pad") != nil && w.autoPad != "NOTSET" {
-		return one(tensor(dt, out))
+		return c.one(tensor(dt, out))
 	}
 	op := intsOr(c, "output_padding", n, 0)
 	for i, d := range x[2:] {
@@ -166,7 +166,7 @@ func convTransposeRule(c *nodeCtx) []*model.Type {
 			out[2+i] = model.IntDim(w.strides[i]*(d.Size-1) + op[i] + k - w.pads[i] - w.pads[i+n])
 		}
 	}
-	return one(tensor(dt, out))
+	return c.one(tensor(dt, out))
 }
 
 // sameTransposed fills the spatial dims of a SAME-padded ConvTranspose's
@@ -183,7 +183,7 @@ func sameTransposed(out, x model.Shape, strides []int64) model.Shape {
 func poolRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
 	if len(x) < 3 {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	w, ok := windowOf(c, len(x)-2, nil)
 	s := unknownShape(len(x))
@@ -196,19 +196,19 @@ func poolRule(c *nodeCtx) []*model.Type {
 func globalPoolRule(c *nodeCtx) []*model.Type {
 	x := c.shape(0)
 	if len(x) < 2 {
-		return one(tensor(c.dtype(0), nil))
+		return c.one(tensor(c.dtype(0), nil))
 	}
 	s := model.Shape{x[0], x[1]}
 	for range x[2:] {
 		s = append(s, model.IntDim(1))
 	}
-	return one(tensor(c.dtype(0), s))
+	return c.one(tensor(c.dtype(0), s))
 }
 
 func gemmRule(c *nodeCtx) []*model.Type {
 	a, b, dt := c.shape(0), c.shape(1), c.dtype(0)
 	if len(a) != 2 || len(b) != 2 {
-		return one(tensor(dt, unknownShape(2)))
+		return c.one(tensor(dt, unknownShape(2)))
 	}
 	m, n := a[0], b[1]
 	if c.intAttr("transA", 0) != 0 {
@@ -217,12 +217,12 @@ func gemmRule(c *nodeCtx) []*model.Type {
 	if c.intAttr("transB", 0) != 0 {
 		n = b[0]
 	}
-	return one(tensor(dt, model.Shape{m, n}))
+	return c.one(tensor(dt, model.Shape{m, n}))
 }
 
 func matmulRule(ai, bi int, dt model.DType) rule {
 	return func(c *nodeCtx) []*model.Type {
-		return one(tensor(cmp.Or(dt, c.dtype(ai)), matmulShape(c.shape(ai), c.shape(bi))))
+		return c.one(tensor(cmp.Or(dt, c.dtype(ai)), matmulShape(c.shape(ai), c.shape(bi))))
 	}
 }
 
@@ -247,7 +247,7 @@ func matmulShape(a, b model.Shape) model.Shape {
 }
 
 func qlinearMatMulRule(c *nodeCtx) []*model.Type {
-	return one(tensor(c.dtype(7), matmulShape(c.shape(0), c.shape(3))))
+	return c.one(tensor(c.dtype(7), matmulShape(c.shape(0), c.shape(3))))
 }
 
 // rnnRule types Y [seq, dirs, batch, hidden] and Y_h (and LSTM's Y_c)

@@ -12,11 +12,11 @@ import (
 func padRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
 	if x == nil {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	pads, ok := c.ints(1, "pads")
 	if !ok || len(pads) != 2*len(x) || c.has(3) {
-		return one(tensor(dt, unknownShape(len(x))))
+		return c.one(tensor(dt, unknownShape(len(x))))
 	}
 	out := make(model.Shape, len(x))
 	for i, d := range x {
@@ -27,7 +27,7 @@ func padRule(c *nodeCtx) []*model.Type {
 			out[i] = d
 		}
 	}
-	return one(tensor(dt, out))
+	return c.one(tensor(dt, out))
 }
 
 // reduceRule covers Reduce* and ArgMax/ArgMin (whose single axis is an
@@ -35,7 +35,7 @@ func padRule(c *nodeCtx) []*model.Type {
 func reduceRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
 	if x == nil {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	keep := c.intAttr("keepdims", 1) != 0
 	var axes []int64
@@ -47,13 +47,13 @@ func reduceRule(c *nodeCtx) []*model.Type {
 	}
 	if !ok {
 		if keep {
-			return one(tensor(dt, unknownShape(len(x))))
+			return c.one(tensor(dt, unknownShape(len(x))))
 		}
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	if !given || len(axes) == 0 {
 		if c.intAttr("noop_with_empty_axes", 0) != 0 {
-			return one(tensor(dt, slices.Clone(x)))
+			return c.one(tensor(dt, slices.Clone(x)))
 		}
 		axes = make([]int64, len(x))
 		for i := range axes {
@@ -77,7 +77,7 @@ func reduceRule(c *nodeCtx) []*model.Type {
 			out = append(out, model.IntDim(1))
 		}
 	}
-	return one(tensor(dt, out))
+	return c.one(tensor(dt, out))
 }
 
 func topKRule(c *nodeCtx) []*model.Type {
@@ -105,24 +105,24 @@ func topKRule(c *nodeCtx) []*model.Type {
 func resizeRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
 	if x == nil {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
-	unknown := one(tensor(dt, unknownShape(len(x))))
+	unknown := tensor(dt, unknownShape(len(x)))
 	if c.attr("axes") != nil {
-		return unknown
+		return c.one(unknown)
 	}
 	if a := c.attr("coordinate_transformation_mode"); a != nil && a.String == "tf_crop_and_resize" {
-		return unknown
+		return c.one(unknown)
 	}
 	if c.n.OpType == "Resize" && c.has(3) {
 		if sizes, ok := c.in.constInts(c.n.Inputs[3]); ok && len(sizes) == len(x) {
-			return one(tensor(dt, model.ShapeOf(sizes)))
+			return c.one(tensor(dt, model.ShapeOf(sizes)))
 		}
-		return unknown
+		return c.one(unknown)
 	}
 	scales, ok := resizeScales(c)
 	if !ok || len(scales) != len(x) {
-		return unknown
+		return c.one(unknown)
 	}
 	out := make(model.Shape, len(x))
 	for i, d := range x {
@@ -133,7 +133,7 @@ func resizeRule(c *nodeCtx) []*model.Type {
 			out[i] = model.IntDim(int64(math.Floor(float64(d.Size) * scales[i])))
 		}
 	}
-	return one(tensor(dt, out))
+	return c.one(tensor(dt, out))
 }
 
 // resizeScales finds the scales: Resize's input 2 (opset 11+) or 1

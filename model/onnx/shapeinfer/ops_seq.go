@@ -5,11 +5,11 @@ import (
 )
 
 func init() {
-	register(func(*nodeCtx) []*model.Type { return one(tensor("int64", model.Shape{})) }, "SequenceLength")
-	register(func(*nodeCtx) []*model.Type { return one(tensor("bool", model.Shape{})) }, "OptionalHasElement")
+	register(func(c *nodeCtx) []*model.Type { return c.one(tensor("int64", model.Shape{})) }, "SequenceLength")
+	register(func(c *nodeCtx) []*model.Type { return c.one(tensor("bool", model.Shape{})) }, "OptionalHasElement")
 	register(sequenceConstructRule, "SequenceConstruct")
 	register(sequenceInsertRule, "SequenceInsert")
-	register(func(c *nodeCtx) []*model.Type { return one(c.anyType(0)) }, "SequenceErase")
+	register(func(c *nodeCtx) []*model.Type { return c.one(c.anyType(0)) }, "SequenceErase")
 	register(sequenceAtRule, "SequenceAt")
 	register(optionalGetRule, "OptionalGetElement")
 	register(maxUnpoolRule, "MaxUnpool")
@@ -62,7 +62,7 @@ func sequenceConstructRule(c *nodeCtx) []*model.Type {
 	if elem != nil && elem.Kind != model.KindTensor {
 		return nil
 	}
-	return one(sequenceOf(elem))
+	return c.one(sequenceOf(elem))
 }
 
 // sequenceInsertRule: the sequence's element type united with the
@@ -72,13 +72,13 @@ func sequenceInsertRule(c *nodeCtx) []*model.Type {
 	if s == nil || s.Kind != model.KindSequence {
 		return nil
 	}
-	return one(sequenceOf(unionType(s.Elem, c.anyType(1))))
+	return c.one(sequenceOf(unionType(s.Elem, c.anyType(1))))
 }
 
 // sequenceAtRule: the sequence's element type.
 func sequenceAtRule(c *nodeCtx) []*model.Type {
 	if s := c.anyType(0); s != nil && s.Kind == model.KindSequence && s.Elem != nil && s.Elem.Kind == model.KindTensor {
-		return one(s.Elem)
+		return c.one(s.Elem)
 	}
 	return nil
 }
@@ -91,9 +91,9 @@ func optionalGetRule(c *nodeCtx) []*model.Type {
 	case t == nil:
 		return nil
 	case t.Kind == model.KindOptional:
-		return one(t.Elem)
+		return c.one(t.Elem)
 	case t.Kind == model.KindTensor || t.Kind == model.KindSequence:
-		return one(t)
+		return c.one(t)
 	}
 	return nil
 }
@@ -103,19 +103,19 @@ func optionalGetRule(c *nodeCtx) []*model.Type {
 func maxUnpoolRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
 	if len(x) < 3 {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	if c.has(2) {
 		if v, ok := c.ints(2, ""); ok && len(v) == len(x) {
-			return one(tensor(dt, model.ShapeOf(v)))
+			return c.one(tensor(dt, model.ShapeOf(v)))
 		}
-		return one(tensor(dt, unknownShape(len(x))))
+		return c.one(tensor(dt, unknownShape(len(x))))
 	}
 	n := len(x) - 2
 	w, ok := windowOf(c, n, nil)
 	s := append(model.Shape{x[0], x[1]}, unknownShape(n)...)
 	if !ok {
-		return one(tensor(dt, s))
+		return c.one(tensor(dt, s))
 	}
 	for i, d := range x[2:] {
 		if !d.Known || d.Size <= 0 || d.Size > 1<<40 || w.strides[i] <= 0 || w.strides[i] > 1<<16 || w.kernel[i] > 1<<16 {
@@ -125,5 +125,5 @@ func maxUnpoolRule(c *nodeCtx) []*model.Type {
 			s[2+i] = model.IntDim(v)
 		}
 	}
-	return one(tensor(dt, s))
+	return c.one(tensor(dt, s))
 }

@@ -14,11 +14,11 @@ func init() {
 	register(splitRule, "Split")
 	register(sliceRule, "Slice")
 	register(gatherRule, "Gather")
-	register(func(c *nodeCtx) []*model.Type { return one(tensor(c.dtype(0), c.shape(1))) }, "GatherElements")
+	register(func(c *nodeCtx) []*model.Type { return c.one(tensor(c.dtype(0), c.shape(1))) }, "GatherElements")
 	register(squeezeRule, "Squeeze")
 	register(unsqueezeRule, "Unsqueeze")
 	register(shapeRule, "Shape")
-	register(func(c *nodeCtx) []*model.Type { return one(tensor("int64", model.Shape{})) }, "Size")
+	register(func(c *nodeCtx) []*model.Type { return c.one(tensor("int64", model.Shape{})) }, "Size")
 	register(constantOfShapeRule, "ConstantOfShape")
 	register(expandRule, "Expand")
 	register(tileRule, "Tile")
@@ -42,9 +42,9 @@ func reshapeRule(c *nodeCtx) []*model.Type {
 	if !ok || k.scalar {
 		// The rank is still the length of the shape input.
 		if s := c.shape(1); len(s) == 1 && s[0].Known && s[0].Size <= maxConstElems {
-			return one(tensor(dt, unknownShape(int(s[0].Size))))
+			return c.one(tensor(dt, unknownShape(int(s[0].Size))))
 		}
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	x := c.shape(0)
 	out := make(model.Shape, len(k.vals))
@@ -53,13 +53,13 @@ func reshapeRule(c *nodeCtx) []*model.Type {
 		switch {
 		case d.Known && d.Size == 0 && c.intAttr("allowzero", 0) == 0:
 			if x == nil || i >= len(x) {
-				return one(tensor(dt, unknownShape(len(out))))
+				return c.one(tensor(dt, unknownShape(len(out))))
 			}
 			out[i] = x[i]
 		case d.Known && d.Size == -1:
 			infer = i
 		case d.Known && d.Size < 0:
-			return one(tensor(dt, unknownShape(len(out))))
+			return c.one(tensor(dt, unknownShape(len(out))))
 		default:
 			out[i] = d
 		}
@@ -67,7 +67,7 @@ func reshapeRule(c *nodeCtx) []*model.Type {
 	if infer >= 0 {
 		out[infer] = remaining(x, out, infer)
 	}
-	return one(tensor(dt, out))
+	return c.one(tensor(dt, out))
 }
 
 // remaining is the dim that makes out hold as many elements as x.
@@ -120,7 +120,7 @@ func split(s model.Shape) (int64, []string, bool) {
 func flattenRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
 	if x == nil {
-		return one(tensor(dt, unknownShape(2)))
+		return c.one(tensor(dt, unknownShape(2)))
 	}
 	a := c.intAttr("axis", 1)
 	if a < 0 {
@@ -129,13 +129,13 @@ func flattenRule(c *nodeCtx) []*model.Type {
 	if a < 0 || a > int64(len(x)) {
 		return nil
 	}
-	return one(tensor(dt, model.Shape{productDim(x[:a]), productDim(x[a:])}))
+	return c.one(tensor(dt, model.Shape{productDim(x[:a]), productDim(x[a:])}))
 }
 
 func transposeRule(c *nodeCtx) []*model.Type {
 	x, dt := c.shape(0), c.dtype(0)
 	if x == nil {
-		return one(tensor(dt, nil))
+		return c.one(tensor(dt, nil))
 	}
 	perm, ok := c.intsAttr("perm")
 	if !ok {
@@ -153,7 +153,7 @@ func transposeRule(c *nodeCtx) []*model.Type {
 		}
 		out[i] = x[p]
 	}
-	return one(tensor(dt, out))
+	return c.one(tensor(dt, out))
 }
 
 func concatRule(c *nodeCtx) []*model.Type {
@@ -161,7 +161,7 @@ func concatRule(c *nodeCtx) []*model.Type {
 	for i := range c.n.Inputs {
 		s := c.shape(i)
 		if s == nil || (len(shapes) > 0 && len(s) != len(shapes[0])) {
-			return one(tensor(c.dtype(0), nil))
+			return c.one(tensor(c.dtype(0), nil))
 		}
 		shapes = append(shapes, s)
 	}
@@ -192,5 +192,5 @@ func concatRule(c *nodeCtx) []*model.Type {
 			}
 		}
 	}
-	return one(tensor(c.dtype(0), out))
+	return c.one(tensor(c.dtype(0), out))
 }
