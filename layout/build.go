@@ -446,6 +446,27 @@ func (b *built) valueLabel(v int32) (label string, dtype model.DType) {
 	return "", ""
 }
 
+// shapeTexts memoises the shape text of tensor types for valueLabelOf:
+// many values share one type (decoders share equal types), and writing
+// one out costs a few allocations; a 100,000-node view labels 140,000
+// edges. One per goroutine.
+type shapeTexts map[*model.Type]string
+
+// valueLabelOf is valueLabel with the shape texts of tensor types taken
+// from, or added to, memo.
+func (b *built) valueLabelOf(v int32, memo shapeTexts) (label string, dtype model.DType) {
+	t := b.vtype[v]
+	if t == nil || t.Kind != "" && t.Kind != model.KindTensor && t.Kind != model.KindSparseTensor {
+		return b.valueLabel(v)
+	}
+	s, ok := memo[t]
+	if !ok {
+		s = shapeText(t.Shape)
+		memo[t] = s
+	}
+	return s, t.DType
+}
+
 // splitFanout replaces the connections of a value with more than k consumer
 // ops by one stub per consumer. Values of ops fed by nothing drawn
 // (constants computed from weights) split above sourceFanout consumers:

@@ -434,6 +434,7 @@ func (p *Prepared) routeEdges(v *View, vis *visible, edges []vedge, e *engine) {
 	var mu sync.Mutex
 	parallel(len(edges), parallelChunk, func(lo, hi int) {
 		modelEdges := 0
+		labels := shapeTexts{}
 		for i := lo; i < hi; i++ {
 			ed := edges[i]
 			out := Edge{From: v.Nodes[ed.a].ID, To: v.Nodes[ed.b].ID, Value: b.values[ed.v],
@@ -442,7 +443,7 @@ func (p *Prepared) routeEdges(v *View, vis *visible, edges []vedge, e *engine) {
 				out.Label = strconv.Itoa(ed.values) + " tensors"
 			} else {
 				var dt model.DType
-				out.Label, dt = b.valueLabel(ed.v)
+				out.Label, dt = b.valueLabelOf(ed.v, labels)
 				out.DType = string(dt)
 			}
 			if ed.a == ed.b {

@@ -20,9 +20,14 @@ func (e *engine) order() error {
 	for _, r := range e.rank {
 		sizes[r]++
 	}
+	// Every layer is a slice of one array (a deep graph has tens of
+	// thousands of layers), capped so that no append runs into the next.
 	e.layers = make([][]int32, nl)
+	all := make([]int32, len(e.rank))
+	at := int32(0)
 	for r := range e.layers {
-		e.layers[r] = make([]int32, 0, sizes[r])
+		e.layers[r] = all[at : at : at+sizes[r]]
+		at += sizes[r]
 	}
 	e.pos = make([]int32, e.nn)
 	// Start nodes: real nodes by rank, then index (counting sort).
