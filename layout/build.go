@@ -104,6 +104,10 @@ type builder struct {
 
 	// consts reads tiny constants' values for their text, within a budget.
 	consts constReader
+
+	// lines collects a box's lines; lineSlab is the block they are then
+	// carved from (a box's lines were one to three allocations).
+	lines, lineSlab []string
 }
 
 func (bd *builder) nodeIn(i int) []int32  { return bd.inFlat[bd.inOff[i]:bd.inOff[i+1]] }
@@ -350,7 +354,8 @@ func (bd *builder) opBoxes() error {
 // line per inlined weight or constant input, at most maxInlineLines.
 func (bd *builder) opLines(i int, n *model.Node) []string {
 	m := bd.m
-	var lines []string
+	lines := bd.lines[:0]
+	defer func() { clear(bd.lines) }()
 	if bd.opts.ShowNames && n.Name != "" {
 		lines = append(lines, clip(n.Name, m.MaxChars))
 	}
@@ -376,7 +381,24 @@ func (bd *builder) opLines(i int, n *model.Node) []string {
 	if shown > maxInlineLines {
 		lines[len(lines)-1] = "+" + strconv.Itoa(shown-maxInlineLines+1) + " more"
 	}
-	return lines
+	bd.lines = lines
+	return bd.carveLines(lines)
+}
+
+// carveLines copies lines into the line block and returns the copy (nil
+// for none), capped so that appending to it never touches its neighbours.
+func (bd *builder) carveLines(lines []string) []string {
+	k := len(lines)
+	if k == 0 {
+		return nil
+	}
+	if len(bd.lineSlab) < k {
+		bd.lineSlab = make([]string, max(1024, k))
+	}
+	out := bd.lineSlab[:k:k]
+	bd.lineSlab = bd.lineSlab[k:]
+	copy(out, lines)
+	return out
 }
 
 // connectOps adds the connections into op boxes, skipping inlined weights
@@ -587,14 +609,15 @@ func dimsText(shape []int64) string {
 	if len(shape) == 0 {
 		return "scalar"
 	}
-	var sb strings.Builder
+	var buf [64]byte // one allocation, the string's, for most shapes
+	b := buf[:0]
 	for i, d := range shape {
 		if i > 0 {
-			sb.WriteString("×")
+			b = append(b, "×"...)
 		}
-		sb.WriteString(strconv.FormatInt(d, 10))
+		b = strconv.AppendInt(b, d, 10)
 	}
-	return sb.String()
+	return string(b)
 }
 
 // constText describes a Constant node's value: its values when tiny
@@ -696,8 +719,8 @@ func shortDType(d model.DType) string {
 // without the node's own name in front ("attn_q.weight" in node "blk.0"),
 // else the value name's last component.
 func slotName(op, node string, j int, value string) string {
-	if names := slotNames(op); j < len(names) {
-		return names[j]
+	if name, ok := opSlot(op, j); ok {
+		return name
 	}
 	s := value
 	if node != "" && len(s) > len(node)+1 && strings.HasPrefix(s, node) && strings.ContainsRune("./:", rune(s[len(node)])) {
@@ -711,48 +734,54 @@ func slotName(op, node string, j int, value string) string {
 	return clip(s, 20)
 }
 
-func slotNames(op string) []string {
+// opSlot is the name of input j of a well-known operator op. The lists
+// stay on the stack: returned, each was an allocation per inlined line.
+func opSlot(op string, j int) (string, bool) {
+	var names []string
 	switch op {
 	case "Conv", "ConvTranspose", "CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV", "FULLY_CONNECTED", "ConvInteger":
-		return []string{"X", "W", "B"}
+		names = []string{"X", "W", "B"}
 	case "Gemm":
-		return []string{"A", "B", "C"}
+		names = []string{"A", "B", "C"}
 	case "MatMul", "Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater", "And", "Or", "Max", "Min", "MatMulInteger":
-		return []string{"A", "B"}
+		names = []string{"A", "B"}
 	case "BatchNormalization":
-		return []string{"X", "scale", "B", "mean", "var"}
+		names = []string{"X", "scale", "B", "mean", "var"}
 	case "LayerNormalization", "InstanceNormalization", "GroupNormalization":
-		return []string{"X", "scale", "B"}
+		names = []string{"X", "scale", "B"}
 	case "Reshape", "Expand", "Tile":
-		return []string{"data", "shape"}
+		names = []string{"data", "shape"}
 	case "Gather", "GatherElements", "GatherND":
-		return []string{"data", "indices"}
+		names = []string{"data", "indices"}
 	case "Unsqueeze", "Squeeze", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin":
-		return []string{"data", "axes"}
+		names = []string{"data", "axes"}
 	case "LSTM":
-		return []string{"X", "W", "R", "B", "seq_lens", "initial_h", "initial_c", "P"}
+		names = []string{"X", "W", "R", "B", "seq_lens", "initial_h", "initial_c", "P"}
 	case "GRU", "RNN":
-		return []string{"X", "W", "R", "B", "seq_lens", "initial_h"}
+		names = []string{"X", "W", "R", "B", "seq_lens", "initial_h"}
 	case "PRelu":
-		return []string{"X", "slope"}
+		names = []string{"X", "slope"}
 	case "Clip":
-		return []string{"input", "min", "max"}
+		names = []string{"input", "min", "max"}
 	case "Pad":
-		return []string{"data", "pads", "value", "axes"}
+		names = []string{"data", "pads", "value", "axes"}
 	case "Resize":
-		return []string{"X", "roi", "scales", "sizes"}
+		names = []string{"X", "roi", "scales", "sizes"}
 	case "Slice":
-		return []string{"data", "starts", "ends", "axes", "steps"}
+		names = []string{"data", "starts", "ends", "axes", "steps"}
 	case "QuantizeLinear":
-		return []string{"x", "scale", "zero_point"}
+		names = []string{"x", "scale", "zero_point"}
 	case "DequantizeLinear":
-		return []string{"x", "scale", "zero_point"}
+		names = []string{"x", "scale", "zero_point"}
 	case "Where":
-		return []string{"cond", "X", "Y"}
+		names = []string{"cond", "X", "Y"}
 	case "QLinearConv":
-		return []string{"x", "x_scale", "x_zp", "W", "w_scale", "w_zp", "y_scale", "y_zp", "B"}
+		names = []string{"x", "x_scale", "x_zp", "W", "w_scale", "w_zp", "y_scale", "y_zp", "B"}
 	case "QLinearMatMul":
-		return []string{"a", "a_scale", "a_zp", "b", "b_scale", "b_zp", "y_scale", "y_zp"}
+		names = []string{"a", "a_scale", "a_zp", "b", "b_scale", "b_zp", "y_scale", "y_zp"}
 	}
-	return nil
+	if j < len(names) {
+		return names[j], true
+	}
+	return "", false
 }

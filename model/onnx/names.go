@@ -36,6 +36,18 @@ func (d *decoder) sharedName(name string) (string, error) {
 	return name, nil
 }
 
+// keepName adds name, known not to be in the table, to it.
+func (d *decoder) keepName(name string) error {
+	if err := d.charge(costName); err != nil {
+		return err
+	}
+	if d.names == nil {
+		d.names = map[string]string{}
+	}
+	d.names[name] = name
+	return nil
+}
+
 // shareNodeNames replaces n's input and output names by the copies seen
 // before. When compact (n's strings were cut from the shared copy of its
 // message), the names left, n's own name and those of its attributes'
@@ -71,9 +83,10 @@ func (d *decoder) shareNodeNames(n *model.Node, compact bool) error {
 		}
 	}
 	d.nameSlots = slots[:0]
+	// These names missed the table above: kept without looking again. A
+	// name twice among them is kept twice, the later copy winning.
 	for _, p := range slots[:values] {
-		var err error
-		if *p, err = d.sharedName(*p); err != nil {
+		if err := d.keepName(*p); err != nil {
 			return err
 		}
 	}

@@ -278,7 +278,7 @@ func (in *Info) record(g *model.Graph) {
 		for _, o := range n.Outputs {
 			vals.left--
 			t := in.types[o]
-			if o == "" || t == nil || in.stored[o] && t.Shape == nil {
+			if o == "" || t == nil || t.Shape == nil && in.stored[o] {
 				continue
 			}
 			if i, ok := have[o]; ok {
