@@ -155,7 +155,6 @@ func New(parent context.Context, opts Options) (*App, error) {
 	if tmp == "" {
 		tmp = os.TempDir()
 	}
-	removeStaleUploadDirs(tmp, a.log)
 	up, err := makeUploadDir(tmp)
 	if err != nil {
 		return nil, err
@@ -207,6 +206,13 @@ func New(parent context.Context, opts Options) (*App, error) {
 	a.g.Go(a.watchLoop)
 	a.g.Go(a.releaseLoop)
 	a.g.Go(a.shutdown)
+	// A crashed run's folders are removed beside the start, not before
+	// it: on a crowded temporary directory the scan took 5-13 ms before a
+	// model given at launch could be read.
+	a.g.Go(func() error {
+		removeStaleUploadDirs(tmp, a.log)
+		return nil
+	})
 	return a, nil
 }
 

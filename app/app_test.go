@@ -385,8 +385,14 @@ func TestStaleUploadDirs(t *testing.T) {
 		os.WriteFile(filepath.Join(d, "sub", "f"), []byte("x"), 0o600)
 	}
 	ta := newTestApp(t, func(o *Options) { o.TempDir = tmp })
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Error("stale upload dir of a dead process kept")
+	// The scan runs beside the start; hang bound: it takes milliseconds.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(stale); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("stale upload dir of a dead process kept")
+		}
 	}
 	for _, d := range []string{live, other, ta.UploadDir()} {
 		if _, err := os.Stat(d); err != nil {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -69,7 +70,7 @@ func composeIndex(web fs.FS) (indexPage, error) {
 			failed = fmt.Errorf("entry page: %w", err)
 		}
 		// A script that could end its own block stays a request.
-		if err != nil || len(body) > inlineLimit || strings.Contains(strings.ToLower(string(body)), "</script") {
+		if err != nil || len(body) > inlineLimit || endsScript(body) {
 			return tag
 		}
 		scripts = append(scripts, hashOf(body))
@@ -112,6 +113,22 @@ func joinSheets(web fs.FS, html string) (string, []byte, error) {
 		return `<link rel="stylesheet" href="` + joinedCSS + `">` + tag[len(strings.TrimRight(tag, "\n")):]
 	})
 	return html, css, failed
+}
+
+// endsScript reports whether body holds "</script" in any case: written
+// into the page, it would end its block early. (Lowering the whole body
+// first, as strings.ToLower did, was half the page's composition.)
+func endsScript(body []byte) bool {
+	for i := 0; ; i += 2 {
+		j := bytes.Index(body[i:], []byte("</"))
+		if j < 0 {
+			return false
+		}
+		i += j
+		if rest := body[i+2:]; len(rest) >= 6 && bytes.EqualFold(rest[:6], []byte("script")) {
+			return true
+		}
+	}
 }
 
 // hashOf is a CSP source expression allowing exactly body inline.

@@ -121,3 +121,15 @@ func TestServeJoinedSheets(t *testing.T) {
 		t.Errorf("a.css: %d; the sheets stay files too", resp.StatusCode)
 	}
 }
+
+// TestEndsScript finds a block's end in any case, and only there.
+func TestEndsScript(t *testing.T) {
+	for body, want := range map[string]bool{
+		`a</script>`: true, `</SCRIPT`: true, `x</ScRiPt y`: true, `</scrip`: false,
+		`</ script>`: false, `<script>`: false, `</`: false, ``: false, `a</b></script`: true,
+	} {
+		if got := endsScript([]byte(body)); got != want {
+			t.Errorf("endsScript(%q) = %v, want %v", body, got, want)
+		}
+	}
+}
