@@ -119,9 +119,22 @@ func newInfo(g *model.Graph, opt Options, parent *Info, nodes int) *Info {
 	in.types = make(map[string]*model.Type, n)
 	in.inits = make(map[string]*model.Tensor, len(g.Initializers))
 	in.stored = make(map[string]bool, len(g.Inputs)+len(g.ValueInfo)+len(g.Outputs))
+	// The weights' types and shapes are carved from two arrays: a
+	// transformer has tens of thousands of weights.
+	dims := 0
 	for _, t := range g.Initializers {
+		dims += len(t.Shape)
+	}
+	types, shapes := make([]model.Type, len(g.Initializers)), make(model.Shape, dims)
+	for i, t := range g.Initializers {
 		in.inits[t.Name] = t
-		in.types[t.Name] = &model.Type{Kind: model.KindTensor, DType: t.DType, Shape: model.ShapeOf(t.Shape)}
+		s := shapes[:len(t.Shape):len(t.Shape)] // never nil: a scalar's rank is known
+		shapes = shapes[len(t.Shape):]
+		for k, d := range t.Shape {
+			s[k] = model.IntDim(d)
+		}
+		types[i] = model.Type{Kind: model.KindTensor, DType: t.DType, Shape: s}
+		in.types[t.Name] = &types[i]
 	}
 	for _, vs := range [][]*model.Value{g.Inputs, g.ValueInfo, g.Outputs} {
 		for _, v := range vs {
