@@ -49,6 +49,11 @@ type built struct {
 	inlined int             // model nodes drawn inside their consumer
 	stubs   int
 	ops     int // op boxes
+
+	// Value ids of model node i's inputs are inFlat[inOff[i]:inOff[i+1]]
+	// (-1 for an empty name or a repeat), kept by build for Prepare's
+	// group sizes, which drops them.
+	inFlat, inOff []int32
 }
 
 // valueTable interns value names.
@@ -146,6 +151,7 @@ func build(ctx context.Context, g *model.Graph, opts *Options, m TextMetric) (*b
 	bd.outputBoxes()
 	b := bd.b
 	b.values, b.vtype, b.vinit = bd.vt.names, bd.vtype, bd.vinit
+	b.inFlat, b.inOff = bd.inFlat, bd.inOff
 	splitFanout(b, opts.stubFanout(), m)
 	for i := range b.boxes {
 		bx := &b.boxes[i]

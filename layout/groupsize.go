@@ -9,26 +9,25 @@ import (
 // groupSizes sums, for every kept group, the parameters and stored bytes
 // of the weights its op boxes consume (a weight counts once, in the group
 // of its first consumer, and in that group's ancestors).
-func groupSizes(g *model.Graph, b *built, gt *groupTree) (params, bytes []int64) {
+func groupSizes(b *built, gt *groupTree) (params, bytes []int64) {
 	params, bytes = make([]int64, gt.len()), make([]int64, gt.len())
-	if gt.len() == 0 || len(g.Initializers) == 0 {
+	if gt.len() == 0 {
 		return params, bytes
 	}
-	weights := make(map[string]*model.Tensor, len(g.Initializers))
-	for _, t := range g.Initializers {
-		weights[t.Name] = t
-	}
+	// Each weight counts once, in the group of its first consumer in box
+	// order; values are build's ids, so no name is looked up.
+	counted := make([]bool, len(b.vinit))
 	for i := range b.boxes {
 		bx := &b.boxes[i]
-		if bx.kind != KindOp || bx.index < 0 || int(bx.index) >= len(g.Nodes) || bx.group < 0 {
+		if bx.kind != KindOp || bx.index < 0 || int(bx.index)+1 >= len(b.inOff) || bx.group < 0 {
 			continue
 		}
-		for _, in := range g.Nodes[bx.index].Inputs {
-			t, ok := weights[in]
-			if !ok {
+		for _, v := range b.inFlat[b.inOff[bx.index]:b.inOff[bx.index+1]] {
+			if v < 0 || b.vinit[v] == nil || counted[v] {
 				continue
 			}
-			delete(weights, in)
+			counted[v] = true
+			t := b.vinit[v]
 			n, _ := model.NumElements(t.Shape)
 			for _, gi := range gt.chain[bx.group] {
 				params[gi] += n

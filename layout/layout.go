@@ -137,7 +137,8 @@ func Prepare(ctx context.Context, g *model.Graph, opts Options) (*Prepared, erro
 	}
 	clk.lap(stBuild)
 	p.b, p.gt = b, buildGroups(b)
-	p.gParams, p.gBytes = groupSizes(g, b, p.gt)
+	p.gParams, p.gBytes = groupSizes(b, p.gt)
+	b.inFlat, b.inOff = nil, nil
 	clk.lap(stGroups)
 	return p, nil
 }
