@@ -155,44 +155,60 @@ func New(parent context.Context, opts Options) (*App, error) {
 	if tmp == "" {
 		tmp = os.TempDir()
 	}
-	up, err := makeUploadDir(tmp)
-	if err != nil {
+	if err := a.makeDirs(tmp); err != nil {
 		return nil, err
 	}
-	a.upDir = up
+	if err := a.makeServer(); err != nil {
+		os.RemoveAll(a.upDir)
+		os.RemoveAll(a.verDir)
+		return nil, err
+	}
+	a.refreshAutostart()
+	a.run(parent, tmp)
+	return a, nil
+}
+
+// makeDirs makes the app's private folders in tmp: uploads and kept
+// versions.
+func (a *App) makeDirs(tmp string) error {
+	up, err := makeUploadDir(tmp)
+	if err != nil {
+		return err
+	}
 	vers, err := makePrivateDir(tmp, versionsPrefix, "versions")
 	if err != nil {
 		os.RemoveAll(up)
-		return nil, err
+		return err
 	}
-	a.verDir = vers
+	a.upDir, a.verDir = up, vers
+	return nil
+}
 
+// makeServer makes the viewer server and the file watcher.
+func (a *App) makeServer() error {
 	cfg := server.Config{}
-	if opts.Server != nil {
-		opts.Server(&cfg)
+	if a.opts.Server != nil {
+		a.opts.Server(&cfg)
 	}
-	cfg.Addr = opts.Addr
+	cfg.Addr = a.opts.Addr
 	cfg.Library = (*library)(a)
-	cfg.Web = opts.Web
-	cfg.UploadDir = up
+	cfg.Web = a.opts.Web
+	cfg.UploadDir = a.upDir
 	cfg.Logger = a.log
 	cfg.Quit = a.Quit
-	a.srv, err = server.New(cfg)
-	if err != nil {
-		os.RemoveAll(up)
-		os.RemoveAll(vers)
-		return nil, err
+	var err error
+	if a.srv, err = server.New(cfg); err != nil {
+		return err
 	}
-	a.watcher, err = watch.New(opts.Watch)
-	if err != nil {
-		os.RemoveAll(up)
-		os.RemoveAll(vers)
-		return nil, fmt.Errorf("file watcher: %w", err)
+	if a.watcher, err = watch.New(a.opts.Watch); err != nil {
+		return fmt.Errorf("file watcher: %w", err)
 	}
 	a.addWatch = a.watcher.Add
+	return nil
+}
 
-	a.refreshAutostart()
-
+// run starts the app's goroutines under a context derived from parent.
+func (a *App) run(parent context.Context, tmp string) {
 	ctx, cancel := context.WithCancel(parent)
 	a.g, a.ctx = errgroup.WithContext(ctx)
 	a.cancel = cancel
@@ -213,7 +229,6 @@ func New(parent context.Context, opts Options) (*App, error) {
 		removeStaleUploadDirs(tmp, a.log)
 		return nil
 	})
-	return a, nil
 }
 
 // Context returns the app's context, done when the app quits.

@@ -145,20 +145,20 @@ func contentPolicy(scripts []string) string {
 
 // serveCSS answers with the page's joined style sheets.
 func serveCSS(w http.ResponseWriter, req *http.Request, css []byte) {
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(css)))
-	w.WriteHeader(http.StatusOK)
-	if req.Method != http.MethodHead {
-		w.Write(css)
-	}
+	serveBytes(w, req, "text/css; charset=utf-8", css)
 }
 
 // serveIndex answers with the composed entry page.
 func serveIndex(w http.ResponseWriter, req *http.Request, page []byte) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+	serveBytes(w, req, "text/html; charset=utf-8", page)
+}
+
+// serveBytes answers with b, of the given content type.
+func serveBytes(w http.ResponseWriter, req *http.Request, contentType string, b []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	if req.Method != http.MethodHead {
-		w.Write(page)
+		w.Write(b)
 	}
 }
