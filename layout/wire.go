@@ -108,13 +108,18 @@ func prepareWire(v *View) (*wireParts, error) {
 	// lookup (fresh): room for them up front, where growing the table
 	// step by step was a third of the encoding of a 500,000-node view.
 	e.table = valueTable{idx: map[string]int32{}, names: make([]string, 0, 2*len(v.Nodes)+len(v.Edges)+len(v.Groups)+1)}
+	// The coordinates' scale (a pass over every coordinate) is found
+	// alongside the string table and the columns, which it does not touch.
+	scale := make(chan int, 1)
+	go func() { scale <- coordScale(v) }()
 	e.str("") // strings[0] is ""
 	hdr, err := e.header(v)
 	if err != nil {
+		<-scale
 		return nil, err
 	}
 	p.ints = e.intColumns(v, hdr.Lines)
-	p.scale = coordScale(v)
+	p.scale = <-scale
 	hdr.Scale = p.scale
 	e.table.names = validUTF8(e.table.names)
 	hdr.Strings = len(e.table.names)
