@@ -7,6 +7,7 @@ package shapeinfer
 
 import (
 	"context"
+	"slices"
 
 	"github.com/modelpeek/modelpeek/model"
 )
@@ -287,6 +288,7 @@ func (in *Info) record(g *model.Graph) {
 		}
 	}
 	vals := valueSlab{left: outputCount(g.Nodes)}
+	g.ValueInfo = slices.Grow(g.ValueInfo, vals.left) // most outputs get an entry
 	for _, n := range g.Nodes {
 		for _, o := range n.Outputs {
 			vals.left--
