@@ -188,13 +188,19 @@ func cmdServe(args []string, stdout, stderr io.Writer, withTray bool, log *slog.
 		}
 		defer single.close()
 	}
+	heap := hugePages(log)
+	if len(files) > 0 {
+		// The files are read as soon as the app is up: reserve the heap's
+		// range for their burst meanwhile (hugepages.Heap.Reserve).
+		go heap.Reserve()
+	}
 	a, err := app.New(ctx, app.Options{
 		Addr:      opts.addr,
 		Version:   version.String(),
 		Registry:  all.Registry(),
 		Logger:    log,
 		Autostart: autostart.For(autostart.Config{}),
-		HugePages: hugePages(log),
+		HugePages: heap,
 		Server: func(c *server.Config) {
 			c.MaxUpload = maxUpload
 			c.UploadQuota = 2 * maxUpload

@@ -115,6 +115,22 @@ func (h *Heap) Burst(size int64) *Burst {
 	return &Burst{h: h}
 }
 
+// Reserve reserves the heap's range now, ahead of the first burst, where
+// bursts can run (else it does nothing). The reservation (a gigabyte
+// mapped and handed back with a full collection) took 25 ms in the server
+// of the machine issue 26 is measured on: a model opened at launch waited
+// for it before its first byte was read. Called at launch, beside the
+// app's start, it is over by then; a burst starting meanwhile waits for
+// it. Nothing becomes resident.
+func (h *Heap) Reserve() {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.usable()
+}
+
 // BurstFor starts a burst for loading the files at paths (Burst of their
 // total size; directories and files that cannot be read count nothing).
 func (h *Heap) BurstFor(paths ...string) *Burst {

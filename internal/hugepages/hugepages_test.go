@@ -150,3 +150,27 @@ func TestBurstForSumsRegularFiles(t *testing.T) {
 	var nilHeap *Heap
 	nilHeap.BurstFor(half).End()
 }
+
+// TestReserveAhead reserves the range once, ahead of the bursts, and
+// nothing where bursts would not run.
+func TestReserveAhead(t *testing.T) {
+	f := machine()
+	h := heapOn(f)
+	h.Reserve()
+	if f.reserves != 1 || len(f.advice) != 0 || h.Running() != 0 {
+		t.Fatalf("Reserve: %d reservations, advice %v, %d bursts", f.reserves, f.advice, h.Running())
+	}
+	h.Burst(MinFile).End()
+	h.Reserve()
+	if f.reserves != 1 || len(f.advice) != 2 {
+		t.Errorf("a burst after Reserve: %d reservations, advice %v", f.reserves, f.advice)
+	}
+	off := machine()
+	off.mode = "never"
+	heapOn(off).Reserve()
+	if off.reserves != 0 {
+		t.Errorf("THP never: %d reservations", off.reserves)
+	}
+	var none *Heap
+	none.Reserve() // a nil heap does nothing
+}
