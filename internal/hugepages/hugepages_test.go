@@ -42,7 +42,7 @@ func heapOn(f *fakeSystem) *Heap { return &Heap{sys: f, log: slog.New(slog.Disca
 func TestBurstAdvisesAndEndsAdvisingAgainst(t *testing.T) {
 	f := machine()
 	h := heapOn(f)
-	b := h.Burst(100 << 20)
+	b := h.Burst(30 << 20)
 	if b == nil || len(f.advice) != 1 || !f.advice[0] {
 		t.Fatalf("burst on a madvise machine: advice %v", f.advice)
 	}
@@ -56,7 +56,7 @@ func TestBurstAdvisesAndEndsAdvisingAgainst(t *testing.T) {
 		t.Fatalf("after End: advice %v, want [true false]", f.advice)
 	}
 	// A later burst advises the same range again without reserving anew.
-	h.Burst(100 << 20).End()
+	h.Burst(30 << 20).End()
 	if f.reserves != 1 || len(f.advice) != 4 {
 		t.Errorf("second burst: %d reservations, advice %v", f.reserves, f.advice)
 	}
@@ -83,6 +83,7 @@ func TestNoBurstWhereAdviceWouldNotHelpOrCouldStall(t *testing.T) {
 		size int64
 	}{
 		{"small file", func(*fakeSystem) {}, MinFile - 1},
+		{"big file (the graph nears the app's memory budget)", func(*fakeSystem) {}, MaxFile + 1},
 		{"THP always (the heap has huge pages already)", func(f *fakeSystem) { f.mode = "always" }, MinFile},
 		{"THP never", func(f *fakeSystem) { f.mode = "never" }, MinFile},
 		{"no THP in the kernel", func(f *fakeSystem) { f.mode = "" }, MinFile},
