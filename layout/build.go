@@ -361,7 +361,6 @@ func (bd *builder) opBoxes() error {
 func (bd *builder) opLines(i int, n *model.Node) []string {
 	m := bd.m
 	lines := bd.lines[:0]
-	defer func() { clear(bd.lines) }()
 	if bd.opts.ShowNames && n.Name != "" {
 		lines = append(lines, clip(n.Name, m.MaxChars))
 	}
@@ -387,8 +386,10 @@ func (bd *builder) opLines(i int, n *model.Node) []string {
 	if shown > maxInlineLines {
 		lines[len(lines)-1] = "+" + strconv.Itoa(shown-maxInlineLines+1) + " more"
 	}
+	out := bd.carveLines(lines)
+	clear(lines)
 	bd.lines = lines
-	return bd.carveLines(lines)
+	return out
 }
 
 // carveLines copies lines into the line block and returns the copy (nil
@@ -460,13 +461,19 @@ func (bd *builder) outputBoxes() {
 }
 
 // valueLabel is the shape text of value v ("1×64×56×56", "scalar",
-// "sequence<…>") and its dtype ("float32"), each "" when unknown.
-func (b *built) valueLabel(v int32) (label string, dtype model.DType) {
+// "sequence<…>") and its dtype ("float32"), each "" when unknown. The
+// shape texts of tensor types are taken from, or added to, memo.
+func (b *built) valueLabel(v int32, memo shapeTexts) (label string, dtype model.DType) {
 	if t := b.vtype[v]; t != nil {
 		if t.Kind != "" && t.Kind != model.KindTensor && t.Kind != model.KindSparseTensor {
 			return typeText(t), ""
 		}
-		return shapeText(t.Shape), t.DType
+		s, ok := memo[t]
+		if !ok {
+			s = shapeText(t.Shape)
+			memo[t] = s
+		}
+		return s, t.DType
 	}
 	if t := b.vinit[v]; t != nil {
 		return dimsText(t.Shape), t.DType
@@ -474,26 +481,11 @@ func (b *built) valueLabel(v int32) (label string, dtype model.DType) {
 	return "", ""
 }
 
-// shapeTexts memoises the shape text of tensor types for valueLabelOf:
+// shapeTexts memoises the shape text of tensor types for valueLabel:
 // many values share one type (decoders share equal types), and writing
 // one out costs a few allocations; a 100,000-node view labels 140,000
 // edges. One per goroutine.
 type shapeTexts map[*model.Type]string
-
-// valueLabelOf is valueLabel with the shape texts of tensor types taken
-// from, or added to, memo.
-func (b *built) valueLabelOf(v int32, memo shapeTexts) (label string, dtype model.DType) {
-	t := b.vtype[v]
-	if t == nil || t.Kind != "" && t.Kind != model.KindTensor && t.Kind != model.KindSparseTensor {
-		return b.valueLabel(v)
-	}
-	s, ok := memo[t]
-	if !ok {
-		s = shapeText(t.Shape)
-		memo[t] = s
-	}
-	return s, t.DType
-}
 
 // splitFanout replaces the connections of a value with more than k consumer
 // ops by one stub per consumer. Values of ops fed by nothing drawn

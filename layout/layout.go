@@ -444,7 +444,7 @@ func (p *Prepared) routeEdges(v *View, vis *visible, edges []vedge, e *engine) {
 				out.Label = strconv.Itoa(ed.values) + " tensors"
 			} else {
 				var dt model.DType
-				out.Label, dt = b.valueLabelOf(ed.v, labels)
+				out.Label, dt = b.valueLabel(ed.v, labels)
 				out.DType = string(dt)
 			}
 			if ed.a == ed.b {

@@ -61,9 +61,15 @@ func composeIndex(web fs.FS) (indexPage, error) {
 	if err != nil {
 		return strict, nil
 	}
+	// The sheets are joined first: the scripts written in after could
+	// hold text shaped like a link.
+	html, css, err := joinSheets(web, string(src))
+	if err != nil {
+		return strict, err
+	}
 	var scripts []string
 	var failed error
-	html := inlineRE.ReplaceAllStringFunc(string(src), func(tag string) string {
+	html = inlineRE.ReplaceAllStringFunc(html, func(tag string) string {
 		m := inlineRE.FindStringSubmatch(tag)
 		body, err := fs.ReadFile(web, m[2])
 		if err != nil && failed == nil {
@@ -78,10 +84,6 @@ func composeIndex(web fs.FS) (indexPage, error) {
 	})
 	if failed != nil {
 		return strict, failed
-	}
-	html, css, err := joinSheets(web, html)
-	if err != nil {
-		return strict, err
 	}
 	return indexPage{html: []byte(html), policy: contentPolicy(scripts), css: css}, nil
 }

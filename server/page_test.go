@@ -133,3 +133,22 @@ func TestEndsScript(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeIndexScriptKeepsLinkText: a script written into the page
+// keeps text shaped like a style sheet link; only the page's own links
+// are joined.
+func TestComposeIndexScriptKeepsLinkText(t *testing.T) {
+	const js = `const tag = '<link rel="stylesheet" href="a.css">';`
+	web := fstest.MapFS{
+		"index.html": {Data: []byte(`<link rel="stylesheet" href="a.css"><script src="x.js"></script>`)},
+		"a.css":      {Data: []byte(`body{margin:0}`)},
+		"x.js":       {Data: []byte(js)},
+	}
+	p, err := composeIndex(web)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<link rel="stylesheet" href="page.css"><script>` + js + `</script>`; string(p.html) != want {
+		t.Errorf("page %q, want %q", p.html, want)
+	}
+}

@@ -26,13 +26,9 @@ func (d *decoder) sharedName(name string) (string, error) {
 	if c, ok := d.names[name]; ok {
 		return c, nil
 	}
-	if err := d.charge(costName); err != nil {
+	if err := d.keepName(name); err != nil {
 		return "", err
 	}
-	if d.names == nil {
-		d.names = map[string]string{}
-	}
-	d.names[name] = name
 	return name, nil
 }
 
