@@ -46,7 +46,10 @@ func (s *Server) Warm(ctx context.Context, id string, version int, m *model.Mode
 			if i > 0 {
 				heap.bound()
 			}
-			if s.stale(ctx, id, version) {
+			// A page's request for another view of this version goes
+			// first: the two would share the cores, and the page waits
+			// for its own while nobody waits for the warm-up's.
+			if !s.graphs.awaitRequests(ctx, id, version) || s.stale(ctx, id, version) {
 				return // closed or reloaded while waiting
 			}
 			opts, exp := layoutOptions(expand, "")
@@ -96,4 +99,39 @@ func (c *graphCache) warm(ctx context.Context, key graphKey, compute answerFunc)
 	e := c.startLocked(ctx, key, compute)
 	e.warm = true
 	return e.done
+}
+
+// awaitRequests waits until no layout of model id at version that a
+// request started (not a warm-up) is in progress, and reports false if
+// ctx ended first.
+func (c *graphCache) awaitRequests(ctx context.Context, id string, version int) bool {
+	for {
+		busy := c.requested(id, version)
+		if busy == nil {
+			return true
+		}
+		select {
+		case <-busy:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// requested returns the done channel of a layout of model id at version
+// that a request started and still waits for, or nil when there is none.
+func (c *graphCache) requested(id string, version int) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.m {
+		if k.id != id || k.version != version || e.warm || e.waiters == 0 {
+			continue
+		}
+		select {
+		case <-e.done:
+		default:
+			return e.done
+		}
+	}
+	return nil
 }

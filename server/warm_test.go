@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"math"
 	"net/http"
 	"testing"
@@ -167,5 +168,44 @@ func TestGraphCachedOnly(t *testing.T) {
 	}
 	if n := s.LayoutsComputed(); n != 1 {
 		t.Errorf("%d layouts for one view", n)
+	}
+}
+
+// A warm-up waits while a page's request lays out another view of the
+// same model version, and goes on once it is answered.
+func TestWarmYieldsToRequests(t *testing.T) {
+	m := &model.Model{Format: "onnx", Graph: layout.GenTransformer(300)}
+	lib := newFakeLib()
+	lib.add("m", "m.onnx", m)
+	s, _ := startServer(t, lib, nil)
+	release := make(chan struct{})
+	asked := make(chan error, 1)
+	key := graphKey{id: "m", version: 1, path: "0.0", wire: true}
+	go func() {
+		_, err := s.graphs.get(context.Background(), key, func(ctx context.Context, w io.Writer) error {
+			<-release
+			return nil
+		})
+		asked <- err
+	}()
+	for s.graphs.requested("m", 1) == nil {
+		time.Sleep(time.Millisecond)
+	}
+	warmed := s.Warm(context.Background(), "m", 1, m)
+	select {
+	case <-warmed:
+		t.Fatal("the warm-up ended while a request was being laid out")
+	case <-time.After(50 * time.Millisecond):
+	}
+	if n := s.LayoutsComputed(); n != 1 {
+		t.Errorf("%d layouts started while the request's ran, want 1 (its own)", n)
+	}
+	close(release)
+	if err := <-asked; err != nil {
+		t.Fatal(err)
+	}
+	<-warmed
+	if n := s.LayoutsComputed(); n != 1+int64(len(warmViews)) {
+		t.Errorf("%d layouts started, want %d (the request's, then the warm-up's)", n, 1+len(warmViews))
 	}
 }

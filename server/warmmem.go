@@ -16,11 +16,11 @@ import (
 // pages freed between stages stay resident: such a warm-up took the
 // process to 1.4 GiB. A warm-up of a big graph therefore returns the
 // load's garbage to the OS before it starts and its first view's once
-// that is done, and runs its later views under a soft memory limit,
-// lifted when it ends. The limit is the smaller of two measures, each a
-// multiple of the heap then live: at the start, and after the first
-// view; work of another load or request running at one of those moments
-// is live too and loosens that measure, rarely both.
+// that is done, and runs under a soft memory limit, lifted when it ends.
+// The limit is a multiple of the heap live at the start, lowered after
+// the first view to a multiple of the heap then live if that is smaller;
+// work of another load or request running at one of those moments is
+// live too and loosens that measure, rarely both.
 const (
 	// bigWarm is the node count from which a warm-up bounds its memory.
 	// The bound costs CPU (a 500,000-node warm-up: 10.1 s instead of
@@ -38,40 +38,53 @@ const (
 // warmHeap bounds the memory of one warm-up (see above); nil for a
 // small graph, and its methods then do nothing.
 type warmHeap struct {
-	s     *Server
-	nodes int
-	start uint64 // the heap live at the start
-	prev  int64  // the limit before, restored by end
-	set   bool
+	s       *Server
+	nodes   int
+	start   uint64 // the heap live at the start
+	prev    int64  // the limit before, restored by end
+	set     bool   // a limit of the warm-up's own is in force
+	bounded bool   // bound has run
 }
 
 // startWarmHeap begins the warm-up of g: for a big graph it returns the
-// load's garbage to the OS.
+// load's garbage to the OS and sets the limit's first measure at once, so
+// that it also holds a page's request for a view that the warm-up lets go
+// first (awaitRequests).
 func (s *Server) startWarmHeap(g *model.Graph) *warmHeap {
 	n := model.CountNodes(g)
 	if n < bigWarm {
 		return nil
 	}
 	debug.FreeOSMemory()
-	return &warmHeap{s: s, nodes: n, start: liveHeapBytes()}
+	h := &warmHeap{s: s, nodes: n, start: liveHeapBytes()}
+	h.lower(int64(h.start / 10 * warmStartTenths))
+	return h
 }
 
-// bound, called once the first view is done, frees its garbage and sets
-// the memory limit, unless a lower one (GOMEMLIMIT) is in force.
+// bound, called once the first view is done, frees its garbage and
+// lowers the memory limit to the smaller measure.
 func (h *warmHeap) bound() {
-	if h == nil || h.set {
+	if h == nil || h.bounded {
 		return
 	}
+	h.bounded = true
 	debug.FreeOSMemory()
 	live := liveHeapBytes()
-	limit := int64(min(h.start/10*warmStartTenths, live/10*warmPreparedTenths))
-	prev := debug.SetMemoryLimit(-1)
-	h.s.log.Debug("warm-up of a big graph", "nodes", h.nodes, "startMiB", h.start>>20, "preparedMiB", live>>20,
-		"limitMiB", limit>>20, "previousMiB", prev>>20)
-	if limit <= 0 || prev <= limit {
+	h.s.log.Debug("warm-up of a big graph", "nodes", h.nodes, "startMiB", h.start>>20, "preparedMiB", live>>20)
+	h.lower(int64(min(h.start/10*warmStartTenths, live/10*warmPreparedTenths)))
+}
+
+// lower sets the memory limit to limit unless a lower one (GOMEMLIMIT,
+// or the warm-up's own) is in force.
+func (h *warmHeap) lower(limit int64) {
+	cur := debug.SetMemoryLimit(-1)
+	h.s.log.Debug("warm-up memory limit", "nodes", h.nodes, "limitMiB", limit>>20, "currentMiB", cur>>20)
+	if limit <= 0 || cur <= limit {
 		return
 	}
-	h.prev, h.set = prev, true
+	if !h.set {
+		h.prev, h.set = cur, true
+	}
 	debug.SetMemoryLimit(limit)
 }
 

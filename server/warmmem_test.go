@@ -8,8 +8,8 @@ import (
 	"github.com/modelpeek/modelpeek/layout"
 )
 
-// TestWarmHeap: a big graph's warm-up, once bound, runs under a memory
-// limit of a few times the live heap, lifted at its end; a small graph's
+// TestWarmHeap: a big graph's warm-up runs under a memory limit of a few
+// times the live heap from its start, lowered once bound, lifted at its end; a small graph's
 // does not touch the limit, nor does a big one's when a lower limit is in
 // force.
 func TestWarmHeap(t *testing.T) {
@@ -27,11 +27,15 @@ func TestWarmHeap(t *testing.T) {
 
 	big := layout.GenTransformer(bigWarm)
 	h = s.startWarmHeap(big)
-	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
-		t.Errorf("a %d-node warm-up set the limit to %d before its first view", bigWarm, got)
+	first := debug.SetMemoryLimit(-1)
+	if want := int64(h.start / 10 * warmStartTenths); first != want {
+		t.Errorf("a %d-node warm-up's first limit is %d, want %d (a multiple of the heap live at its start)", bigWarm, first, want)
 	}
 	h.bound()
 	during := debug.SetMemoryLimit(-1)
+	if during > first {
+		t.Errorf("bound raised the limit from %d to %d", first, during)
+	}
 	live := int64(liveHeapBytes())
 	h.end()
 	if during == math.MaxInt64 || during < 2*live || during > 4*int64(h.start) {
