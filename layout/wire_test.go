@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/modelpeek/modelpeek/model"
 )
@@ -66,10 +69,12 @@ func decodeWire(b []byte) (map[string]any, error) {
 	}
 	blocks := at + 4*h.Strings
 	text := blocks + 4*stringBlocks(h.Strings)
-	if text+h.StringBytes != len(b) {
-		return nil, fmt.Errorf("strings end at %d of %d bytes", text+h.StringBytes, len(b))
+	prefixes := text + h.StringBytes
+	if prefixes+h.Strings != len(b) {
+		return nil, fmt.Errorf("strings end at %d of %d bytes", prefixes+h.Strings, len(b))
 	}
-	// As wire.js: each block's text decoded at once, cut at UTF-16 offsets.
+	// As wire.js: each block's text decoded at once, cut at UTF-16 offsets,
+	// each string its prefix from the one before and its suffix.
 	for blk := 0; blk*h.StringBlock < h.Strings; blk++ {
 		from := int(binary.LittleEndian.Uint32(b[blocks+4*blk:]))
 		to := int(binary.LittleEndian.Uint32(b[blocks+4*blk+4:]))
@@ -83,8 +88,18 @@ func decodeWire(b []byte) (map[string]any, error) {
 			if off+n > len(all) {
 				return nil, fmt.Errorf("string %d ends at %d of %d UTF-16 units", i, off+n, len(all))
 			}
-			r.strs = append(r.strs, string(utf16.Decode(all[off:off+n])))
+			suffix := all[off : off+n]
 			off += n
+			p := int(b[prefixes+i])
+			if p == 0 {
+				r.strs = append(r.strs, string(utf16.Decode(suffix)))
+				continue
+			}
+			prev := utf16.Encode([]rune(r.strs[len(r.strs)-1]))
+			if i == blk*h.StringBlock || p > len(prev) {
+				return nil, fmt.Errorf("string %d takes %d units from the one before (%d)", i, p, len(prev))
+			}
+			r.strs = append(r.strs, string(utf16.Decode(append(prev[:p:p], suffix...))))
 		}
 		if off != len(all) {
 			return nil, fmt.Errorf("block %d's strings end at unit %d of %d", blk, off, len(all))
@@ -348,6 +363,51 @@ func TestWireUnicode(t *testing.T) {
 	checkWire(t, "unicode", v)
 	if n := utf16Len("a😀ü日"); n != 5 {
 		t.Errorf("utf16Len = %d, want 5", n)
+	}
+}
+
+// TestWireFrontCoding checks the string table's prefixes: names sharing
+// a path travel as suffixes, a prefix ends between characters (two that
+// differ in a continuation byte, a pair of UTF-16 units kept whole), is at
+// most maxPrefix units long, and never crosses a block; every such view
+// round-trips.
+func TestWireFrontCoding(t *testing.T) {
+	long := strings.Repeat("é", 300)
+	names := []string{"", "/layer.0/attn/q", "/layer.0/attn/k", "/layer.0/mlp", "café", "cafè", "x😀a", "x😀b", "x😁", long + "a", long + "b", "ab"}
+	prefix, cut := frontCode(names)
+	want := []uint8{0, 0, 14, 9, 0, 3, 0, 3, 1, 0, 255, 0}
+	for i := range names {
+		if prefix[i] != want[i] {
+			t.Errorf("%q after %q: prefix %d units, want %d", names[i], names[max(i-1, 0)], prefix[i], want[i])
+		}
+		if !utf8.ValidString(names[i][cut[i]:]) || utf16Len(names[i][:cut[i]]) != int(prefix[i]) {
+			t.Errorf("%q: cut at byte %d for %d units", names[i], cut[i], prefix[i])
+		}
+	}
+	block := make([]string, WireStringBlock+2)
+	for i := range block {
+		block[i] = "/same/path/" + strconv.Itoa(i)
+	}
+	prefix, _ = frontCode(block)
+	if prefix[WireStringBlock] != 0 || prefix[WireStringBlock+1] == 0 {
+		t.Errorf("prefixes at a block's start: %d then %d, want 0 then more", prefix[WireStringBlock], prefix[WireStringBlock+1])
+	}
+	v := &View{}
+	for i, s := range append(names, block...) {
+		v.Nodes = append(v.Nodes, Node{ID: "n" + strconv.Itoa(i), Kind: KindOp, Label: s, Name: s + "\xff"})
+	}
+	checkWire(t, "front-coded", v)
+	p, err := prepareWire(mustLayout(t, GenTransformer(2000), Options{ExpandAll: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := 0
+	for _, s := range p.e.table.names {
+		whole += len(s)
+	}
+	t.Logf("2,000-node transformer: %d strings, %d bytes, %d of them in suffixes", p.hdr.Strings, whole, p.hdr.StringBytes)
+	if 2*p.hdr.StringBytes > whole {
+		t.Errorf("a transformer's names travel in %d bytes of suffixes, more than half of their %d bytes", p.hdr.StringBytes, whole)
 	}
 }
 

@@ -35,12 +35,12 @@ func gunzipOne(t *testing.T, gz []byte) []byte {
 	return plain
 }
 
-// TestChunkedGzipBigView: the compact view of a generated 30,000-node
+// TestChunkedGzipBigView: the compact view of a generated 40,000-node
 // transformer (several pieces past the inline part) gzipped by gzipWritten decodes to the
 // bytes layout.EncodeWire returns.
 func TestChunkedGzipBigView(t *testing.T) {
 	opts, _ := layoutOptions("all", "")
-	v, err := layout.Layout(context.Background(), layout.GenTransformer(30_000), opts)
+	v, err := layout.Layout(context.Background(), layout.GenTransformer(40_000), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

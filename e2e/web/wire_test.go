@@ -15,6 +15,10 @@ import (
 // drawing at fit and one zoomed in on the middle node, and the counts.
 const drawnView = `(() => {
   const v = modelpeek.view();
+  // Strings read last to first before anything else reads them: a
+  // front-coded string is made with those before it in its block.
+  const rev = [];
+  for (let k = v.nodes.length - 1; k >= 0; k -= 3) rev.push(v.nodes[k].name, v.nodes[k].group);
   // The compact view's node, edge and group lists are made as they are read:
   // before anything read them, they must answer the array methods as arrays do.
   let each = 0;
@@ -22,7 +26,7 @@ const drawnView = `(() => {
   const methods = JSON.stringify([v.nodes.map((n) => n.id), each, [...v.edges].map((e) => e.from + '>' + e.to),
     v.nodes.findIndex((n) => n.kind === 'op'), v.nodes.filter((n) => n.kind === 'op').length, Array.isArray(v.nodes),
     v.edges.some((e) => e.value === undefined), v.nodes.length, v.edges.slice(1, 3).map((e) => e.to), 'x' in v.nodes,
-    v.groups.map((g) => g.id), v.groups.filter((g) => g.parent === undefined).length, Array.isArray(v.groups), v.groups.length]);
+    v.groups.map((g) => g.id), v.groups.filter((g) => g.parent === undefined).length, Array.isArray(v.groups), v.groups.length, rev]);
   // costText is the page's own note on a group box, put there when the
   // cost figures arrive (whenever that is): not part of the view, and
   // not drawn for the pixels compared.

@@ -15,7 +15,7 @@
 /** WIRE_TYPE is the compact view's content type. */
 export const WIRE_TYPE = 'application/vnd.modelpeek.view';
 
-const MAGIC = 0x3257504d; // "MPW2" little-endian
+const MAGIC = 0x3357504d; // "MPW3" little-endian
 
 /** isWire reports whether x is an undecoded compact view. */
 export function isWire(x) {
@@ -116,8 +116,11 @@ function readCoords(buf, at, nn, np, ng, scale) {
  * with the copies the browser makes) was the largest part of its
  * decoding. A block's UTF-8 text is decoded in one call (a call per
  * string cost a 100,000-node view hundreds of milliseconds when all were
- * read), each string then a substring at its UTF-16 offsets, made when
- * first read and kept.
+ * read). The strings are front-coded (wire.go): each is the first
+ * prefix[k] units of the string before it, then its own suffix, a
+ * substring of the block's text at its UTF-16 offsets; a string is made
+ * when first read, with those before it in its block that it needs, and
+ * kept.
  */
 class Strings {
   constructor(buf, at, count, size, block) {
@@ -127,6 +130,7 @@ class Strings {
     this.blockAt = new Uint32Array(buf, at + 4 * count, nb + 1); // byte offsets in the text
     if (this.blockAt[nb] !== size) throw new Error('the string table does not match its size');
     this.text = new Uint8Array(buf, at + 4 * (count + nb + 1), size);
+    this.prefix = new Uint8Array(buf, at + 4 * (count + nb + 1) + size, count);
     this.shift = Math.log2(block);
     this.block = block;
     this.blocks = new Array(nb); // per block: [text, cache], made when first read
@@ -135,12 +139,17 @@ class Strings {
   get(k) {
     const b = this.blocks[k >> this.shift] || this.decode(k >> this.shift);
     const i = k & (this.block - 1);
-    let s = b.cache[i];
-    if (s === undefined) {
-      s = b.text.substring(i ? this.len[k - 1] : 0, this.len[k]);
-      b.cache[i] = s;
+    if (b.cache[i] !== undefined) return b.cache[i];
+    // Back to a string that is whole or made already, then forward.
+    let j = i;
+    while (this.prefix[k - i + j] && b.cache[j - 1] === undefined) j--;
+    for (; j <= i; j++) {
+      const kk = k - i + j;
+      const suffix = b.text.substring(j ? this.len[kk - 1] : 0, this.len[kk]);
+      const p = this.prefix[kk];
+      b.cache[j] = p ? b.cache[j - 1].slice(0, p) + suffix : suffix;
     }
-    return s;
+    return b.cache[i];
   }
 
   /** decode decodes block b and turns its strings' lengths into their ends. */
@@ -150,6 +159,7 @@ class Strings {
     let x = 0;
     for (let k = from; k < to; k++) this.len[k] = x += this.len[k];
     if (x !== text.length) throw new Error('the string table does not match its lengths');
+    if (this.prefix[from]) throw new Error('the string table starts a block with a prefix');
     return (this.blocks[b] = { text, cache: new Array(to - from) });
   }
 }
