@@ -425,7 +425,8 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 }
 
 // answerView answers with a view, gzipped as cached (gz) when the client
-// takes gzip.
+// takes gzip, or as the gzip bytes themselves when it asks for a packed
+// compact view.
 func (r *run) answerView(w http.ResponseWriter, req *http.Request, gz []byte, wire bool) {
 	r.deadline(w)
 	h := w.Header()
@@ -433,7 +434,9 @@ func (r *run) answerView(w http.ResponseWriter, req *http.Request, gz []byte, wi
 	h.Set("Vary", "Accept-Encoding")
 	body := gz
 	var err error
-	if acceptsGzip(req) {
+	if wire && wantsPacked(req) {
+		h.Set("Content-Type", packedType)
+	} else if acceptsGzip(req) {
 		h.Set("Content-Encoding", "gzip")
 	} else if body, err = gunzip(gz); err != nil {
 		jsonError(w, http.StatusInternalServerError, err.Error())

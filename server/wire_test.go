@@ -54,3 +54,25 @@ func headerJSON(t *testing.T, b []byte) []byte {
 	}
 	return b[8 : 8+n]
 }
+
+// TestGraphPacked checks ?gz=1: the compact view comes as the gzip bytes
+// themselves (its own content type, no content coding) and inflates to
+// the compact answer; a JSON answer ignores it.
+func TestGraphPacked(t *testing.T) {
+	s, addr := startServer(t, newFakeLib(), nil)
+	for _, q := range []string{"", "expand=all"} {
+		_, plain := do(t, authed(t, s, addr, "GET", "/api/models/m1/graph?wire=1&"+q, nil))
+		resp, body := do(t, authed(t, s, addr, "GET", "/api/models/m1/graph?wire=1&gz=1&"+q, nil))
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != packedType || resp.Header.Get("Content-Encoding") != "" {
+			t.Fatalf("%s: packed answer %d, type %q, coding %q", q, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Encoding"))
+		}
+		checkHeaders(t, q, resp.Header)
+		if got := gunzipOne(t, []byte(body)); !bytes.Equal(got, []byte(plain)) {
+			t.Errorf("%s: the packed answer inflates to %d B, not the %d B of the compact one", q, len(got), len(plain))
+		}
+		resp, _ = do(t, authed(t, s, addr, "GET", "/api/models/m1/graph?gz=1&"+q, nil))
+		if ct := resp.Header.Get("Content-Type"); ct != viewContentType(false) {
+			t.Errorf("%s: a JSON answer asked with gz=1 has type %q", q, ct)
+		}
+	}
+}

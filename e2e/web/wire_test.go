@@ -40,12 +40,16 @@ const drawnView = `(() => {
   const fit = hash();
   modelpeek.centerOn(v.nodes[Math.floor(v.nodes.length / 2)].id, 1);
   const close = hash();
-  return {view, fit, close, wire: !!v.cols, methods};
+  // Packed: the graph came as gzip bytes the page inflated itself.
+  const packed = performance.getEntriesByType('resource').some((r) => r.name.includes('/graph?') && r.name.includes('gz=1') &&
+    r.decodedBodySize > 0 && r.decodedBodySize === r.encodedBodySize);
+  return {view, fit, close, wire: !!v.cols, packed, methods};
 })()`
 
 // TestWireDrawsTheSame opens graphs with the compact view (the page's
-// default) and with JSON (?wire=0) and checks that the page holds the same
-// view and paints the same pixels: the sample, a ResNet, a transformer
+// default, packed: gzip bytes the page inflates), the compact view not
+// packed (?gz=0) and JSON (?wire=0) and checks that the page holds the
+// same view and paints the same pixels: the sample, a ResNet, a transformer
 // with groups collapsed and open, and corpus ONNX models.
 func TestWireDrawsTheSame(t *testing.T) {
 	lib := fixture.NewLibrary()
@@ -79,6 +83,7 @@ func TestWireDrawsTheSame(t *testing.T) {
 				Fit       int    `json:"fit"`
 				Close     int    `json:"close"`
 				Wire      bool   `json:"wire"`
+				Packed    bool   `json:"packed"`
 				Methods   string `json:"methods"`
 				nodes, ed int
 			}
@@ -89,10 +94,13 @@ func TestWireDrawsTheSame(t *testing.T) {
 				d.nodes, d.ed = st.Nodes, st.Edges
 				return d
 			}
-			w, j := get(""), get("&wire=0")
+			w, u, j := get(""), get("&gz=0"), get("&wire=0")
 			what := name + expand
-			if !w.Wire || j.Wire {
-				t.Fatalf("%s: compact view used %v by default and %v with wire=0", what, w.Wire, j.Wire)
+			if !w.Wire || !w.Packed || !u.Wire || u.Packed || j.Wire {
+				t.Fatalf("%s: compact view (packed) used %v (%v) by default, %v (%v) with gz=0, %v with wire=0", what, w.Wire, w.Packed, u.Wire, u.Packed, j.Wire)
+			}
+			if u.View != w.View || u.Methods != w.Methods || u.Fit != w.Fit || u.Close != w.Close {
+				t.Errorf("%s: the compact view differs packed and not", what)
 			}
 			if w.Methods != j.Methods {
 				t.Errorf("%s: the lists answer array methods otherwise with the compact form:\nwire %.400s\njson %.400s", what, w.Methods, j.Methods)

@@ -1,6 +1,6 @@
 // The server API, same origin.
 
-import { WIRE_TYPE } from './wire.js';
+import { WIRE_TYPE, PACKED_TYPE, packing, inflate } from './wire.js';
 
 /** ApiError carries a message a user can read and the HTTP status. */
 export class ApiError extends Error {
@@ -51,13 +51,24 @@ export async function decode(res) {
   if (res.status === 204) return null;
   const type = res.headers.get('Content-Type') || '';
   if (type.includes('json')) return res.json();
+  if (type.includes(PACKED_TYPE)) return unpack(await res.arrayBuffer(), res.status);
   if (type.includes(WIRE_TYPE)) return res.arrayBuffer();
   return res.text();
 }
 
+/** unpack inflates a packed compact view; what fails is an ApiError. */
+async function unpack(gz, status) {
+  try {
+    return await inflate(gz);
+  } catch (e) {
+    throw new ApiError(`The server's reply could not be unpacked: ${e.message}`, status);
+  }
+}
+
 /**
  * settle awaits a reply prefetch.js started and decoded ({res, value},
- * {res, err} or {res}) and returns its value or throws an ApiError.
+ * {res, gz}, {res, err} or {res}) and returns its value (a packed view
+ * inflated) or throws an ApiError.
  */
 export async function settle(p) {
   let got;
@@ -66,6 +77,7 @@ export async function settle(p) {
   } catch (e) {
     throw new ApiError('The modelpeek server is not reachable. Is it still running?', 0);
   }
+  if ('gz' in got) return unpack(got.gz, got.res.status);
   if ('value' in got) return got.value;
   if (got.err) throw new ApiError(`The server's reply is not valid JSON: ${got.err.message}`, got.res.status);
   return decode(got.res);
@@ -83,7 +95,7 @@ export const api = {
     let q = `?path=${enc(path || '')}`;
     if (expand) q += `&expand=${enc(expand)}`;
     if (collapse) q += `&collapse=${enc(collapse)}`;
-    if (wire) q += '&wire=1';
+    if (wire) q += packing() ? '&wire=1&gz=1' : '&wire=1';
     if (cached) q += '&cached=1';
     return request('GET', `/api/models/${enc(id)}/graph${q}`);
   },

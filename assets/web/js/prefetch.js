@@ -7,20 +7,25 @@
   const params = new URLSearchParams(location.search);
   const expand = params.get('expand') === 'all' ? '&expand=all' : '';
   const wire = params.get('wire') !== '0'; // the compact view (wire.js)
+  // packed: the compact view as gzip bytes the page inflates (wire.js's
+  // packing; the modules inflate it, api.js's settle).
+  const packed = wire && typeof DecompressionStream === 'function' && params.get('gz') !== '0';
   const want = params.get('model');
   const get = (url) => fetch(url, { credentials: 'same-origin' });
   // parse starts decoding a JSON reply as soon as it arrives, while the
-  // modules are still loading: {res, value} when decoded, {res, err} when
-  // the body is not JSON, {res} when main.js must read the error itself.
+  // modules are still loading: {res, value} when decoded, {res, gz} for a
+  // packed view (the modules inflate it), {res, err} when the body cannot
+  // be read, {res} when main.js must read the error itself.
   const parse = (res) => {
     const type = res.headers.get('Content-Type') || '';
     if (!res.ok || res.status === 204) return { res };
     if (type.includes('json')) return res.json().then((value) => ({ res, value }), (err) => ({ res, err }));
+    if (type.includes('vnd.modelpeek.view+gzip')) return res.arrayBuffer().then((gz) => ({ res, gz }), (err) => ({ res, err }));
     if (type.includes('vnd.modelpeek.view')) return res.arrayBuffer().then((value) => ({ res, value }), (err) => ({ res, err }));
     return { res };
   };
   const graphOf = (id) =>
-    id ? get(`/api/models/${encodeURIComponent(id)}/graph?path=${expand}${wire ? '&wire=1' : ''}`).then(parse).then((p) => ({ id, ...p })) : null;
+    id ? get(`/api/models/${encodeURIComponent(id)}/graph?path=${expand}${packed ? '&wire=1&gz=1' : wire ? '&wire=1' : ''}`).then(parse).then((p) => ({ id, ...p })) : null;
   // The graph first (the token exchange names the model in the URL); only
   // without ?model= does it wait for the list (the first open model).
   // The compare view (?compare=) asks for its own graphs.
