@@ -426,7 +426,7 @@ func (r *run) handleGraph(w http.ResponseWriter, req *http.Request) {
 
 // answerView answers with a view, gzipped as cached (gz) when the client
 // takes gzip, or as the gzip bytes themselves when it asks for a packed
-// compact view.
+// compact view that is not too big for that.
 func (r *run) answerView(w http.ResponseWriter, req *http.Request, gz []byte, wire bool) {
 	r.deadline(w)
 	h := w.Header()
@@ -434,7 +434,7 @@ func (r *run) answerView(w http.ResponseWriter, req *http.Request, gz []byte, wi
 	h.Set("Vary", "Accept-Encoding")
 	body := gz
 	var err error
-	if wire && wantsPacked(req) {
+	if wire && wantsPacked(req) && packable(gz) {
 		h.Set("Content-Type", packedType)
 	} else if acceptsGzip(req) {
 		h.Set("Content-Encoding", "gzip")

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"testing"
 
@@ -74,5 +75,22 @@ func TestGraphPacked(t *testing.T) {
 		if ct := resp.Header.Get("Content-Type"); ct != viewContentType(false) {
 			t.Errorf("%s: a JSON answer asked with gz=1 has type %q", q, ct)
 		}
+	}
+}
+
+// TestPackable: a view is sent packed up to maxPacked plain bytes, as
+// its gzip trailer tells; a big one goes with a content coding.
+func TestPackable(t *testing.T) {
+	for _, n := range []int{0, 1 << 20, maxPacked, maxPacked + 1} {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(make([]byte, n))
+		zw.Close()
+		if got, want := packable(buf.Bytes()), n <= maxPacked; got != want {
+			t.Errorf("a view of %d bytes: packable %v, want %v", n, got, want)
+		}
+	}
+	if packable([]byte("short")) {
+		t.Error("a truncated answer is packable")
 	}
 }
