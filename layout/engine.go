@@ -338,13 +338,16 @@ func (e *engine) makeDummies() {
 	e.ndum = make([]int32, m)
 	total := e.skipLongEdges()
 	minR, maxR := e.groupRanks()
+	need, borders := e.borderGroups(minR, maxR)
+	// Sized once for the dummies and the borders: growing these arrays
+	// (a node's each) step by step copied them several times over.
 	e.nn = e.n + total
-	e.w = append(e.w, make([]float64, total)...)
-	e.h = append(e.h, make([]float64, total)...)
-	e.grp = append(e.grp, make([]int32, total)...)
-	e.rank = append(e.rank, make([]int32, total)...)
-	segFrom, segTo := e.segments(minR, maxR, total)
-	segFrom, segTo = e.addBorders(minR, maxR, segFrom, segTo)
+	e.w = append(slices.Grow(e.w, total+borders), make([]float64, total)...)
+	e.h = append(slices.Grow(e.h, total+borders), make([]float64, total)...)
+	e.grp = append(slices.Grow(e.grp, total+borders), make([]int32, total)...)
+	e.rank = append(slices.Grow(e.rank, total+borders), make([]int32, total)...)
+	segFrom, segTo := e.segments(minR, maxR, total+borders)
+	segFrom, segTo = e.addBorders(minR, maxR, need, borders, segFrom, segTo)
 	all := func(int) bool { return true }
 	e.succOff, e.succ = csr(e.nn, segFrom, segTo, all)
 	e.predOff, e.pred = csr(e.nn, segTo, segFrom, all)
@@ -388,13 +391,14 @@ func (e *engine) skipLongEdges() int {
 	return total
 }
 
-// segments makes the total dummy nodes (numbered from e.n, ranked and
-// grouped: see dummyGroup) and returns the unit segments of every drawn
-// edge, from the top.
-func (e *engine) segments(minR, maxR []int32, total int) (segFrom, segTo []int32) {
+// segments makes the dummy nodes (numbered from e.n, ranked and grouped:
+// see dummyGroup) and returns the unit segments of every drawn edge, from
+// the top, with room for as many more as room (the dummies' and the
+// borders').
+func (e *engine) segments(minR, maxR []int32, room int) (segFrom, segTo []int32) {
 	m := len(e.ef)
-	segFrom = make([]int32, 0, m+total)
-	segTo = make([]int32, 0, m+total)
+	segFrom = make([]int32, 0, m+room)
+	segTo = make([]int32, 0, m+room)
 	next := int32(e.n)
 	for i := 0; i < m; i++ {
 		e.dummy0[i] = -1
@@ -425,15 +429,11 @@ func (e *engine) segments(minR, maxR []int32, total int) (segFrom, segTo []int32
 // left and a right border node in each of its ranks, chained from rank to
 // rank: ordering keeps them at the ends of the group's block and the
 // alignment draws each chain straight, so sibling frames become disjoint
-// rectangles (dagre does the same for clusters). Skipped when it would
-// add more than the graph's node count again. Out: the segments with the
-// border chains added.
-func (e *engine) addBorders(minR, maxR []int32, segFrom, segTo []int32) ([]int32, []int32) {
-	if len(e.gChain) == 0 {
-		return segFrom, segTo
-	}
-	need, count := e.overlappingGroups(minR, maxR)
-	if count == 0 || count > e.n+borderSlack {
+// rectangles (dagre does the same for clusters). In: the groups that need
+// borders and how many border nodes they take (borderGroups). Out: the
+// segments with the border chains added.
+func (e *engine) addBorders(minR, maxR []int32, need []bool, count int, segFrom, segTo []int32) ([]int32, []int32) {
+	if count == 0 {
 		return segFrom, segTo
 	}
 	e.border = make([]int8, e.nn+count)
@@ -459,6 +459,20 @@ func (e *engine) addBorders(minR, maxR []int32, segFrom, segTo []int32) ([]int32
 		}
 	}
 	return segFrom, segTo
+}
+
+// borderGroups returns the groups that get border chains (addBorders)
+// and the border nodes they take: none when there are no groups, or when
+// they would add more than the graph's node count again.
+func (e *engine) borderGroups(minR, maxR []int32) (need []bool, count int) {
+	if len(e.gChain) == 0 {
+		return nil, 0
+	}
+	need, count = e.overlappingGroups(minR, maxR)
+	if count == 0 || count > e.n+borderSlack {
+		return nil, 0
+	}
+	return need, count
 }
 
 // overlappingGroups marks the groups whose rank range overlaps a

@@ -520,15 +520,26 @@ func (p *Prepared) groupFrames(v *View, vis *visible, open []bool, e *engine, m 
 func (p *Prepared) placeGroups(v *View, vis *visible, open []bool, e *engine, m TextMetric) {
 	gt := p.gt
 	frames := p.groupFrames(v, vis, open, e, m)
-	for gi := 0; gi < gt.len(); gi++ {
-		g := int32(gi)
-		visible := true
+	shown := func(g int32) bool {
 		if par := gt.parent[g]; par >= 0 {
 			for _, a := range gt.chain[par] {
-				visible = visible && open[a]
+				if !open[a] {
+					return false
+				}
 			}
 		}
-		if !visible {
+		return !open[g] || !math.IsInf(frames[g][0], 1) // an open group with no visible member is not drawn
+	}
+	n := 0
+	for g := int32(0); g < int32(gt.len()); g++ {
+		if shown(g) {
+			n++
+		}
+	}
+	v.Groups = slices.Grow(v.Groups, n) // once: growing it step by step copied it over and over
+	for gi := 0; gi < gt.len(); gi++ {
+		g := int32(gi)
+		if !shown(g) {
 			continue
 		}
 		grp := Group{ID: gt.groupID(g), Label: gt.label[g], Collapsed: !open[g], Count: gt.count[g]}
@@ -537,9 +548,6 @@ func (p *Prepared) placeGroups(v *View, vis *visible, open []bool, e *engine, m 
 		}
 		if open[g] {
 			f := frames[g]
-			if math.IsInf(f[0], 1) {
-				continue // no visible member
-			}
 			grp.X, grp.Y, grp.W, grp.H = f[0], f[1], f[2]-f[0], f[3]-f[1]
 		} else if k := vis.groupNode[g]; k >= 0 {
 			nd := v.Nodes[k]
