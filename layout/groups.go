@@ -220,6 +220,19 @@ func (t *groupTree) fill(tr *scopeTrie, near []int32) {
 // groupID is the public ID of group g: "g:" and its path.
 func (t *groupTree) groupID(g int32) string { return t.ids[g] }
 
+// visible reports whether group g shows, as a box or a frame, with the
+// groups open marks open: every group around it is.
+func (t *groupTree) visible(g int32, open []bool) bool {
+	if par := t.parent[g]; par >= 0 {
+		for _, a := range t.chain[par] {
+			if !open[a] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // decide returns which groups are expanded. Small graphs open fully; larger
 // ones open top-down, breadth first, while the number of visible boxes stays
 // within budget; Expanded (with ancestors) and ExpandAll open more,

@@ -520,28 +520,14 @@ func (p *Prepared) groupFrames(v *View, vis *visible, open []bool, e *engine, m 
 func (p *Prepared) placeGroups(v *View, vis *visible, open []bool, e *engine, m TextMetric) {
 	gt := p.gt
 	frames := p.groupFrames(v, vis, open, e, m)
-	shown := func(g int32) bool {
-		if par := gt.parent[g]; par >= 0 {
-			for _, a := range gt.chain[par] {
-				if !open[a] {
-					return false
-				}
-			}
-		}
-		return !open[g] || !math.IsInf(frames[g][0], 1) // an open group with no visible member is not drawn
-	}
-	n := 0
+	shown := make([]int32, 0, gt.len())
 	for g := int32(0); g < int32(gt.len()); g++ {
-		if shown(g) {
-			n++
+		if gt.visible(g, open) && (!open[g] || !math.IsInf(frames[g][0], 1)) { // an open group with no visible member is not drawn
+			shown = append(shown, g)
 		}
 	}
-	v.Groups = slices.Grow(v.Groups, n) // once: growing it step by step copied it over and over
-	for gi := 0; gi < gt.len(); gi++ {
-		g := int32(gi)
-		if !shown(g) {
-			continue
-		}
+	v.Groups = slices.Grow(v.Groups, len(shown)) // once: growing it step by step copied it over and over
+	for _, g := range shown {
 		grp := Group{ID: gt.groupID(g), Label: gt.label[g], Collapsed: !open[g], Count: gt.count[g]}
 		if par := gt.parent[g]; par >= 0 {
 			grp.Parent = gt.groupID(par)
