@@ -62,7 +62,8 @@ func (s *Server) startWarmHeap(g *model.Graph) *warmHeap {
 }
 
 // bound, called once the first view is done, frees its garbage and
-// lowers the memory limit to the smaller measure.
+// lowers the memory limit to the second measure if that is smaller
+// (lower keeps the smaller).
 func (h *warmHeap) bound() {
 	if h == nil || h.bounded {
 		return
@@ -71,7 +72,7 @@ func (h *warmHeap) bound() {
 	debug.FreeOSMemory()
 	live := liveHeapBytes()
 	h.s.log.Debug("warm-up of a big graph", "nodes", h.nodes, "startMiB", h.start>>20, "preparedMiB", live>>20)
-	h.lower(int64(min(h.start/10*warmStartTenths, live/10*warmPreparedTenths)))
+	h.lower(int64(live / 10 * warmPreparedTenths))
 }
 
 // lower sets the memory limit to limit unless a lower one (GOMEMLIMIT,
