@@ -17,7 +17,8 @@ import (
 
 // TestPageTrace records a Chrome trace (the renderer's tasks: parsing,
 // script, style, layout, paint, GC) of one page load of a synthetic
-// transformer with every group open, in a fresh browser, into the file
+// transformer with every group open, in a fresh browser (one that has
+// loaded the page once with MODELPEEK_SPEED_BROWSER=warm), into the file
 // MODELPEEK_PAGE_TRACE names; open it in Perfetto or chrome://tracing to
 // see where a load's time goes. MODELPEEK_SPEED_SIZES' first size is the
 // node count (2000 without it):
@@ -34,7 +35,17 @@ func TestPageTrace(t *testing.T) {
 	e := startServer(t, lib)
 	ctx, stop := newFreshBrowser(t)
 	defer stop()
+	if os.Getenv("MODELPEEK_SPEED_BROWSER") == "warm" {
+		// A warm browser: one load before the traced one, as a user's
+		// browser has run pages before.
+		navigate(t, ctx, e, "model="+id+"&expand=all")
+	}
 	run(t, ctx, 30*time.Second, chromedp.Navigate("about:blank"))
+	categories := []string{"devtools.timeline", "v8", "blink", "loading", "blink.user_timing", "disabled-by-default-devtools.timeline"}
+	if os.Getenv("MODELPEEK_PAGE_PROFILE") != "0" {
+		// The CPU profiler slows the page; MODELPEEK_PAGE_PROFILE=0 leaves it out.
+		categories = append(categories, "disabled-by-default-v8.cpu_profiler")
+	}
 	var mu sync.Mutex
 	var events []json.RawMessage
 	done := make(chan struct{})
@@ -60,7 +71,7 @@ func TestPageTrace(t *testing.T) {
 		}
 	}()
 	if _, err := chromedp.Call(ctx, tracing.Start, tracing.StartParams{TraceConfig: &tracing.TraceConfig{
-		IncludedCategories: []string{"devtools.timeline", "v8", "blink", "loading", "disabled-by-default-devtools.timeline", "disabled-by-default-v8.cpu_profiler"}}}); err != nil {
+		IncludedCategories: categories}}); err != nil {
 		t.Fatal(err)
 	}
 	navigate(t, ctx, e, "model="+id+"&expand=all")

@@ -36,6 +36,10 @@ export class GraphCanvas {
     this.dpr = 0; // sized by the first draw or the observer's first call,
     // not here: reading the layout while the page's modules run forces one
     new ResizeObserver(() => {
+      if (!this.scene) {
+        this.dpr = 0; // sized by the first draw of a scene
+        return;
+      }
       this.resize();
       this.draw();
     }).observe(canvas.parentElement);
@@ -80,6 +84,24 @@ export class GraphCanvas {
     }
     this.canvas.style.width = this.cssW + 'px';
     this.canvas.style.height = this.cssH + 'px';
+  }
+
+  /**
+   * warm sizes the canvas and paints it in the page's colour before the
+   * first scene, so that its backing store exists and the compositor has
+   * taken it by then: in a software-drawn browser making the store was
+   * about 20 ms of the first scene's draw, and showing the canvas for the
+   * first time about 20 ms of the frame after it. For the page's idle
+   * moments (it reads the layout); draw hides the canvas again if it is
+   * drawn with no scene.
+   */
+  warm() {
+    if (this.scene) return;
+    this.resize();
+    this.ctx.setTransform(1, 0, 0, 1, 0, 0);
+    this.ctx.fillStyle = this.theme.bg;
+    this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    this.canvas.classList.remove('blank');
   }
 
   /** setScene replaces what is drawn; keepCamera leaves the viewport alone. */
@@ -192,13 +214,18 @@ export class GraphCanvas {
     const ctx = this.ctx;
     const t = this.theme;
     const start = performance.now();
+    // Without a scene the canvas is hidden rather than painted: the page's
+    // background is the same colour, and a painted canvas costs its first
+    // frame (its backing store and the copy to the compositor, about 30 ms
+    // in a software-drawn browser) before the graph is even in.
+    this.canvas.classList.toggle('blank', !this.scene);
+    if (!this.scene) return;
     // Not sized yet, or the window moved to a screen with another pixel ratio.
     if ((window.devicePixelRatio || 1) !== this.dpr) this.resize();
     const dpr = this.dpr;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.fillStyle = t.bg;
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
-    if (!this.scene) return;
     const z = this.zoom;
     const px = z * dpr;
     ctx.setTransform(px, 0, 0, px, -this.camX * px, -this.camY * px);

@@ -216,9 +216,12 @@ async function takePrefetched(app, tab) {
   if (!pf || !pf.graph) return null;
   const p = pf.graph;
   pf.graph = null;
-  // Still on its way: warm the fonts meanwhile (once).
+  // Still on its way: warm the fonts and the canvas meanwhile (once).
   const early = await Promise.race([p.then(() => true, () => true), Promise.resolve(false)]);
-  if (!early && pf.warmFonts) pf.warmFonts();
+  if (!early && pf.warmFonts) {
+    pf.warmFonts();
+    app.renderer.warm();
+  }
   pf.warmFonts = null;
   const got = await p;
   if (!got || got.id !== tab.id || tab.path.length || tab.root) return null;
