@@ -143,6 +143,9 @@ type Server struct {
 
 	// warmSlot holds a token while a warm-up runs (see Warm).
 	warmSlot chan struct{}
+	// interimNodes is the node count from which a view lays out the
+	// default one first (interim.go; tests lower it).
+	interimNodes int
 
 	mu       sync.Mutex
 	run      *run
@@ -167,6 +170,7 @@ func New(cfg Config) (*Server, error) {
 	s.graphs = newGraphCache(64, s.log)
 	s.preps = newPrepCache()
 	s.warmSlot = make(chan struct{}, 1)
+	s.interimNodes = interimNodes
 	if s.token == "" {
 		s.token = randomHex(32)
 	}

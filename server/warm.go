@@ -76,9 +76,10 @@ func (s *Server) stale(ctx context.Context, id string, version int) bool {
 
 // viewBytes is the computation behind a graphKey: graph g laid out with
 // opts (its prepared form shared through s.preps), written as the graph
-// route sends it.
+// route sends it; a big graph's default view first (interimFirst).
 func (s *Server) viewBytes(key graphKey, g *model.Graph, opts layout.Options) answerFunc {
 	return func(ctx context.Context, w io.Writer) error {
+		s.interimFirst(ctx, key, g)
 		v, err := s.preps.layout(ctx, prepKey{key.id, key.version, key.path}, g, opts)
 		if err != nil {
 			return err

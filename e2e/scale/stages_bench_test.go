@@ -17,8 +17,9 @@ import (
 // BenchmarkStages times, one sub-benchmark each, the stages between a
 // transformer's ONNX file and the compact view of every group open that
 // the page asks for first: decode (with shape inference), prepare, layout
-// and wire (encoding and gzip, on one goroutine here; the server gzips in
-// pieces alongside). The model has 100,000 nodes, or
+// (layout-default: the default view's, the page's interim) and wire
+// (encoding and gzip, on one goroutine here; the server gzips in pieces
+// alongside). The model has 100,000 nodes, or
 // MODELPEEK_SCALE_NODES. Each stage reuses the result of the one before,
 // made once, so that the stages can be compared across commits one by
 // one:
@@ -57,6 +58,9 @@ func BenchmarkStages(b *testing.B) {
 	stage("decode", func() error { _, err := onnx.Open(ctx, path); return err })
 	stage("prepare", func() error { _, err := layout.Prepare(ctx, m.Graph, layout.Options{}); return err })
 	stage("layout", func() error { _, err := p.Layout(ctx, all); return err })
+	// The default view (groups opened as the layout decides): the page's
+	// interim while every group is laid out.
+	stage("layout-default", func() error { _, err := p.Layout(ctx, layout.Options{}); return err })
 	stage("wire", func() error {
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)

@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,10 +60,62 @@ func TestInterimView(t *testing.T) {
 	}
 }
 
+// TestInterimViewArrivesLate opens a graph with every group open while
+// neither view is laid out yet (a big model still being read or
+// prepared): the proxy answers the page's ?cached=1 requests "not laid
+// out" (204) until told otherwise and holds the full view meanwhile. The
+// page keeps asking, and shows the default view once it is there.
+func TestInterimViewArrivesLate(t *testing.T) {
+	lib := fixture.NewLibrary()
+	id := lib.Add("transformer.onnx", fixture.Transformer(3000))
+	e := startServer(t, lib)
+	ctx := newBrowser(t)
+	navigate(t, ctx, e, "model="+id) // lays out the default view
+	release, laidOut := make(chan struct{}), make(chan struct{})
+	var asked atomic.Int32
+	proxy := holdingProxy(t, e.url, release, func(w http.ResponseWriter) bool {
+		asked.Add(1)
+		select {
+		case <-laidOut:
+			return false
+		default:
+			w.WriteHeader(http.StatusNoContent)
+			return true
+		}
+	})
+	run(t, ctx, 30*time.Second, chromedp.Navigate(proxy+"/?token=webtest-token&model="+id+"&expand=all"))
+	deadline := time.Now().Add(30 * time.Second) // hang bound: asks every 0.4 s
+	for asked.Load() < 3 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := asked.Load(); n < 3 {
+		t.Fatalf("the page asked for the interim view %d times while there was none, want it to keep asking", n)
+	}
+	close(laidOut)
+	var interim string
+	for interim == "" && time.Now().Before(deadline) {
+		eval(t, ctx, `document.getElementById('graph').dataset.interim || ''`, &interim)
+		time.Sleep(20 * time.Millisecond)
+	}
+	if interim == "" {
+		t.Fatal("no interim view once the default view was laid out")
+	}
+	close(release)
+	if st := waitGraph(t, ctx, 60*time.Second, func(s graphState) bool { return s.State != "loading" }); st.State != "ready" {
+		t.Fatalf("after the full view arrived: %+v", st)
+	}
+	n := asked.Load()
+	time.Sleep(time.Second)
+	if m := asked.Load(); m != n {
+		t.Errorf("the page went on asking for an interim view after the full one: %d more times", m-n)
+	}
+}
+
 // holdingProxy serves target through a proxy that holds every graph
 // request with every group open (not the ?cached=1 ones) until release
-// is closed, and returns its URL.
-func holdingProxy(t *testing.T, target string, release <-chan struct{}) string {
+// is closed, and returns its URL. Each ?cached=1 request goes to cached
+// first, if given, which answers it itself when it returns true.
+func holdingProxy(t *testing.T, target string, release <-chan struct{}, cached ...func(http.ResponseWriter) bool) string {
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +127,9 @@ func holdingProxy(t *testing.T, target string, release <-chan struct{}) string {
 
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		q := req.URL.Query()
+		if q.Get("cached") == "1" && len(cached) > 0 && cached[0](w) {
+			return
+		}
 		if strings.HasSuffix(req.URL.Path, "/graph") && q.Get("expand") == "all" && q.Get("cached") == "" {
 			select {
 			case <-release:

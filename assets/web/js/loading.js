@@ -72,21 +72,30 @@ async function loadGraphNow(app, tab, opts) {
   updateStatus(app);
 }
 
-/** interimAfterMs is how long a view may take before an interim one shows. */
+/**
+ * interimAfterMs is how long a view may take before an interim one shows;
+ * interimEveryMs how often the page asks again while there is none yet.
+ */
 const interimAfterMs = 300;
+const interimEveryMs = 400;
 
 /**
  * interimView shows, while the view tab wants is still being laid out (a
  * big graph with every group open takes seconds), the graph's default
- * view if the server has it laid out already (it lays it out first when a
- * model loads): the page shows the model's shape at once, the state stays
- * "loading" and a note says every node is on its way. It returns the
- * function that stops it, called when the wanted view is in.
+ * view once the server has it laid out (it lays it out first when a model
+ * loads, and before such a view of a big graph: server/interim.go): the
+ * page shows the model's shape early, the state stays "loading" and a
+ * note says every node is on its way. It asks with ?cached=1, which never
+ * starts a layout, again every interimEveryMs until there is one (a model
+ * still being read has none). It returns the function that stops it,
+ * called when the wanted view is in.
  */
 function interimView(app, tab, seq) {
   if (!tab.expandParam() && !tab.collapseParam()) return null; // the default view is the one wanted
   let stopped = false;
-  const timer = setTimeout(async () => {
+  let timer = 0;
+  const wanted = () => !stopped && seq === app.loadSeq && app.cur === tab;
+  const ask = async () => {
     let view;
     try {
       view = await api.graph(tab.id, tab.pathString(), '', '', app.wire, true);
@@ -94,12 +103,18 @@ function interimView(app, tab, seq) {
     } catch (e) {
       return; // only an interim: the wanted view's answer says what failed
     }
-    if (!view || stopped || seq !== app.loadSeq || app.cur !== tab) return;
+    if (!wanted()) return;
+    if (!view) {
+      timer = setTimeout(ask, interimEveryMs);
+      return;
+    }
     const scene = new Scene(view, false);
     app.scene = scene;
     app.renderer.setScene(scene, false);
     app.graphEl.dataset.interim = '1';
-  }, interimAfterMs);
+    performance.mark('interim');
+  };
+  timer = setTimeout(ask, interimAfterMs);
   return () => {
     stopped = true;
     clearTimeout(timer);
