@@ -104,7 +104,10 @@ export function setURL(app) {
   p.delete('token');
   if (app.cur) p.set('model', app.cur.id);
   else p.delete('model');
-  history.replaceState(null, '', `${location.pathname}?${p.toString()}`);
+  const url = `${location.pathname}?${p.toString()}`;
+  // The address the page opened with mostly says this already, and
+  // replaceState is not free (about 5 ms while the page opens).
+  if (url !== location.pathname + location.search) history.replaceState(null, '', url);
 }
 
 /** showQuit replaces the page by the notice that modelpeek has quit. */
