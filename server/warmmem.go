@@ -33,6 +33,16 @@ const (
 	// first view: room for the peak above and a little garbage.
 	warmStartTenths    = 40
 	warmPreparedTenths = 25
+	// warmNodeBytes caps the limit per node, whatever the measures: the
+	// RSS the app holds itself to with a 500,000-node model open (1 GiB,
+	// issue 26), less 128 MiB for what the limit does not count (runs
+	// under a 776 MiB limit peaked 44–85 MiB above it), per node. A
+	// request's layout running when the warm-up takes its measure is
+	// live too: in TestOpen500kNodes the page's first request sometimes
+	// raced the warm-up's start, which then measured 265 MiB instead of
+	// 194, set a limit of 1061 MiB, and the peak went over 1 GiB (1039
+	// to 1061 MiB, 2 runs of 3 at d033472).
+	warmNodeBytes = (1<<30 - 128<<20) / 500_000
 )
 
 // warmHeap bounds the memory of one warm-up (see above); nil for a
@@ -57,8 +67,18 @@ func (s *Server) startWarmHeap(g *model.Graph) *warmHeap {
 	}
 	debug.FreeOSMemory()
 	h := &warmHeap{s: s, nodes: n, start: liveHeapBytes()}
-	h.lower(int64(h.start / 10 * warmStartTenths))
+	h.lower(h.startLimit())
 	return h
+}
+
+// startLimit is the limit's first measure: warmStartTenths of the heap
+// live at the start, at most warmNodeBytes a node, unless the live heap
+// alone comes near that (a graph of unusually heavy nodes): then twice
+// the live heap, where a limit at the live heap would have the collector
+// run without end.
+func (h *warmHeap) startLimit() int64 {
+	live := int64(h.start)
+	return min(live/10*warmStartTenths, max(int64(h.nodes)*warmNodeBytes, 2*live))
 }
 
 // bound, called once the first view is done, frees its garbage and

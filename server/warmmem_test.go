@@ -28,8 +28,9 @@ func TestWarmHeap(t *testing.T) {
 	big := layout.GenTransformer(bigWarm)
 	h = s.startWarmHeap(big)
 	first := debug.SetMemoryLimit(-1)
-	if want := int64(h.start / 10 * warmStartTenths); first != want {
-		t.Errorf("a %d-node warm-up's first limit is %d, want %d (a multiple of the heap live at its start)", bigWarm, first, want)
+	t.Logf("start: %d MiB live, first limit %d MiB, %d MiB a node's cap", h.start>>20, first>>20, int64(bigWarm)*warmNodeBytes>>20)
+	if want := min(int64(h.start/10*warmStartTenths), max(int64(bigWarm)*warmNodeBytes, 2*int64(h.start))); first != want {
+		t.Errorf("a %d-node warm-up's first limit is %d, want %d (a multiple of the heap live at its start, at most %d bytes a node)", bigWarm, first, want, warmNodeBytes)
 	}
 	h.bound()
 	during := debug.SetMemoryLimit(-1)
@@ -51,5 +52,31 @@ func TestWarmHeap(t *testing.T) {
 	h.end()
 	if got := debug.SetMemoryLimit(-1); got != 1<<20 {
 		t.Errorf("a lower limit in force became %d", got)
+	}
+}
+
+// TestWarmStartLimit: the first limit is a multiple of the heap live at
+// the start, capped per node (a request's layout measured along with the
+// model no longer lifts it past the app's budget), but never below twice
+// the live heap.
+func TestWarmStartLimit(t *testing.T) {
+	const mib = 1 << 20
+	for _, tc := range []struct {
+		name  string
+		nodes int
+		live  uint64
+		want  int64
+	}{
+		{"500k nodes, the model alone", 500_000, 194 * mib, 194 * mib / 10 * warmStartTenths},
+		{"500k nodes, a request's layout measured too", 500_000, 265 * mib, 500_000 * warmNodeBytes},
+		{"heavy nodes", 500_000, 600 * mib, 2 * 600 * mib},
+	} {
+		h := &warmHeap{nodes: tc.nodes, start: tc.live}
+		if got := h.startLimit(); got != tc.want {
+			t.Errorf("%s: limit %d MiB, want %d MiB", tc.name, got/mib, tc.want/mib)
+		}
+	}
+	if lim := int64(500_000 * warmNodeBytes); lim > 900*mib {
+		t.Errorf("the cap at 500,000 nodes is %d MiB, above the 1 GiB budget less what the limit does not count", lim/mib)
 	}
 }
