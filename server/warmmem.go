@@ -17,10 +17,11 @@ import (
 // process to 1.4 GiB. A warm-up of a big graph therefore returns the
 // load's garbage to the OS before it starts and its first view's once
 // that is done, and runs under a soft memory limit, lifted when it ends.
-// The limit is a multiple of the heap live at the start, lowered after
-// the first view to a multiple of the heap then live if that is smaller;
-// work of another load or request running at one of those moments is
-// live too and loosens that measure, rarely both.
+// The limit is a multiple of the heap live at the start, at most
+// warmNodeBytes a node, lowered after the first view to a multiple of the
+// heap then live if that is smaller; work of another load or request
+// running at one of those moments is live too and loosens that measure,
+// which the cap bounds.
 const (
 	// bigWarm is the node count from which a warm-up bounds its memory.
 	// The bound costs CPU (a 500,000-node warm-up: 10.1 s instead of
