@@ -76,6 +76,28 @@ func TestOverlappingBurstsAdviseOnce(t *testing.T) {
 	}
 }
 
+func TestBigFileBurstEndsWithItsRead(t *testing.T) {
+	f := machine()
+	h := heapOn(f)
+	small, big := h.Burst(MaxFile), h.Burst(MaxFile+1)
+	if small == nil || big == nil || h.Running() != 2 {
+		t.Fatalf("bursts %v %v, %d running; want both", small, big, h.Running())
+	}
+	small.EndRead()
+	if h.Running() != 2 {
+		t.Fatalf("EndRead ended the burst of a file of MaxFile bytes: %d running", h.Running())
+	}
+	big.EndRead()
+	if h.Running() != 1 || len(f.advice) != 1 {
+		t.Fatalf("after the big file's read: %d running, advice %v; want 1 and [true]", h.Running(), f.advice)
+	}
+	big.End() // the warm-up's End after EndRead does nothing more
+	small.End()
+	if h.Running() != 0 || len(f.advice) != 2 || f.advice[1] {
+		t.Fatalf("both ended: %d running, advice %v; want 0 and [true false]", h.Running(), f.advice)
+	}
+}
+
 func TestNoBurstWhereAdviceWouldNotHelpOrCouldStall(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -83,7 +105,6 @@ func TestNoBurstWhereAdviceWouldNotHelpOrCouldStall(t *testing.T) {
 		size int64
 	}{
 		{"small file", func(*fakeSystem) {}, MinFile - 1},
-		{"big file (the graph nears the app's memory budget)", func(*fakeSystem) {}, MaxFile + 1},
 		{"THP always (the heap has huge pages already)", func(f *fakeSystem) { f.mode = "always" }, MinFile},
 		{"THP never", func(f *fakeSystem) { f.mode = "never" }, MinFile},
 		{"no THP in the kernel", func(f *fakeSystem) { f.mode = "" }, MinFile},
