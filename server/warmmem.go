@@ -37,7 +37,7 @@ const (
 	// warmNodeBytes caps the limit per node, whatever the measures: the
 	// RSS the app holds itself to with a 500,000-node model open (1 GiB,
 	// issue 26), less 128 MiB for what the limit does not count (runs
-	// under a 776 MiB limit peaked 44–85 MiB above it), per node. A
+	// under a 776 MiB limit peaked 19–98 MiB above it), per node. A
 	// request's layout running when the warm-up takes its measure is
 	// live too: in TestOpen500kNodes the page's first request sometimes
 	// raced the warm-up's start, which then measured 265 MiB instead of

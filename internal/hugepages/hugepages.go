@@ -50,7 +50,9 @@ const MinFile = 2 << 20
 // 100 MB file) went over 1 GiB in 6 of 17 runs with a burst and in none
 // of 5 without, at about the same speed. A bigger file's burst covers its
 // read alone (EndRead): on the VM of the package comment a 146 MB,
-// 500,000-node model was read in 2.0–2.2 s instead of 3.1–3.5 s.
+// 500,000-node model was read in 2.0–2.2 s instead of 3.1–3.5 s. (That
+// held the peak within the budget only once the warm-up's memory limit
+// was capped per node, server/warmmem.go: before, 1023 MiB in 1 run of 3.)
 const MaxFile = 64 << 20
 
 // maxReserve caps the range advised (the heap of a 500,000-node model peaks
