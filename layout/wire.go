@@ -29,7 +29,7 @@ const WireContentType = "application/vnd.modelpeek.view"
 // 100,000-node view gzipped is a quarter of its JSON gzipped (1.5 MB, not
 // 6) and decodes without an object per number. The layout (all integers little-endian):
 //
-//	"MPW2", uint32 header length, header JSON, zero padding to 8 bytes,
+//	"MPW3", uint32 header length, header JSON, zero padding to 8 bytes,
 //	int32 columns, zero padding to 8 bytes, the coordinate columns,
 //	the string table.
 //

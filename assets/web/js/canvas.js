@@ -98,10 +98,15 @@ export class GraphCanvas {
   warm() {
     if (this.scene) return;
     this.resize();
+    this.clear();
+    this.canvas.classList.remove('blank');
+  }
+
+  /** clear paints the whole canvas in the page's background colour. */
+  clear() {
     this.ctx.setTransform(1, 0, 0, 1, 0, 0);
     this.ctx.fillStyle = this.theme.bg;
     this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
-    this.canvas.classList.remove('blank');
   }
 
   /** setScene replaces what is drawn; keepCamera leaves the viewport alone. */
@@ -223,9 +228,7 @@ export class GraphCanvas {
     // Not sized yet, or the window moved to a screen with another pixel ratio.
     if ((window.devicePixelRatio || 1) !== this.dpr) this.resize();
     const dpr = this.dpr;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.fillStyle = t.bg;
-    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    this.clear();
     const z = this.zoom;
     const px = z * dpr;
     ctx.setTransform(px, 0, 0, px, -this.camX * px, -this.camY * px);
