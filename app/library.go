@@ -221,7 +221,6 @@ func (a *App) finishLoad(e *entry, gen int, m *model.Model, snap string, err err
 		// not when a page next asks (there may be none all day). Then lay
 		// out the new version, so that a page's request finds it ready.
 		a.srv.DropLayouts(ev.ID, ev.Version)
-		burst.EndRead() // a big file's burst ends with its read
 		a.warm(ev.ID, ev.Version, m, burst)
 	} else {
 		burst.End()

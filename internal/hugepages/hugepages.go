@@ -41,19 +41,18 @@ import (
 // 10,000-node graph's ONNX file is about 3 MB and its load touches some
 // 35 MB of fresh heap: with a burst the server answered its first graph
 // in 159–175 ms instead of 191–201 ms on the VM of the package comment.
+//
+// A file of any size past MinFile gets a burst through its read and
+// warm-up. Files past 64 MiB once got one for their read alone: before
+// the warm-up's memory limit was capped per node and before the warm-up
+// collected the load's garbage instead of returning it to the OS
+// (server/warmmem.go), huge pages through a 500,000-node warm-up made its
+// peak erratic (TestOpen500kNodes over 1 GiB in 6 runs of 17). With both,
+// 12 runs peaked at 808-911 MiB, and on the VM of the package comment the
+// page drew every node of a 146 MB, 500,000-node model 7.3-8.1 s after
+// its navigation instead of 8.6-9.5 s (3 interleaved pairs): its layout's
+// fresh heap no longer arrives a 4 KiB fault at a time.
 const MinFile = 2 << 20
-
-// MaxFile is the largest model file whose load gets a burst through its
-// warm-up. Past it the graph nears the memory the app holds itself to
-// (1 GiB for a 500,000-node model, whose warm-up runs under a memory
-// limit), and huge pages made that peak erratic: TestOpen500kNodes (a
-// 100 MB file) went over 1 GiB in 6 of 17 runs with a burst and in none
-// of 5 without, at about the same speed. A bigger file's burst covers its
-// read alone (EndRead): on the VM of the package comment a 146 MB,
-// 500,000-node model was read in 2.0–2.2 s instead of 3.1–3.5 s. (That
-// held the peak within the budget only once the warm-up's memory limit
-// was capped per node, server/warmmem.go: before, 1023 MiB in 1 run of 3.)
-const MaxFile = 64 << 20
 
 // maxReserve caps the range advised (the heap of a 500,000-node model peaks
 // near 1 GiB).
@@ -99,16 +98,14 @@ func New(log *slog.Logger) *Heap {
 
 // Burst is one period of heavy allocation; End it when it is over.
 type Burst struct {
-	h        *Heap
-	readOnly bool // the file is past MaxFile: EndRead ends the burst
-	once     sync.Once
+	h    *Heap
+	once sync.Once
 }
 
 // Burst starts a burst for loading a model file of size bytes: the heap's
 // range is advised for huge pages until the returned Burst (and every
-// other running one) has ended; for a file past MaxFile, until its read
-// has (EndRead). Small files, nil heaps and systems where advice would not
-// help or could stall get a Burst that does nothing.
+// other running one) has ended. Small files, nil heaps and systems where
+// advice would not help or could stall get a Burst that does nothing.
 func (h *Heap) Burst(size int64) *Burst {
 	if h == nil || size < MinFile {
 		return nil
@@ -126,15 +123,7 @@ func (h *Heap) Burst(size int64) *Burst {
 		h.log.Debug("huge pages: heap advised", "MiB", (h.hi-h.lo)>>20)
 	}
 	h.users++
-	return &Burst{h: h, readOnly: size > MaxFile}
-}
-
-// EndRead is called once the burst's file has been read: it ends the burst
-// of a file past MaxFile (see there) and leaves any other running.
-func (b *Burst) EndRead() {
-	if b != nil && b.readOnly {
-		b.End()
-	}
+	return &Burst{h: h}
 }
 
 // Reserve reserves the heap's range now, ahead of the first burst, where
