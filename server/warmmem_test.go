@@ -2,7 +2,9 @@ package server
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 
 	"github.com/modelpeek/modelpeek/layout"
@@ -79,4 +81,42 @@ func TestWarmStartLimit(t *testing.T) {
 	if lim := int64(500_000 * warmNodeBytes); lim > 900*mib {
 		t.Errorf("the cap at 500,000 nodes is %d MiB, above the 1 GiB budget less what the limit does not count", lim/mib)
 	}
+}
+
+// TestWarmStartKeepsPages: a big warm-up collects the load's garbage but
+// keeps its pages for the layouts to reuse (returning them to the OS had
+// Prepare fault them in again: seconds on a 500,000-node model in a VM).
+func TestWarmStartKeepsPages(t *testing.T) {
+	orig := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(orig)
+	debug.SetMemoryLimit(math.MaxInt64)
+	s := &Server{log: slogDiscard()}
+	big := layout.GenTransformer(bigWarm)
+	runtime.GC()
+	const garbage = 128 << 20
+	keep := make([][]byte, 0, garbage>>20)
+	for range garbage >> 20 {
+		b := make([]byte, 1<<20)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1 // resident
+		}
+		keep = append(keep, b)
+	}
+	keep = nil
+	before := releasedBytes()
+	h := s.startWarmHeap(big)
+	released := releasedBytes() - before
+	h.end()
+	runtime.KeepAlive(big)
+	t.Logf("%d MiB of garbage, %d MiB returned to the OS at the warm-up's start (limit %d MiB)", garbage>>20, released>>20, h.startLimit()>>20)
+	if released > garbage/2 {
+		t.Errorf("the warm-up's start returned %d MiB of the load's %d MiB of garbage to the OS, want its pages kept", released>>20, garbage>>20)
+	}
+}
+
+// releasedBytes is the heap memory returned to the OS.
+func releasedBytes() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64())
 }
