@@ -232,8 +232,9 @@ async function takePrefetched(app, tab) {
   const p = pf.graph;
   pf.graph = null;
   // Still on its way: warm the fonts and the canvas meanwhile (once).
-  const early = await Promise.race([p.then(() => true, () => true), Promise.resolve(false)]);
-  if (!early && pf.warmFonts) {
+  // (A race of p against a resolved promise said "on its way" even when p
+  // had settled long before: the reactions of p's then come a step later.)
+  if (!pf.graphIn && pf.warmFonts) {
     pf.warmFonts();
     app.renderer.warm();
   }

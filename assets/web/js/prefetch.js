@@ -38,7 +38,13 @@
     : (named || list.then((p) => graphOf(Array.isArray(p.value) && p.value.length ? p.value[0].id : null))).catch(() => null);
   // Nobody may wait for the list when main.js fails to load.
   list.catch(() => {});
-  window.modelpeekPrefetch = { list, graph, expand: expand !== '', wire };
+  const pf = { list, graph, expand: expand !== '', wire };
+  // graphIn: the graph's reply is in (loading.js warms the canvas and the
+  // fonts only while it is not).
+  graph.then(() => {
+    pf.graphIn = true;
+  });
+  window.modelpeekPrefetch = pf;
 
   // warmFonts draws a little text offscreen, so that font loading and
   // glyph rasterisation happen while the graph is on its way (the fonts
