@@ -38,13 +38,22 @@ export function packing() {
  * inflate returns the bytes gzip member gz holds, as an ArrayBuffer: into
  * one buffer of the size its trailer gives (deflate inflates at most
  * 1032-fold, which bounds what a bad trailer may ask for), grown if the
- * bytes run past it.
+ * bytes run past it. The bytes go in as one chunk of a stream of the
+ * page's own, not through a Blob's stream (the browser's blob store): a
+ * 2,000-node view inflated in 4-11 ms instead of 9-47 ms in a page's
+ * load (a 100,000-node one took as long either way there, about 110 ms).
  */
 export async function inflate(gz) {
   const told = gz.byteLength >= 18 ? new DataView(gz).getUint32(gz.byteLength - 4, true) : 0;
   let out = new Uint8Array(Math.min(told, 1032 * gz.byteLength));
   let at = 0;
-  const reader = new Blob([gz]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  const input = new ReadableStream({
+    start(c) {
+      c.enqueue(new Uint8Array(gz));
+      c.close();
+    },
+  });
+  const reader = input.pipeThrough(new DecompressionStream('gzip')).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
