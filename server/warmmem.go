@@ -129,8 +129,12 @@ func (h *warmHeap) end() {
 }
 
 // liveHeapBytes is the heap marked live by the last collection.
-func liveHeapBytes() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+func liveHeapBytes() uint64 { return heapMetric("/gc/heap/live:bytes") }
+
+// heapMetric reads one byte count of runtime/metrics, 0 when the runtime
+// does not have it.
+func heapMetric(name string) uint64 {
+	s := []metrics.Sample{{Name: name}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0
