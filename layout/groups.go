@@ -1,6 +1,10 @@
 package layout
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/modelpeek/modelpeek/model"
+)
 
 // tinyGroup is the size up to which a group inside an open group always
 // opens: collapsing two or three nodes saves nothing.
@@ -62,15 +66,18 @@ func scopeEnds(name string, buf []int) []int {
 // buildGroups groups op boxes by name scope and sets each box's group.
 // Stubs join their consumer's group.
 func buildGroups(b *built) *groupTree {
-	tr := newScopeTrie(b)
+	tr := <-b.scopeDone
+	b.scopeDone = nil
 	near, kept := tr.keep(b.ops)
 	t := newGroupTree(kept)
 	t.fill(tr, near)
 	// Innermost kept group of every op box.
 	for i := range b.boxes {
 		g := int32(-1)
-		if l := tr.leaf[i]; l >= 0 {
-			g = near[l]
+		if bx := &b.boxes[i]; bx.kind == KindOp {
+			if l := tr.leaf[bx.index]; l >= 0 {
+				g = near[l]
+			}
 		}
 		b.boxes[i].group = g
 		if g >= 0 {
@@ -91,27 +98,38 @@ type scopeTrie struct {
 	path   []string
 	parent []int32
 	count  []int
-	leaf   []int32 // per box: its deepest scope, -1 for none
+	leaf   []int32 // per model node: its deepest scope, -1 for none
 }
 
-func newScopeTrie(b *built) *scopeTrie {
-	tr := &scopeTrie{leaf: make([]int32, len(b.boxes))}
+// newScopeTrie builds the trie of the names of the nodes drawn as op
+// boxes (not nil, not inlined), in node order: the order of their boxes.
+// It reads only the nodes and inline, so that build runs it beside its
+// later stages (startScopes).
+func newScopeTrie(nodes []*model.Node, inline []bool) *scopeTrie {
+	tr := &scopeTrie{leaf: make([]int32, len(nodes))}
 	idx := map[string]int32{}
 	var ends []int
-	for i := range b.boxes {
+	last := int32(-1) // the previous node's deepest scope
+	for i, n := range nodes {
 		tr.leaf[i] = -1
-		bx := &b.boxes[i]
-		if bx.kind != KindOp {
+		if n == nil || inline[i] {
 			continue
 		}
-		ends = scopeEnds(bx.name, ends)
+		ends = scopeEnds(n.Name, ends)
 		if len(ends) == 0 {
 			continue
 		}
-		id, ok := idx[bx.name[:ends[len(ends)-1]]]
-		if !ok {
-			id = tr.add(idx, bx.name, ends)
+		// Neighbouring nodes mostly share their scope: compared first,
+		// it saves most lookups.
+		leaf := n.Name[:ends[len(ends)-1]]
+		id := last
+		if id < 0 || tr.path[id] != leaf {
+			var ok bool
+			if id, ok = idx[leaf]; !ok {
+				id = tr.add(idx, n.Name, ends)
+			}
 		}
+		last = id
 		tr.leaf[i] = id
 		for p := id; p >= 0; p = tr.parent[p] {
 			tr.count[p]++

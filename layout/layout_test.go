@@ -446,6 +446,32 @@ func TestScopes(t *testing.T) {
 	}
 }
 
+// TestScopeTrie: scopes are numbered in order of first appearance among
+// the drawn nodes, a node back in a scope seen before (not the previous
+// node's) finds it again, and nil or inlined nodes add nothing.
+func TestScopeTrie(t *testing.T) {
+	names := []string{"/a/b/Op", "/a/b/Op_1", "/a/c/Op", "/a/b/Op_2", "/k/Constant", "Plain", "/a/c/d/Op", "/a/c/Op_1"}
+	nodes := make([]*model.Node, len(names)+1)
+	for i, n := range names {
+		nodes[i] = &model.Node{Name: n}
+	}
+	inline := make([]bool, len(nodes))
+	inline[4] = true // "/k/Constant": drawn inside its consumer
+	tr := newScopeTrie(nodes, inline)
+	if want := []string{"/a", "/a/b", "/a/c", "/a/c/d"}; !slices.Equal(tr.path, want) {
+		t.Fatalf("paths %q, want %q", tr.path, want)
+	}
+	if want := []int32{-1, 0, 0, 2}; !slices.Equal(tr.parent, want) {
+		t.Errorf("parents %v, want %v", tr.parent, want)
+	}
+	if want := []int{6, 3, 3, 1}; !slices.Equal(tr.count, want) {
+		t.Errorf("counts %v, want %v", tr.count, want)
+	}
+	if want := []int32{1, 1, 2, 1, -1, -1, 3, 2, -1}; !slices.Equal(tr.leaf, want) {
+		t.Errorf("leaves %v, want %v", tr.leaf, want)
+	}
+}
+
 func TestCyclesAndDegenerateGraphs(t *testing.T) {
 	long := strings.Repeat("/a", 5000) + "/Relu"
 	cases := map[string]*model.Graph{
