@@ -41,6 +41,8 @@ type Info struct {
 	stored map[string]bool
 	// parent is the enclosing graph's Info, for a subgraph's outer values.
 	parent *Info
+	// rec gathers what record adds while the nodes are inferred.
+	rec recorder
 	// nc is the context of the node being inferred, one for all of them:
 	// a rule is called through a func value, so a context made per node
 	// would escape to the heap (100,000 allocations for as many nodes).
@@ -145,6 +147,7 @@ func newInfo(g *model.Graph, opt Options, parent *Info, nodes int) *Info {
 			}
 		}
 	}
+	in.rec.start(g, nodes)
 	return in
 }
 
@@ -159,6 +162,7 @@ func (in *Info) node(n *model.Node) {
 		rule = callRule(f)
 	}
 	if rule == nil {
+		in.untyped(n.Outputs, nil)
 		return
 	}
 	c := &in.nc
@@ -170,8 +174,12 @@ func (in *Info) node(n *model.Node) {
 			continue
 		}
 		name := n.Outputs[i]
-		in.types[name] = merge(in.types[name], t)
+		old := in.types[name]
+		t = merge(old, t)
+		in.types[name] = t
+		in.rec.typed(name, old, t)
 	}
+	in.untyped(n.Outputs, outs)
 	in.fold(c)
 }
 
@@ -272,21 +280,17 @@ func (in *Info) finishGraph(ctx context.Context, g *model.Graph, depth int) {
 
 // record writes inferred types into g's outputs and ValueInfo.
 func (in *Info) record(g *model.Graph) {
+	if in.rec.on {
+		in.recordGathered(g)
+		return
+	}
 	have := make(map[string]int, len(g.ValueInfo)+len(g.Outputs)+len(g.Nodes)) // most nodes add one value
 	for i, v := range g.ValueInfo {
 		if v != nil {
 			have[v.Name] = i
 		}
 	}
-	for _, v := range g.Outputs {
-		if v == nil {
-			continue
-		}
-		have[v.Name] = -1
-		if t := in.types[v.Name]; t != nil && (v.Type == nil || v.Type.Shape == nil) && !typeEqual(v.Type, t) {
-			v.Type, v.Inferred = t, true
-		}
-	}
+	in.recordOutputs(g, have)
 	vals := valueSlab{left: outputCount(g.Nodes)}
 	g.ValueInfo = slices.Grow(g.ValueInfo, vals.left) // most outputs get an entry
 	for _, n := range g.Nodes {
@@ -304,6 +308,20 @@ func (in *Info) record(g *model.Graph) {
 			}
 			have[o] = len(g.ValueInfo)
 			g.ValueInfo = append(g.ValueInfo, vals.next(model.Value{Name: o, Type: t, Inferred: true}))
+		}
+	}
+}
+
+// recordOutputs types g's outputs the file left without a shape, and
+// marks them in have (-1): record adds no ValueInfo entry for them.
+func (in *Info) recordOutputs(g *model.Graph, have map[string]int) {
+	for _, v := range g.Outputs {
+		if v == nil {
+			continue
+		}
+		have[v.Name] = -1
+		if t := in.types[v.Name]; t != nil && (v.Type == nil || v.Type.Shape == nil) && !typeEqual(v.Type, t) {
+			v.Type, v.Inferred = t, true
 		}
 	}
 }
