@@ -97,6 +97,9 @@ type builder struct {
 	inFlat, outFlat []int32
 	inOff, outOff   []int32
 
+	// initIDs are the initializers' value ids.
+	initIDs []int32
+
 	// Per value.
 	vtype     []*model.Type
 	vinit     []*model.Tensor
@@ -192,9 +195,10 @@ func (bd *builder) indexValues() error {
 			vt.id(v.Name)
 		}
 	}
-	for _, t := range g.Initializers {
+	bd.initIDs = make([]int32, len(g.Initializers))
+	for k, t := range g.Initializers {
 		if t != nil {
-			vt.id(t.Name)
+			bd.initIDs[k] = vt.id(t.Name)
 		}
 	}
 	nin, nout := 0, 0
@@ -252,7 +256,16 @@ func (bd *builder) valueFacts() {
 	for i := range bd.vprodNode {
 		bd.vprodNode[i], bd.vprodBox[i] = -1, -1
 	}
-	for _, list := range [3][]*model.Value{g.ValueInfo, g.Inputs, g.Outputs} {
+	outs := outputWalk{bd: bd}
+	for _, v := range g.ValueInfo {
+		if v == nil || v.Type == nil {
+			continue
+		}
+		if i, ok := outs.id(v.Name); ok && bd.vtype[i] == nil {
+			bd.vtype[i] = v.Type
+		}
+	}
+	for _, list := range [2][]*model.Value{g.Inputs, g.Outputs} {
 		for _, v := range list {
 			if v == nil || v.Type == nil {
 				continue
@@ -262,11 +275,11 @@ func (bd *builder) valueFacts() {
 			}
 		}
 	}
-	for _, t := range g.Initializers {
+	for k, t := range g.Initializers {
 		if t == nil {
 			continue
 		}
-		if i := vt.idx[t.Name]; bd.vinit[i] == nil {
+		if i := bd.initIDs[k]; bd.vinit[i] == nil {
 			bd.vinit[i] = t
 		}
 	}
@@ -289,6 +302,42 @@ func (bd *builder) valueFacts() {
 			bd.vcons[i]++
 		}
 	}
+}
+
+// outputWalk finds the ids of value names read in the order of the
+// nodes' outputs, as the ValueInfo entries shape inference adds are:
+// each is looked for among the next few outputs after the last one found
+// (the same string, so mostly the same pointer), and in the table only
+// when it is not there. A 100,000-node graph's ValueInfo has an entry for
+// every value; looking each up was most of valueFacts.
+type outputWalk struct {
+	bd   *builder
+	node int // the output the search starts at: node's output at
+	at   int
+}
+
+// outputWalkReach is how many outputs id looks at before the table.
+const outputWalkReach = 4
+
+// id returns the id of value name.
+func (w *outputWalk) id(name string) (int32, bool) {
+	nodes := w.bd.g.Nodes
+	i, j := w.node, w.at
+	for step := 0; step < outputWalkReach && i < len(nodes); step++ {
+		if n := nodes[i]; n != nil && j < len(n.Outputs) {
+			if n.Outputs[j] == name {
+				if id := w.bd.nodeOut(i)[j]; id >= 0 {
+					w.node, w.at = i, j+1
+					return id, true
+				}
+			}
+			j++
+			continue
+		}
+		i, j = i+1, 0
+	}
+	id, ok := w.bd.vt.idx[name]
+	return id, ok
 }
 
 // inlineConstants marks the single-consumer constants drawn inside their

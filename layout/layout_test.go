@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -723,5 +724,36 @@ func TestConstantSourceStubs(t *testing.T) {
 	}
 	if from != 3 {
 		t.Fatalf("Relu has %d drawn edges, want 3", from)
+	}
+}
+
+// TestOutputWalk: the ids found along the nodes' outputs are the table's,
+// whatever the order of the names asked for (node order, shuffled,
+// repeated, names no node makes, unknown names).
+func TestOutputWalk(t *testing.T) {
+	g := GenTransformer(3000)
+	g.Nodes = append(g.Nodes, nil, &model.Node{Name: "twice", OpType: "Split", Inputs: []string{"x"}, Outputs: []string{"", "t0", "t0", ""}})
+	bd := &builder{ctx: context.Background(), g: g, vt: newValueTable(16), b: &built{}}
+	if err := bd.indexValues(); err != nil {
+		t.Fatal(err)
+	}
+	var inOrder []string
+	for _, n := range g.Nodes {
+		if n != nil {
+			inOrder = append(inOrder, n.Outputs...)
+		}
+	}
+	shuffled := slices.Clone(inOrder)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	others := []string{"input_ids", "model.embed_tokens.weight", "no such value", "", inOrder[5], inOrder[5], inOrder[3]}
+	for name, names := range map[string][]string{"node order": inOrder, "shuffled": shuffled, "others": append(others, inOrder...)} {
+		w := outputWalk{bd: bd}
+		for _, s := range names {
+			got, gok := w.id(s)
+			want, wok := bd.vt.idx[s]
+			if got != want || gok != wok {
+				t.Fatalf("%s: id(%q) = %d, %v; the table has %d, %v", name, s, got, gok, want, wok)
+			}
+		}
 	}
 }
