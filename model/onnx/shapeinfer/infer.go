@@ -313,13 +313,16 @@ func (in *Info) record(g *model.Graph) {
 }
 
 // recordOutputs types g's outputs the file left without a shape, and
-// marks them in have (-1): record adds no ValueInfo entry for them.
+// marks them in have (-1, unless have is nil): record adds no ValueInfo
+// entry for them.
 func (in *Info) recordOutputs(g *model.Graph, have map[string]int) {
 	for _, v := range g.Outputs {
 		if v == nil {
 			continue
 		}
-		have[v.Name] = -1
+		if have != nil {
+			have[v.Name] = -1
+		}
 		if t := in.types[v.Name]; t != nil && (v.Type == nil || v.Type.Shape == nil) && !typeEqual(v.Type, t) {
 			v.Type, v.Inferred = t, true
 		}

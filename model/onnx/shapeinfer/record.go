@@ -14,27 +14,41 @@ import "github.com/modelpeek/modelpeek/model"
 // everything up as before.
 type recorder struct {
 	on bool
-	// listed are the graph's ValueInfo and output names: record updates
-	// their entries instead of adding some.
-	listed map[string]bool
+	// listed are the graph's ValueInfo names, with their entry's index
+	// (the last one's), and its output names, with -1: record updates
+	// the entries of the first instead of adding some, and leaves the
+	// second alone. seen marks the entries a node made.
+	listed map[string]int32
+	seen   []bool
 	// left holds the node outputs left untyped so far.
 	left map[string]bool
-	// fresh are the entries to add, in node order; listedOut the listed
-	// names nodes typed.
-	fresh     []*model.Value
-	listedOut []string
-	vals      valueSlab
+	// fresh are the entries to add, in node order; updates the listed
+	// entries nodes made.
+	fresh   []*model.Value
+	updates []listedUpdate
+	vals    valueSlab
+}
+
+// listedUpdate is a ValueInfo entry i that a node made, with the type it
+// gave (nil: record looks the value's type up).
+type listedUpdate struct {
+	i    int32
+	name string
+	t    *model.Type
 }
 
 // start begins gathering for graph g of about nodes nodes.
 func (r *recorder) start(g *model.Graph, nodes int) {
-	*r = recorder{on: true, listed: make(map[string]bool, len(g.ValueInfo)+len(g.Outputs)),
-		fresh: make([]*model.Value, 0, nodes), vals: valueSlab{left: nodes}}
-	for _, vs := range [2][]*model.Value{g.ValueInfo, g.Outputs} {
-		for _, v := range vs {
-			if v != nil {
-				r.listed[v.Name] = true
-			}
+	*r = recorder{on: true, listed: make(map[string]int32, len(g.ValueInfo)+len(g.Outputs)),
+		seen: make([]bool, len(g.ValueInfo)), fresh: make([]*model.Value, 0, nodes), vals: valueSlab{left: nodes}}
+	for i, v := range g.ValueInfo {
+		if v != nil {
+			r.listed[v.Name] = int32(i)
+		}
+	}
+	for _, v := range g.Outputs {
+		if v != nil {
+			r.listed[v.Name] = -1
 		}
 	}
 }
@@ -47,14 +61,30 @@ func (r *recorder) typed(name string, old, t *model.Type) {
 	if !r.on {
 		return
 	}
-	switch {
-	case r.listed[name]:
-		r.listedOut = append(r.listedOut, name)
-	case old == nil && !r.left[name]:
-		r.fresh = append(r.fresh, r.vals.next(model.Value{Name: name, Type: t, Inferred: true}))
-	default:
-		r.stop()
+	if i, ok := r.listed[name]; ok {
+		r.made(i, name, t)
+		return
 	}
+	if old == nil && !r.left[name] {
+		r.fresh = append(r.fresh, r.vals.next(model.Value{Name: name, Type: t, Inferred: true}))
+		return
+	}
+	r.stop()
+}
+
+// made notes that a node made listed value name (entry i, -1 for a graph
+// output) and typed it t (nil: not). A second node making it stops the
+// recorder: record would give every entry of the value its last type.
+func (r *recorder) made(i int32, name string, t *model.Type) {
+	if i < 0 {
+		return
+	}
+	if r.seen[i] {
+		r.stop()
+		return
+	}
+	r.seen[i] = true
+	r.updates = append(r.updates, listedUpdate{i: i, name: name, t: t})
 }
 
 // untyped notes the outputs names of a node whose rule's results outs
@@ -66,11 +96,18 @@ func (in *Info) untyped(names []string, outs []*model.Type) {
 	if !r.on {
 		return
 	}
-	for i, name := range names {
+	for k, name := range names {
+		if name == "" || k < len(outs) && outs[k] != nil {
+			continue
+		}
+		if i, ok := r.listed[name]; ok {
+			r.made(i, name, nil)
+			if !r.on {
+				return
+			}
+			continue
+		}
 		switch {
-		case name == "" || i < len(outs) && outs[i] != nil:
-		case r.listed[name]:
-			r.listedOut = append(r.listedOut, name)
 		case in.types[name] != nil:
 			r.stop()
 			return
@@ -88,20 +125,17 @@ func (in *Info) untyped(names []string, outs []*model.Type) {
 // entries added in node order, as record would add them.
 func (in *Info) recordGathered(g *model.Graph) {
 	r := &in.rec
-	have := make(map[string]int, len(g.ValueInfo)+len(g.Outputs))
-	for i, v := range g.ValueInfo {
-		if v != nil {
-			have[v.Name] = i
+	in.recordOutputs(g, nil)
+	for _, u := range r.updates {
+		t := u.t
+		if t == nil {
+			t = in.types[u.name]
 		}
-	}
-	in.recordOutputs(g, have)
-	for _, o := range r.listedOut {
-		t := in.types[o]
-		if t == nil || t.Shape == nil && in.stored[o] {
+		if t == nil || t.Shape == nil && in.stored[u.name] {
 			continue
 		}
-		if i := have[o]; i >= 0 && !typeEqual(g.ValueInfo[i].Type, t) {
-			g.ValueInfo[i].Type, g.ValueInfo[i].Inferred = t, true
+		if v := g.ValueInfo[u.i]; !typeEqual(v.Type, t) {
+			v.Type, v.Inferred = t, true
 		}
 	}
 	g.ValueInfo = append(g.ValueInfo, r.fresh...)

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/modelpeek/modelpeek/model"
@@ -106,12 +107,20 @@ func TestRecordGatheredAsLookedUp(t *testing.T) {
 		"typed twice":                                 {node("Relu", "a"), node("Add", "b"), node("Relu", "a")},
 		"a listed value made by an op without a rule": {node("MysteryOp", "listed"), node("Relu", "a")},
 		"a listed value made twice":                   {node("Relu", "listed"), node("Relu", "a"), node("Add", "listed")},
+		"a listed value made untyped, then typed":     {node("MysteryOp", "listed"), node("Relu", "listed")},
+		"a value listed twice":                        {node("Relu", "twice"), node("Relu", "a")},
+		"a listed graph output":                       {node("Relu", "out"), node("Relu", "a")},
+		"a listed value made vague, then precise": {{OpType: "Relu", Inputs: []string{"y"}, Outputs: []string{"vague"}},
+			node("Relu", "vague")},
+		"a listed initializer made by an op without a rule": {node("MysteryOp", "w"), node("Relu", "a")},
 	} {
 		mk := func() *model.Graph {
-			return &model.Graph{Inputs: []*model.Value{{Name: "x", Type: x}},
+			return &model.Graph{Inputs: []*model.Value{{Name: "x", Type: x}, {Name: "y", Type: &model.Type{Kind: model.KindTensor, DType: "float32"}}},
 				Initializers: []*model.Tensor{{Name: "w", DType: "float32", Shape: []int64{4}}},
-				ValueInfo:    []*model.Value{{Name: "listed"}},
-				Nodes:        slices.Clone(nodes)}
+				ValueInfo: []*model.Value{{Name: "listed"}, {Name: "twice"}, {Name: "out"}, {Name: "twice", Type: &model.Type{Kind: model.KindTensor, DType: "float32"}},
+					{Name: "vague"}, {Name: "w"}},
+				Outputs: []*model.Value{{Name: "out"}},
+				Nodes:   slices.Clone(nodes)}
 		}
 		if got, want, _ := recordBoth(t, mk); got != want {
 			t.Errorf("%s: recorded\n%s\nwant\n%s", name, got, want)
@@ -120,6 +129,23 @@ func TestRecordGatheredAsLookedUp(t *testing.T) {
 	got, want, on := recordBoth(t, func() *model.Graph { return untypedTransformer(3000).Graph })
 	if !on || got != want {
 		t.Fatalf("transformer: gathered to the end %v, same record %v", on, got == want)
+	}
+	// Every value stored in the file, as exporters that ran inference
+	// write them: each entry is updated, none added.
+	stored := func() *model.Graph {
+		g := untypedTransformer(3000).Graph
+		Fill(context.Background(), &model.Model{Format: "onnx", Graph: g}, Options{Opset: 17})
+		for k, v := range g.ValueInfo {
+			v.Inferred = false
+			if k%2 == 0 { // the dtype left out, for inference to fill
+				v.Type = &model.Type{Kind: v.Type.Kind, Shape: v.Type.Shape}
+			}
+		}
+		return g
+	}
+	got, want, on = recordBoth(t, stored)
+	if !on || got != want || !strings.Contains(got, " true\n") {
+		t.Fatalf("stored transformer: gathered to the end %v, same record %v, some entry updated %v", on, got == want, strings.Contains(got, " true\n"))
 	}
 	if ons < 20 || ons > 180 {
 		t.Errorf("%d of 200 tangled graphs kept the gathered path: the test needs both paths", ons)
