@@ -112,13 +112,13 @@ func TestRecordGatheredAsLookedUp(t *testing.T) {
 		"a listed graph output":                       {node("Relu", "out"), node("Relu", "a")},
 		"a listed value made vague, then precise": {{OpType: "Relu", Inputs: []string{"y"}, Outputs: []string{"vague"}},
 			node("Relu", "vague")},
-		"a listed initializer made by an op without a rule": {node("MysteryOp", "w"), node("Relu", "a")},
+		"a listed initializer made by an op without a rule": {node("MysteryOp", "w2"), node("Relu", "a")},
 	} {
 		mk := func() *model.Graph {
 			return &model.Graph{Inputs: []*model.Value{{Name: "x", Type: x}, {Name: "y", Type: &model.Type{Kind: model.KindTensor, DType: "float32"}}},
-				Initializers: []*model.Tensor{{Name: "w", DType: "float32", Shape: []int64{4}}},
+				Initializers: []*model.Tensor{{Name: "w", DType: "float32", Shape: []int64{4}}, {Name: "w2", DType: "float32", Shape: []int64{4}}},
 				ValueInfo: []*model.Value{{Name: "listed"}, {Name: "twice"}, {Name: "out"}, {Name: "twice", Type: &model.Type{Kind: model.KindTensor, DType: "float32"}},
-					{Name: "vague"}, {Name: "w"}},
+					{Name: "vague"}, {Name: "w2"}},
 				Outputs: []*model.Value{{Name: "out"}},
 				Nodes:   slices.Clone(nodes)}
 		}
