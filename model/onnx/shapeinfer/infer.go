@@ -162,24 +162,29 @@ func (in *Info) node(n *model.Node) {
 		rule = callRule(f)
 	}
 	if rule == nil {
-		in.untyped(n.Outputs, nil)
+		for _, name := range n.Outputs {
+			if name != "" {
+				in.untyped(name)
+			}
+		}
 		return
 	}
 	c := &in.nc
 	*c = nodeCtx{in: in, n: n}
 	defer func() { *c = nodeCtx{} }()
 	outs := rule(c)
-	for i, t := range outs {
-		if i >= len(n.Outputs) || n.Outputs[i] == "" || t == nil {
-			continue
+	for i, name := range n.Outputs {
+		switch {
+		case name == "":
+		case i >= len(outs) || outs[i] == nil:
+			in.untyped(name)
+		default:
+			old := in.types[name]
+			t := merge(old, outs[i])
+			in.types[name] = t
+			in.rec.typed(name, old, t)
 		}
-		name := n.Outputs[i]
-		old := in.types[name]
-		t = merge(old, t)
-		in.types[name] = t
-		in.rec.typed(name, old, t)
 	}
-	in.untyped(n.Outputs, outs)
 	in.fold(c)
 }
 

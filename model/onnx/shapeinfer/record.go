@@ -92,37 +92,27 @@ func (r *recorder) made(i int32, name string, t *model.Type) {
 	r.updates = append(r.updates, listedUpdate{i: i, name: name, t: t})
 }
 
-// untyped notes the outputs names of a node whose rule's results outs
-// left them untyped (all of them for a nil outs): record adds an entry
-// for such a value if it has a type all the same (an initializer's, a
-// stored one), so the recorder stops there, unless the value is listed.
-func (in *Info) untyped(names []string, outs []*model.Type) {
+// untyped notes that a node made value name without typing it. record
+// adds an entry for such a value if it has a type all the same (an
+// initializer's, a stored one), so the recorder stops there, unless the
+// value is listed.
+func (in *Info) untyped(name string) {
 	r := &in.rec
 	if !r.on {
 		return
 	}
-	for k, name := range names {
-		if name == "" || k < len(outs) && outs[k] != nil {
-			continue
-		}
-		if i, ok := r.listed[name]; ok {
-			r.made(i, name, nil)
-			if !r.on {
-				return
-			}
-			continue
-		}
-		switch {
-		case in.types[name] != nil:
-			r.stop()
-			return
-		default:
-			if r.left == nil {
-				r.left = map[string]bool{}
-			}
-			r.left[name] = true
-		}
+	if i, ok := r.listed[name]; ok {
+		r.made(i, name, nil)
+		return
 	}
+	if in.types[name] != nil {
+		r.stop()
+		return
+	}
+	if r.left == nil {
+		r.left = map[string]bool{}
+	}
+	r.left[name] = true
 }
 
 // recordGathered is record with what the recorder gathered: the graph's
