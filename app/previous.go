@@ -32,7 +32,14 @@ type versions struct {
 // maxSnapshot bytes, and returns the copy's path ("" when none is kept).
 // The copy keeps the file's base name: some decoders look at it.
 func (a *App) snapshot(path string, m *model.Model, watched bool) string {
-	if !watched || len(m.Files) > 1 {
+	return keepSnapshot(a.copySnapshot(path, watched), m)
+}
+
+// copySnapshot is snapshot's copy, made before the model is known (a
+// load runs it beside the read, off the way to the first view): path
+// copied when it is a watched regular file of at most maxSnapshot bytes.
+func (a *App) copySnapshot(path string, watched bool) string {
+	if !watched {
 		return ""
 	}
 	fi, err := os.Stat(path)
@@ -53,6 +60,17 @@ func (a *App) snapshot(path string, m *model.Model, watched bool) string {
 		return ""
 	}
 	return dst
+}
+
+// keepSnapshot returns snap, the copy of the file m was read from, when m
+// is that one file; else it removes the copy and returns "": a model of
+// several files is not compared with its previous version.
+func keepSnapshot(snap string, m *model.Model) string {
+	if snap != "" && (m == nil || len(m.Files) > 1) {
+		dropSnapshot(snap)
+		return ""
+	}
+	return snap
 }
 
 // copyFile copies src to a new file dst.
