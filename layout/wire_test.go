@@ -447,3 +447,42 @@ func BenchmarkEncodeWire100k(b *testing.B) {
 		}
 	}
 }
+
+// TestWireSharedBytes checks the encoder's memo of recent strings, which
+// knows a string by its bytes' address and length: strings that start at
+// the same address (one a prefix of another), equal strings held apart,
+// empty strings, and more strings than the memo has slots (so that they
+// share slots) all round-trip, and equal strings get one index.
+func TestWireSharedBytes(t *testing.T) {
+	whole := "MatMulInteger"
+	apart := string([]byte(whole[:6])) // "MatMul", other bytes
+	v := &View{Groups: []Group{{ID: "g", Label: whole[:3]}, {ID: whole[:1], Label: "", Parent: "g"}}}
+	for i := range 3 * memoSlots {
+		lbl := []string{whole, whole[:6], whole[:3], apart, ""}[i%5]
+		v.Nodes = append(v.Nodes, Node{ID: fmt.Sprint("n", i), Kind: KindOp, Label: lbl,
+			Group: []string{"g", whole[:1], ""}[i%3], Category: fmt.Sprint("c", i%(2*memoSlots)),
+			Lines: []string{whole[:i%len(whole)]}})
+	}
+	for i := 1; i < len(v.Nodes); i++ {
+		v.Edges = append(v.Edges, Edge{From: v.Nodes[i-1].ID, To: v.Nodes[i].ID, Label: v.Nodes[i].Label, DType: whole[i%4:]})
+	}
+	// Same address, lengths memoSlots apart: the same slot.
+	long := strings.Repeat("ab", memoSlots)
+	for _, n := range []int{3, 3 + memoSlots, 3, 3 + memoSlots} {
+		v.Nodes = append(v.Nodes, Node{ID: fmt.Sprint("l", len(v.Nodes)), Kind: KindOp, Label: long[:n]})
+	}
+	checkWire(t, "shared bytes", v)
+	p, err := prepareWire(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, s := range p.e.table.names {
+		count[s]++
+	}
+	for _, s := range []string{whole, whole[:6], whole[:3], "c1", "g"} {
+		if count[s] != 1 {
+			t.Errorf("%q is %d times in the string table, want once", s, count[s])
+		}
+	}
+}
