@@ -42,15 +42,6 @@ func newPrepCache() *prepCache {
 	return &prepCache{m: map[prepKey]*prepEntry{}}
 }
 
-// layout lays out g for key with opts, preparing it first when needed.
-func (c *prepCache) layout(ctx context.Context, key prepKey, g *model.Graph, opts layout.Options) (*layout.View, error) {
-	p, err := c.prepared(ctx, key, g, opts)
-	if err != nil {
-		return nil, err
-	}
-	return p.Layout(ctx, opts)
-}
-
 // prepared returns g prepared for key: kept, being prepared by another
 // caller (then waited for), or prepared now. A Prepare cancelled because
 // its caller left is redone by a caller still waiting.

@@ -76,15 +76,27 @@ func (s *Server) stale(ctx context.Context, id string, version int) bool {
 
 // viewBytes is the computation behind a graphKey: graph g laid out with
 // opts (its prepared form shared through s.preps), written as the graph
-// route sends it; a big graph's default view first (interimFirst).
+// route sends it; a big graph's default view first (interimFirst). Its
+// stages' times go to the debug log ("view made"), where the speed
+// benchmark reads them (e2e/web, MODELPEEK_SPEED_TRACE).
 func (s *Server) viewBytes(key graphKey, g *model.Graph, opts layout.Options) answerFunc {
 	return func(ctx context.Context, w io.Writer) error {
 		s.interimFirst(ctx, key, g)
-		v, err := s.preps.layout(ctx, prepKey{key.id, key.version, key.path}, g, opts)
+		t0 := time.Now()
+		p, err := s.preps.prepared(ctx, prepKey{key.id, key.version, key.path}, g, opts)
 		if err != nil {
 			return err
 		}
-		return writeView(w, v, key.wire)
+		t1 := time.Now()
+		v, err := p.Layout(ctx, opts)
+		if err != nil {
+			return err
+		}
+		t2 := time.Now()
+		err = writeView(w, v, key.wire)
+		s.log.Debug("view made", "id", key.id, "expand", key.expand, "nodes", len(v.Nodes),
+			"prepared", t1.Sub(t0), "laidOut", t2.Sub(t1), "written", time.Since(t2), "err", err)
+		return err
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -226,11 +227,22 @@ func probedPage(t *testing.T, ctx context.Context) (context.Context, func()) {
 func measureOpenIn(t *testing.T, ctx context.Context, exe, file string) speedSample {
 	h := proc.NewHome(t)
 	cmd := exec.Command(exe, "serve", "--no-browser", "--addr", "127.0.0.1:0", file)
+	trace := os.Getenv("MODELPEEK_SPEED_TRACE") == "1"
 	cmd.Env = h.Env(nil)
+	if trace {
+		cmd.Env = h.Env(nil, "MODELPEEK_LOG=debug") // for serverStages
+	}
 	srv := proc.StartServing(t, cmd, h)
-	defer srv.Stop(t, syscall.SIGTERM, 20*time.Second) // hang bound: exits in ~10 ms
+	var navAt time.Time
+	defer func() {
+		srv.Stop(t, syscall.SIGTERM, 20*time.Second) // hang bound: exits in ~10 ms
+		if trace {
+			t.Log(serverStages(srv.Stderr(), navAt))
+		}
+	}()
 	ctx, done := probedPage(t, ctx)
 	defer done()
+	navAt = time.Now()
 	run(t, ctx, 120*time.Second, chromedp.Navigate(srv.URL.String()+"&expand=all"))
 	// Hang bound: 100k nodes are ready in a few seconds.
 	st := waitGraph(t, ctx, 120*time.Second, func(s graphState) bool { return s.State != "" })
@@ -244,7 +256,7 @@ func measureOpenIn(t *testing.T, ctx context.Context, exe, file string) speedSam
 	}
 	eval(t, ctx, `(() => { const g = performance.getEntriesByType('resource').find((r) => r.name.includes('/graph?'));
 	  return {ready: window.speedReadyAt || 0, wire: g ? g.encodedBodySize : 0, reply: g ? g.responseEnd : 0}; })()`, &s)
-	if os.Getenv("MODELPEEK_SPEED_TRACE") == "1" {
+	if trace {
 		logTrace(t, ctx)
 	}
 	heap := jsHeap(t, ctx)
@@ -276,4 +288,54 @@ func jsHeap(t *testing.T, ctx context.Context) cdpruntime.GetHeapUsageResult {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// stageLine matches the server's debug lines that time a load's stages:
+// the model's read and each view made (prepared, laid out, written).
+var stageLine = regexp.MustCompile(`^time=(\S+) level=DEBUG msg="(model read|view made)"(.*)$`)
+
+// serverStages summarises the stage lines of a debug log (the server's
+// stderr under MODELPEEK_LOG=debug): when each stage ended, in ms since
+// navigation started (nav), and how long each took, so that a table's
+// run shows the server's side of its time.
+func serverStages(log string, nav time.Time) string {
+	var b strings.Builder
+	b.WriteString("server stages (ms since navigation when each ended):")
+	for _, line := range strings.Split(log, "\n") {
+		m := stageLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339Nano, m[1])
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(&b, "\n\t%+6.0f %s", float64(at.Sub(nav).Microseconds())/1000, m[2])
+		for _, f := range strings.Fields(m[3]) {
+			k, v, _ := strings.Cut(f, "=")
+			if d, err := time.ParseDuration(v); err == nil {
+				fmt.Fprintf(&b, " %s %.0f ms", k, float64(d.Microseconds())/1000)
+			} else if k == "expand" || k == "nodes" {
+				fmt.Fprintf(&b, " %s %s", k, v)
+			}
+		}
+	}
+	return b.String()
+}
+
+// TestServerStages checks the summary of a debug log's stage lines: the
+// times relative to navigation, the durations in ms, other lines left
+// out.
+func TestServerStages(t *testing.T) {
+	nav := time.Date(2026, 12, 7, 22, 16, 49, 100e6, time.UTC)
+	log := `time=2026-12-07T22:16:49.000Z level=DEBUG msg="huge pages: heap advised" MiB=1028
+time=2026-12-07T22:16:49.640Z level=DEBUG msg="model read" path=/tmp/m.onnx took=490.846637ms err=<nil>
+time=2026-12-07T22:16:50.372Z level=DEBUG msg="view made" id=abc expand=all nodes=114290 prepared=155.03ms laidOut=396.1ms written=171.3ms err=<nil>
+`
+	want := "server stages (ms since navigation when each ended):" +
+		"\n\t  +540 model read took 491 ms" +
+		"\n\t +1272 view made expand all nodes 114290 prepared 155 ms laidOut 396 ms written 171 ms"
+	if got := serverStages(log, nav); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
 }
