@@ -59,7 +59,7 @@ func TestNetronTable(t *testing.T) {
 		t.Skip("set MODELPEEK_NETRON to a Netron checkout (git clone https://github.com/lutzroeder/netron; git checkout v9.2.1) to run the Netron table")
 	}
 	version := netronVersion(t, checkout)
-	runs := envInts(t, "MODELPEEK_SPEED_RUNS", []int{3})[0]
+	runs := proc.EnvInts(t, "MODELPEEK_SPEED_RUNS", []int{3})[0]
 	exe := proc.Binary(t)
 	rows := []string{
 		fmt.Sprintf("| model | ONNX nodes | modelpeek (best) | all runs | nodes drawn | Netron %s (best) | all runs | node elements drawn | Netron ÷ modelpeek |", version),
@@ -95,7 +95,7 @@ type netronModel struct {
 // and the corpus's mobilenet_v3_small.
 func netronModels(t *testing.T) []netronModel {
 	var out []netronModel
-	for _, n := range envInts(t, "MODELPEEK_SPEED_SIZES", []int{2000, 10000}) {
+	for _, n := range proc.EnvInts(t, "MODELPEEK_SPEED_SIZES", []int{2000, 10000}) {
 		f := writeTransformer(t, n)
 		out = append(out, netronModel{name: fmt.Sprintf("transformer %d", n), file: f, counts: countONNX(t, f)})
 	}

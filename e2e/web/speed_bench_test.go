@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -51,11 +48,11 @@ func TestSpeedTable(t *testing.T) {
 	if os.Getenv("MODELPEEK_WEB_BENCH") != "1" {
 		t.Skip("set MODELPEEK_WEB_BENCH=1 to run the speed table")
 	}
-	sizes := envInts(t, "MODELPEEK_SPEED_SIZES", []int{2000, 10000, 100000})
-	runs := envInts(t, "MODELPEEK_SPEED_RUNS", []int{3})[0]
+	sizes := proc.EnvInts(t, "MODELPEEK_SPEED_SIZES", []int{2000, 10000, 100000})
+	runs := proc.EnvInts(t, "MODELPEEK_SPEED_RUNS", []int{3})[0]
 	tools := []speedTool{{name: "this", exe: proc.Binary(t)}}
 	if base := os.Getenv("MODELPEEK_SPEED_BASE"); base != "" {
-		tools = append(tools, speedTool{name: "base", exe: buildBase(t, base)})
+		tools = append(tools, speedTool{name: "base", exe: proc.BuildAt(t, base)})
 	}
 	var warm context.Context
 	if os.Getenv("MODELPEEK_SPEED_BROWSER") == "warm" {
@@ -82,7 +79,7 @@ func TestSpeedTable(t *testing.T) {
 		floor = append(floor, measureFloor(t, warm))
 	}
 	rows = append(rows, fmt.Sprintf("| – | browser floor (a page of one style sheet and one module drawing a box) | %.0f ms | %.0f ms | %s | | | | | | |",
-		slices.Min(floor), median(floor), joinMs(floor)))
+		slices.Min(floor), proc.Median(floor), proc.JoinMs(floor)))
 	t.Log("| nodes | binary | navigation → ready (best) | median | all runs | graph reply in | reply → ready | JS heap | + array buffers | graph on the wire (gzip) | drawn |")
 	for _, r := range rows {
 		t.Log(r)
@@ -112,9 +109,9 @@ func speedRows(n int, tools []speedTool, results [][]speedSample) []string {
 		for _, s := range rs {
 			all = append(all, s.readyMs)
 		}
-		med[i] = median(all)
+		med[i] = proc.Median(all)
 		rows = append(rows, fmt.Sprintf("| %d | %s | %.0f ms | %.0f ms | %s | %.0f ms | %.0f ms | %.1f MB | %.1f MB | %.2f MB | %d |",
-			n, tool.name, b.readyMs, med[i], joinMs(all), b.replyMs, b.readyMs-b.replyMs, b.heap/1e6, b.buffers/1e6, b.wire/1e6, b.drawn))
+			n, tool.name, b.readyMs, med[i], proc.JoinMs(all), b.replyMs, b.readyMs-b.replyMs, b.heap/1e6, b.buffers/1e6, b.wire/1e6, b.drawn))
 	}
 	if len(tools) > 1 {
 		a, b := best[0], best[1]
@@ -124,63 +121,11 @@ func speedRows(n int, tools []speedTool, results [][]speedSample) []string {
 	return rows
 }
 
-// median is the middle figure of ms (the mean of the middle two for an
-// even count): on a machine whose speed drifts, the best of a few runs
-// says less than their median.
-func median(ms []float64) float64 {
-	s := slices.Sorted(slices.Values(ms))
-	if len(s) == 0 {
-		return 0
-	}
-	return (s[(len(s)-1)/2] + s[len(s)/2]) / 2
-}
-
-// joinMs lists figures in milliseconds.
-func joinMs(ms []float64) string {
-	var s []string
-	for _, m := range ms {
-		s = append(s, fmt.Sprintf("%.0f", m))
-	}
-	return strings.Join(s, " ")
-}
-
-// envInts reads a comma list of positive integers from the environment.
-func envInts(t *testing.T, name string, def []int) []int {
-	s := os.Getenv(name)
-	if s == "" {
-		return def
-	}
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n <= 0 {
-			t.Fatalf("%s=%q: want positive integers", name, s)
-		}
-		out = append(out, n)
-	}
-	return out
-}
-
-// buildBase builds the modelpeek binary of another checkout.
-func buildBase(t *testing.T, dir string) string {
-	exe := filepath.Join(t.TempDir(), "modelpeek-base")
-	cmd := exec.Command("go", "build", "-o", exe, ".")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the baseline in %s: %v\n%s", dir, err, out)
-	}
-	return exe
-}
-
 // writeTransformer writes a synthetic transformer of about n nodes as an
 // ONNX file.
 func writeTransformer(t *testing.T, n int) string {
-	b, err := fixture.EncodeONNX(fixture.Transformer(n), nil)
+	p, err := fixture.WriteTransformer(t.TempDir(), n)
 	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), fmt.Sprintf("transformer_%d.onnx", n))
-	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -230,14 +175,14 @@ func measureOpenIn(t *testing.T, ctx context.Context, exe, file string) speedSam
 	trace := os.Getenv("MODELPEEK_SPEED_TRACE") == "1"
 	cmd.Env = h.Env(nil)
 	if trace {
-		cmd.Env = h.Env(nil, "MODELPEEK_LOG=debug") // for serverStages
+		cmd.Env = h.Env(nil, "MODELPEEK_LOG=debug") // for proc.Stages
 	}
 	srv := proc.StartServing(t, cmd, h)
 	var navAt time.Time
 	defer func() {
 		srv.Stop(t, syscall.SIGTERM, 20*time.Second) // hang bound: exits in ~10 ms
 		if trace {
-			t.Log(serverStages(srv.Stderr(), navAt))
+			t.Log("server stages (ms since navigation when each ended):" + proc.Stages(srv.Stderr(), navAt))
 		}
 	}()
 	ctx, done := probedPage(t, ctx)
@@ -288,54 +233,4 @@ func jsHeap(t *testing.T, ctx context.Context) cdpruntime.GetHeapUsageResult {
 		t.Fatal(err)
 	}
 	return u
-}
-
-// stageLine matches the server's debug lines that time a load's stages:
-// the model's read and each view made (prepared, laid out, written).
-var stageLine = regexp.MustCompile(`^time=(\S+) level=DEBUG msg="(model read|view made)"(.*)$`)
-
-// serverStages summarises the stage lines of a debug log (the server's
-// stderr under MODELPEEK_LOG=debug): when each stage ended, in ms since
-// navigation started (nav), and how long each took, so that a table's
-// run shows the server's side of its time.
-func serverStages(log string, nav time.Time) string {
-	var b strings.Builder
-	b.WriteString("server stages (ms since navigation when each ended):")
-	for _, line := range strings.Split(log, "\n") {
-		m := stageLine.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		at, err := time.Parse(time.RFC3339Nano, m[1])
-		if err != nil {
-			continue
-		}
-		fmt.Fprintf(&b, "\n\t%+6.0f %s", float64(at.Sub(nav).Microseconds())/1000, m[2])
-		for _, f := range strings.Fields(m[3]) {
-			k, v, _ := strings.Cut(f, "=")
-			if d, err := time.ParseDuration(v); err == nil {
-				fmt.Fprintf(&b, " %s %.0f ms", k, float64(d.Microseconds())/1000)
-			} else if k == "expand" || k == "nodes" {
-				fmt.Fprintf(&b, " %s %s", k, v)
-			}
-		}
-	}
-	return b.String()
-}
-
-// TestServerStages checks the summary of a debug log's stage lines: the
-// times relative to navigation, the durations in ms, other lines left
-// out.
-func TestServerStages(t *testing.T) {
-	nav := time.Date(2026, 12, 7, 22, 16, 49, 100e6, time.UTC)
-	log := `time=2026-12-07T22:16:49.000Z level=DEBUG msg="huge pages: heap advised" MiB=1028
-time=2026-12-07T22:16:49.640Z level=DEBUG msg="model read" path=/tmp/m.onnx took=490.846637ms err=<nil>
-time=2026-12-07T22:16:50.372Z level=DEBUG msg="view made" id=abc expand=all nodes=114290 prepared=155.03ms laidOut=396.1ms written=171.3ms err=<nil>
-`
-	want := "server stages (ms since navigation when each ended):" +
-		"\n\t  +540 model read took 491 ms" +
-		"\n\t +1272 view made expand all nodes 114290 prepared 155 ms laidOut 396 ms written 171 ms"
-	if got := serverStages(log, nav); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
 }

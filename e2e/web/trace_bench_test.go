@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/tracing"
 	"github.com/chromedp/chromedp"
 	"github.com/modelpeek/modelpeek/e2e/internal/fixture"
+	"github.com/modelpeek/modelpeek/internal/testenv/proc"
 )
 
 // TestPageTrace records a Chrome trace (the renderer's tasks: parsing,
@@ -29,7 +30,7 @@ func TestPageTrace(t *testing.T) {
 	if out == "" {
 		t.Skip("set MODELPEEK_PAGE_TRACE to a file to record a page load's trace")
 	}
-	n := envInts(t, "MODELPEEK_SPEED_SIZES", []int{2000})[0]
+	n := proc.EnvInts(t, "MODELPEEK_SPEED_SIZES", []int{2000})[0]
 	lib := fixture.NewLibrary()
 	id := lib.Add("transformer.onnx", fixture.Transformer(n))
 	e := startServer(t, lib)
