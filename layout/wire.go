@@ -394,9 +394,9 @@ type memoSlot struct {
 // shape labels, group IDs are a handful of strings, each held once and
 // referred to by every node or edge that has it), so the address of a
 // string's bytes names it: while the view is alive, no other string can
-// have the same address and length but other bytes. Looking it up by
-// address instead of hashing its text took about a fifth of the int32
-// columns' encoding of a 500,000-node view.
+// have the same address and length but other bytes. Found by address,
+// the table's lookups in a 100,000-node view's encoding fell from 0.34
+// to 0.10 s of CPU over 21 encodes (the int32 columns: 1.52 to 1.32 s).
 func memo(m *[memoSlots]memoSlot, s string) (*memoSlot, bool) {
 	p := unsafe.StringData(s)
 	slot := &m[(uintptr(unsafe.Pointer(p))>>3^uintptr(len(s)))%memoSlots]
