@@ -106,9 +106,11 @@ type wireParts struct {
 	ints  []int32
 	scale int
 	hdr   *wireHeader
-	// prefix and cut are each string's shared prefix (frontCode).
+	// prefix and cut are each string's shared prefix (frontCode), units
+	// its suffix's length in UTF-16 code units (textTable).
 	prefix []uint8
 	cut    []uint16
+	units  []uint32
 }
 
 // prepareWire builds everything of v's compact form but its bytes: the
@@ -133,13 +135,9 @@ func prepareWire(v *View) (*wireParts, error) {
 	p.ints = e.intColumns(v, hdr.Lines)
 	p.scale = <-scale
 	hdr.Scale = p.scale
-	e.table.names = validUTF8(e.table.names)
 	hdr.Strings = len(e.table.names)
 	hdr.StringBlock = WireStringBlock
-	p.prefix, p.cut = frontCode(e.table.names)
-	for i, s := range e.table.names {
-		hdr.StringBytes += len(s) - int(p.cut[i])
-	}
+	p.prefix, p.cut, p.units, hdr.StringBytes = textTable(e.table.names)
 	// The strings are all in: only their order is needed from here.
 	e.table.idx, e.groups, e.values, e.byName, e.pos = nil, nil, nil, nil, nil
 	if p.hj, err = json.Marshal(hdr); err != nil {
@@ -249,8 +247,8 @@ func (s *wireSink) coordinates(v *View, scale int) {
 // string's prefix length.
 func (p *wireParts) strings(s *wireSink) {
 	names := p.e.table.names
-	for i, str := range names {
-		s.b = binary.LittleEndian.AppendUint32(s.b, uint32(utf16Len(str[p.cut[i]:])))
+	for _, u := range p.units {
+		s.b = binary.LittleEndian.AppendUint32(s.b, u)
 		s.full()
 	}
 	off := 0
@@ -282,31 +280,65 @@ const maxPrefix = 255
 func frontCode(names []string) (prefix []uint8, cut []uint16) {
 	prefix, cut = make([]uint8, len(names)), make([]uint16, len(names))
 	for i := 1; i < len(names); i++ {
-		if i%WireStringBlock == 0 {
-			continue
+		if i%WireStringBlock != 0 {
+			prefix[i], cut[i] = shared(names[i-1], names[i])
 		}
-		a, b := names[i-1], names[i]
-		n := 0
-		for n < len(a) && n < len(b) && n < 4*maxPrefix && a[n] == b[n] {
-			n++
-		}
-		// Back to a character boundary of both strings (their bytes
-		// before n are the same).
-		for n > 0 && (n < len(a) && !utf8.RuneStart(a[n]) || n < len(b) && !utf8.RuneStart(b[n])) {
-			n--
-		}
-		units, bytes := 0, 0
-		for _, r := range b[:n] {
-			w := utf16.RuneLen(r)
-			if units+w > maxPrefix {
-				break
-			}
-			units += w
-			bytes += utf8.RuneLen(r)
-		}
-		prefix[i], cut[i] = uint8(units), uint16(bytes)
 	}
 	return prefix, cut
+}
+
+// shared is how much valid UTF-8 b takes from a, the string before it
+// (frontCode): in UTF-16 code units, at most maxPrefix, and in bytes.
+func shared(a, b string) (units uint8, bytes uint16) {
+	n := 0
+	ascii := true
+	for n < len(a) && n < len(b) && n < 4*maxPrefix && a[n] == b[n] {
+		ascii = ascii && a[n] < utf8.RuneSelf
+		n++
+	}
+	if ascii { // one unit and one byte per character, all boundaries
+		n = min(n, maxPrefix)
+		return uint8(n), uint16(n)
+	}
+	// Back to a character boundary of both strings (their bytes before n
+	// are the same).
+	for n > 0 && (n < len(a) && !utf8.RuneStart(a[n]) || n < len(b) && !utf8.RuneStart(b[n])) {
+		n--
+	}
+	u, k := 0, 0
+	for _, r := range b[:n] {
+		w := utf16.RuneLen(r)
+		if u+w > maxPrefix {
+			break
+		}
+		u += w
+		k += utf8.RuneLen(r)
+	}
+	return uint8(u), uint16(k)
+}
+
+// textTable makes the string table's text in one pass over names, each
+// name compared with the one before while both are still in the cache
+// (three passes, each reading every name's bytes again, were a sixth of
+// a 500,000-node view's encoding): it makes every name valid UTF-8 in
+// place (validString), front-codes it (frontCode's prefix and cut),
+// and returns each suffix's length in UTF-16 code units and the
+// suffixes' total bytes.
+func textTable(names []string) (prefix []uint8, cut []uint16, units []uint32, size int) {
+	prefix, cut, units = make([]uint8, len(names)), make([]uint16, len(names)), make([]uint32, len(names))
+	for i, s := range names {
+		if !utf8.ValidString(s) {
+			s = validString(s)
+			names[i] = s
+		}
+		if i%WireStringBlock != 0 {
+			prefix[i], cut[i] = shared(names[i-1], s)
+		}
+		suffix := s[cut[i]:]
+		units[i] = uint32(utf16Len(suffix))
+		size += len(suffix)
+	}
+	return prefix, cut, units, size
 }
 
 // stringBlocks is the number of block offsets of a table of n strings:
@@ -328,22 +360,16 @@ func utf16Len(s string) int {
 	return n
 }
 
-// validUTF8 replaces, in place, every string of names that is not valid
-// UTF-8 by one where each bad byte is U+FFFD (encoding/json's rule).
-func validUTF8(names []string) []string {
-	for i, s := range names {
-		if utf8.ValidString(s) {
-			continue
-		}
-		var b strings.Builder
-		for j := 0; j < len(s); {
-			r, size := utf8.DecodeRuneInString(s[j:])
-			b.WriteRune(r) // utf8.RuneError for a bad byte (size 1)
-			j += size
-		}
-		names[i] = b.String()
+// validString is s with every byte that is not part of valid UTF-8
+// replaced by U+FFFD (encoding/json's rule, as in the view JSON).
+func validString(s string) string {
+	var b strings.Builder
+	for j := 0; j < len(s); {
+		r, size := utf8.DecodeRuneInString(s[j:])
+		b.WriteRune(r) // utf8.RuneError for a bad byte (size 1)
+		j += size
 	}
-	return names
+	return b.String()
 }
 
 // wireHeader is the JSON part of a compact view.

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -485,4 +487,76 @@ func TestWireSharedBytes(t *testing.T) {
 			t.Errorf("%q is %d times in the string table, want once", s, count[s])
 		}
 	}
+}
+
+// TestTextTable checks the one-pass string table against its parts done
+// one after the other: names made valid, then front-coded (each prefix
+// counted rune by rune, sharedByRunes), then each suffix measured in
+// UTF-16 units; frontCode must agree too. The names share ASCII and
+// non-ASCII prefixes, longer and shorter than maxPrefix, hold bad bytes
+// and characters outside the BMP, and cross block boundaries.
+func TestTextTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 26))
+	parts := []string{"/model/layers.", "é", "😀", "\xff", "a", "/attn/", "日本", strings.Repeat("x", 300), strings.Repeat("ü", 200), "\xe2\x82"}
+	var names []string
+	prev := ""
+	for range 3*WireStringBlock + 17 {
+		s := prev[:rng.IntN(len(prev)+1)] // a prefix of the name before, maybe cut inside a character
+		for range rng.IntN(4) {
+			s += parts[rng.IntN(len(parts))]
+		}
+		names = append(names, s)
+		prev = s
+	}
+	want := slices.Clone(names)
+	for i, s := range want {
+		if !utf8.ValidString(s) {
+			want[i] = validString(s)
+		}
+	}
+	wantPrefix, wantCut := make([]uint8, len(want)), make([]uint16, len(want))
+	for i := 1; i < len(want); i++ {
+		if i%WireStringBlock != 0 {
+			wantPrefix[i], wantCut[i] = sharedByRunes(want[i-1], want[i])
+		}
+	}
+	if p, c := frontCode(want); !slices.Equal(p, wantPrefix) || !slices.Equal(c, wantCut) {
+		t.Fatal("frontCode's prefixes differ from those counted rune by rune")
+	}
+	got := slices.Clone(names)
+	prefix, cut, units, size := textTable(got)
+	if !slices.Equal(got, want) || !slices.Equal(prefix, wantPrefix) || !slices.Equal(cut, wantCut) {
+		t.Fatal("textTable's names or prefixes differ from validString and frontCode's")
+	}
+	total := 0
+	for i, s := range want {
+		suffix := s[cut[i]:]
+		if int(units[i]) != utf16Len(suffix) {
+			t.Fatalf("name %d: %d units, want %d", i, units[i], utf16Len(suffix))
+		}
+		if !utf8.ValidString(suffix) || utf16Len(s[:cut[i]]) != int(prefix[i]) || prefix[i] > maxPrefix {
+			t.Fatalf("name %d: prefix %d units / %d bytes of %q", i, prefix[i], cut[i], s)
+		}
+		total += len(suffix)
+	}
+	if size != total {
+		t.Errorf("size %d, want %d", size, total)
+	}
+}
+
+// sharedByRunes is the front coding's prefix of b after a counted rune by
+// rune: the longest common prefix of whole characters, at most maxPrefix
+// UTF-16 units (the reference for shared's shortcut for ASCII).
+func sharedByRunes(a, b string) (uint8, uint16) {
+	units, bytes := 0, 0
+	for bytes < len(a) && bytes < len(b) {
+		ra, na := utf8.DecodeRuneInString(a[bytes:])
+		rb, nb := utf8.DecodeRuneInString(b[bytes:])
+		if ra != rb || na != nb || units+utf16.RuneLen(rb) > maxPrefix {
+			break
+		}
+		units += utf16.RuneLen(rb)
+		bytes += nb
+	}
+	return uint8(units), uint16(bytes)
 }
