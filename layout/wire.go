@@ -454,6 +454,9 @@ func (e *wireEncoder) fresh(s string) int32 {
 
 // group is the index of group ID id ("" for none).
 func (e *wireEncoder) group(id string) int32 {
+	if id == "" {
+		return 0 // top level: strings[0]
+	}
 	slot, ok := memo(&e.seenGroup, id)
 	if ok {
 		return slot.id
@@ -498,40 +501,44 @@ func (e *wireEncoder) header(v *View) (*wireHeader, error) {
 // is how many text lines the nodes have.
 func (e *wireEncoder) intColumns(v *View, lines int) []int32 {
 	n, m, g := len(v.Nodes), len(v.Edges), len(v.Groups)
-	cols := make([]int32, 0, 11*n+1+lines+6*m+1+5*g)
+	cols := make([]int32, 11*n+1+lines, 11*n+1+lines+6*m+1+5*g)
 	e.groups = make(map[string]int32, g)
 	for i := range v.Groups {
 		e.groups[v.Groups[i].ID] = e.fresh(v.Groups[i].ID)
 	}
-	nodeStr := []struct {
-		f   func(*Node) string
-		add func(string) int32
-	}{
-		{func(d *Node) string { return d.ID }, e.fresh}, {func(d *Node) string { return d.Kind }, e.str},
-		{func(d *Node) string { return d.Label }, e.str}, {func(d *Node) string { return d.Name }, e.fresh},
-		{func(d *Node) string { return d.Category }, e.str}, {func(d *Node) string { return d.Group }, e.group},
-		{func(d *Node) string { return d.Source }, e.str},
-	}
-	for _, c := range nodeStr {
-		for i := range v.Nodes {
-			cols = append(cols, c.add(c.f(&v.Nodes[i])))
-		}
-	}
-	for _, f := range []func(*Node) int{
-		func(d *Node) int { return d.Index }, func(d *Node) int { return d.Subgraphs }, func(d *Node) int { return d.Count },
-	} {
-		for i := range v.Nodes {
-			cols = append(cols, int32(f(&v.Nodes[i])))
-		}
-	}
-	cols = appendStarts(cols, n, func(i int) int { return len(v.Nodes[i].Lines) })
-	for i := range v.Nodes {
-		for _, l := range v.Nodes[i].Lines {
-			cols = append(cols, e.str(l))
-		}
-	}
+	e.nodeColumns(v, cols)
 	cols = e.edgeColumns(v, cols)
 	return e.groupColumns(v, cols)
+}
+
+// nodeColumns fills the node columns and the lines column (cols, sized
+// for them) in one pass over the nodes, then a pass for the names, which
+// come after the other strings in the string table: a pass per column
+// read every node eleven times, a sixth of a 100,000-node view's
+// encoding.
+func (e *wireEncoder) nodeColumns(v *View, cols []int32) {
+	n := len(v.Nodes)
+	col := func(k int) []int32 { return cols[k*n : (k+1)*n] }
+	ids, kinds, labels, names, cats, groups, sources := col(0), col(1), col(2), col(3), col(4), col(5), col(6)
+	index, subgraphs, count := col(7), col(8), col(9)
+	starts, text := cols[10*n:11*n+1], cols[11*n+1:]
+	at := 0
+	for i := range v.Nodes {
+		d := &v.Nodes[i]
+		ids[i] = e.fresh(d.ID)
+		kinds[i], labels[i], cats[i] = e.str(d.Kind), e.str(d.Label), e.str(d.Category)
+		groups[i], sources[i] = e.group(d.Group), e.str(d.Source)
+		index[i], subgraphs[i], count[i] = int32(d.Index), int32(d.Subgraphs), int32(d.Count)
+		starts[i] = int32(at)
+		for _, l := range d.Lines {
+			text[at] = e.str(l)
+			at++
+		}
+	}
+	starts[n] = int32(at)
+	for i := range v.Nodes {
+		names[i] = e.fresh(v.Nodes[i].Name)
+	}
 }
 
 // end is an edge end's column value: the node's position, when it is a
