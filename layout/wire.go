@@ -591,22 +591,22 @@ func (e *wireEncoder) value(v *View, ed *Edge) int32 {
 
 // edgeColumns appends the edge columns to cols.
 func (e *wireEncoder) edgeColumns(v *View, cols []int32) []int32 {
+	// One pass over the edges fills the six columns (as nodeColumns).
+	m, at := len(v.Edges), len(cols)
+	cols = cols[:at+6*m+1]
+	col := func(k int) []int32 { return cols[at+k*m : at+(k+1)*m] }
+	from, to, value, label, dtype := col(0), col(1), col(2), col(3), col(4)
+	starts := cols[at+5*m:]
+	points := 0
 	for i := range v.Edges {
-		cols = append(cols, e.end(v, v.Edges[i].From, v.Edges[i].from))
+		ed := &v.Edges[i]
+		from[i], to[i] = e.end(v, ed.From, ed.from), e.end(v, ed.To, ed.to)
+		value[i], label[i], dtype[i] = e.value(v, ed), e.str(ed.Label), e.str(ed.DType)
+		starts[i] = int32(points)
+		points += len(ed.Points)
 	}
-	for i := range v.Edges {
-		cols = append(cols, e.end(v, v.Edges[i].To, v.Edges[i].to))
-	}
-	for i := range v.Edges {
-		cols = append(cols, e.value(v, &v.Edges[i]))
-	}
-	for i := range v.Edges {
-		cols = append(cols, e.str(v.Edges[i].Label))
-	}
-	for i := range v.Edges {
-		cols = append(cols, e.str(v.Edges[i].DType))
-	}
-	return appendStarts(cols, len(v.Edges), func(i int) int { return len(v.Edges[i].Points) })
+	starts[m] = int32(points)
+	return cols
 }
 
 // groupColumns appends the group columns to cols.
@@ -625,17 +625,6 @@ func (e *wireEncoder) groupColumns(v *View, cols []int32) []int32 {
 		for i := range v.Groups {
 			cols = append(cols, f(&v.Groups[i]))
 		}
-	}
-	return cols
-}
-
-// appendStarts appends n+1 running offsets: 0, len(0), len(0)+len(1), ….
-func appendStarts(cols []int32, n int, length func(int) int) []int32 {
-	at := int32(0)
-	cols = append(cols, 0)
-	for i := 0; i < n; i++ {
-		at += int32(length(i))
-		cols = append(cols, at)
 	}
 	return cols
 }
