@@ -591,7 +591,10 @@ func (e *wireEncoder) value(v *View, ed *Edge) int32 {
 
 // edgeColumns appends the edge columns to cols.
 func (e *wireEncoder) edgeColumns(v *View, cols []int32) []int32 {
-	// One pass over the edges fills the six columns (as nodeColumns).
+	// One pass over the edges fills the ends, the values and the point
+	// starts (as nodeColumns); a second the labels and data types, whose
+	// new strings would otherwise come between the value names in the
+	// string table and break their shared prefixes (3% more gzip at 10k).
 	m, at := len(v.Edges), len(cols)
 	cols = cols[:at+6*m+1]
 	col := func(k int) []int32 { return cols[at+k*m : at+(k+1)*m] }
@@ -601,11 +604,14 @@ func (e *wireEncoder) edgeColumns(v *View, cols []int32) []int32 {
 	for i := range v.Edges {
 		ed := &v.Edges[i]
 		from[i], to[i] = e.end(v, ed.From, ed.from), e.end(v, ed.To, ed.to)
-		value[i], label[i], dtype[i] = e.value(v, ed), e.str(ed.Label), e.str(ed.DType)
+		value[i] = e.value(v, ed)
 		starts[i] = int32(points)
 		points += len(ed.Points)
 	}
 	starts[m] = int32(points)
+	for i := range v.Edges {
+		label[i], dtype[i] = e.str(v.Edges[i].Label), e.str(v.Edges[i].DType)
+	}
 	return cols
 }
 
