@@ -512,10 +512,13 @@ func (e *wireEncoder) intColumns(v *View, lines int) []int32 {
 }
 
 // nodeColumns fills the node columns and the lines column (cols, sized
-// for them) in one pass over the nodes, then a pass for the names, which
-// come after the other strings in the string table: a pass per column
-// read every node eleven times, a sixth of a 100,000-node view's
-// encoding.
+// for them) in five passes over the nodes, not one per column (eleven):
+// IDs with the numbers and the line starts, kinds with labels, names,
+// categories with groups and sources, then lines. The passes keep the
+// string table's runs (IDs, names, then each column's new strings) in
+// the order a pass per column made, so that front coding, which shares a
+// name's prefix with the name before it, is as good: one pass for all
+// made a 500,000-node default view's compact form 18% bigger.
 func (e *wireEncoder) nodeColumns(v *View, cols []int32) {
 	n := len(v.Nodes)
 	col := func(k int) []int32 { return cols[k*n : (k+1)*n] }
@@ -526,18 +529,27 @@ func (e *wireEncoder) nodeColumns(v *View, cols []int32) {
 	for i := range v.Nodes {
 		d := &v.Nodes[i]
 		ids[i] = e.fresh(d.ID)
-		kinds[i], labels[i], cats[i] = e.str(d.Kind), e.str(d.Label), e.str(d.Category)
-		groups[i], sources[i] = e.group(d.Group), e.str(d.Source)
 		index[i], subgraphs[i], count[i] = int32(d.Index), int32(d.Subgraphs), int32(d.Count)
 		starts[i] = int32(at)
-		for _, l := range d.Lines {
-			text[at] = e.str(l)
-			at++
-		}
+		at += len(d.Lines)
 	}
 	starts[n] = int32(at)
 	for i := range v.Nodes {
+		kinds[i], labels[i] = e.str(v.Nodes[i].Kind), e.str(v.Nodes[i].Label)
+	}
+	for i := range v.Nodes {
 		names[i] = e.fresh(v.Nodes[i].Name)
+	}
+	for i := range v.Nodes {
+		d := &v.Nodes[i]
+		cats[i], groups[i], sources[i] = e.str(d.Category), e.group(d.Group), e.str(d.Source)
+	}
+	at = 0
+	for i := range v.Nodes {
+		for _, l := range v.Nodes[i].Lines {
+			text[at] = e.str(l)
+			at++
+		}
 	}
 }
 

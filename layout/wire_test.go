@@ -560,3 +560,37 @@ func sharedByRunes(a, b string) (uint8, uint16) {
 	}
 	return uint8(units), uint16(bytes)
 }
+
+// TestWireStringRuns checks the string table's runs that front coding
+// relies on (each string shares its prefix with the one before it): the
+// node IDs, the node names and the edges' value names each come one
+// after the other in the table, not interleaved with the labels, lines
+// and sources met on the way, in a default view (collapsed groups, whose
+// lines are many different sizes) and with every group open.
+func TestWireStringRuns(t *testing.T) {
+	g := GenTransformer(3000)
+	for _, opts := range []Options{{}, {ExpandAll: true}} {
+		v := mustLayout(t, g, opts)
+		p, err := prepareWire(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, m := len(v.Nodes), len(v.Edges)
+		consecutive := func(what string, col []int32) {
+			last := int32(-1)
+			for i, k := range col {
+				if k == 0 || k <= last { // empty, or met before
+					continue
+				}
+				if last >= 0 && k != last+1 {
+					t.Fatalf("%+v: %s %d is string %d, after %d: the run is broken", opts, what, i, k, last)
+				}
+				last = k
+			}
+		}
+		consecutive("node ID", p.ints[:n])
+		consecutive("node name", p.ints[3*n:4*n])
+		lines := p.hdr.Lines
+		consecutive("edge value", p.ints[11*n+1+lines+2*m:11*n+1+lines+3*m])
+	}
+}
