@@ -114,6 +114,8 @@ type builder struct {
 	inlineText []string // its text there
 	opBox      []int32  // its box, -1 if none
 
+	// cats memoises category by op type, domain and hint.
+	cats map[catKey]string
 	// consts reads tiny constants' values for their text, within a budget.
 	consts constReader
 
@@ -420,12 +422,31 @@ func (bd *builder) opBoxes() error {
 			}
 		}
 		b.boxes = append(b.boxes, box{id: opIDs[i], kind: KindOp, label: clip(opLabel(n), m.MaxChars),
-			name: n.Name, category: Category(n.OpType, n.Domain, n.Category), lines: bd.opLines(i, n), index: int32(i),
+			name: n.Name, category: bd.category(n), lines: bd.opLines(i, n), index: int32(i),
 			subgraphs: int32(len(n.Subgraphs())), group: -1})
 		b.ops++
 	}
 	return nil
 }
+
+// category is Category of node n, worked out once per op type, domain
+// and hint: lowering and matching the op type for every node was a
+// tenth of a 100,000-node Prepare.
+func (bd *builder) category(n *model.Node) string {
+	k := catKey{n.OpType, n.Domain, n.Category}
+	c, ok := bd.cats[k]
+	if !ok {
+		c = Category(n.OpType, n.Domain, n.Category)
+		if bd.cats == nil {
+			bd.cats = map[catKey]string{}
+		}
+		bd.cats[k] = c
+	}
+	return c
+}
+
+// catKey is what Category depends on.
+type catKey struct{ op, domain, hint string }
 
 // opLines is the text of node i's box: its name when asked for, then one
 // line per inlined weight or constant input, at most maxInlineLines.
