@@ -114,8 +114,10 @@ type builder struct {
 	inlineText []string // its text there
 	opBox      []int32  // its box, -1 if none
 
-	// cats memoises category by op type, domain and hint.
-	cats map[catKey]string
+	// cats memoises category by op type, domain and hint; lineMemo the
+	// inlined inputs' lines.
+	cats     map[catKey]string
+	lineMemo map[lineKey]string
 	// consts reads tiny constants' values for their text, within a budget.
 	consts constReader
 
@@ -473,7 +475,7 @@ func (bd *builder) opLines(i int, n *model.Node) []string {
 		if shown > maxInlineLines {
 			continue
 		}
-		lines = append(lines, clip(slotName(n.OpType, n.Name, j, bd.vt.names[in])+" "+text, m.MaxChars))
+		lines = append(lines, bd.line(slotName(n.OpType, n.Name, j, bd.vt.names[in]), text))
 	}
 	if shown > maxInlineLines {
 		lines[len(lines)-1] = "+" + strconv.Itoa(shown-maxInlineLines+1) + " more"
@@ -483,6 +485,33 @@ func (bd *builder) opLines(i int, n *model.Node) []string {
 	bd.lines = lines
 	return out
 }
+
+// line is the text line of an inlined input, slot and text, clipped:
+// made once per distinct line (layers repeat "W 768×768"), so that a
+// big model's boxes share their lines' strings instead of each
+// allocating its own. The memo keeps at most maxLineMemo lines: a model
+// whose lines are all different (constants' values) gains nothing from
+// it.
+func (bd *builder) line(slot, text string) string {
+	k := lineKey{slot, text}
+	if l, ok := bd.lineMemo[k]; ok {
+		return l
+	}
+	l := clip(slot+" "+text, bd.m.MaxChars)
+	if len(bd.lineMemo) < maxLineMemo {
+		if bd.lineMemo == nil {
+			bd.lineMemo = map[lineKey]string{}
+		}
+		bd.lineMemo[k] = l
+	}
+	return l
+}
+
+// maxLineMemo bounds builder.line's memo.
+const maxLineMemo = 4096
+
+// lineKey is what an inlined input's line is made of.
+type lineKey struct{ slot, text string }
 
 // carveLines copies lines into the line block and returns the copy (nil
 // for none), capped so that appending to it never touches its neighbours.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/modelpeek/modelpeek/model"
 )
@@ -755,5 +756,29 @@ func TestOutputWalk(t *testing.T) {
 				t.Fatalf("%s: id(%q) = %d, %v; the table has %d, %v", name, s, got, gok, want, wok)
 			}
 		}
+	}
+}
+
+// TestLineMemo checks builder.line: the clipped "slot text" line, the
+// same string for a line met again, and a memo that stops growing at
+// maxLineMemo lines while the lines past it stay right.
+func TestLineMemo(t *testing.T) {
+	bd := &builder{m: Metric()}
+	long := strings.Repeat("x", 2*bd.m.MaxChars)
+	a, b := bd.line("B", "768"), bd.line("B", "768")
+	if a != "B 768" || unsafe.StringData(a) != unsafe.StringData(b) {
+		t.Errorf("a line met again: %q at %p and %q at %p, want one string", a, unsafe.StringData(a), b, unsafe.StringData(b))
+	}
+	for i := range maxLineMemo + 100 {
+		text := strconv.Itoa(i)
+		if got, want := bd.line("W", text), "W "+text; got != want {
+			t.Fatalf("line %d: %q, want %q", i, got, want)
+		}
+	}
+	if len(bd.lineMemo) != maxLineMemo {
+		t.Errorf("the memo holds %d lines, want %d", len(bd.lineMemo), maxLineMemo)
+	}
+	if got, want := bd.line("W", long), clip("W "+long, bd.m.MaxChars); got != want {
+		t.Errorf("a long line: %q, want %q", got, want)
 	}
 }
