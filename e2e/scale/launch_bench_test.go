@@ -26,8 +26,10 @@ import (
 // asks for first (every group open, compact, gzipped and not inflated),
 // for the speed table's transformers of MODELPEEK_SCALE_SIZES nodes
 // (100000), best and median of MODELPEEK_LAUNCH_RUNS runs (5), with the
-// process's CPU time and peak RSS. Each run logs when the server's
-// stages ended (its debug log, proc.Stages). MODELPEEK_LAUNCH_BASE=<another
+// process's CPU time and peak RSS, and the medians of the server's
+// stages before the answer (read, prepare, layout, write: its debug
+// log, proc.StageSums). Each run logs when those stages ended
+// (proc.Stages). MODELPEEK_LAUNCH_BASE=<another
 // checkout> adds its binary, run by run (interleaved, so drift hits both
 // alike). Runs start a second apart: on a VM that hands freed memory
 // back to its host, memory is slower to touch the longer it was free,
@@ -65,7 +67,7 @@ func TestLaunchTable(t *testing.T) {
 			rows = append(rows, launchRow(n, names[i], got[i]))
 		}
 	}
-	t.Log("| nodes | binary | launch → view (best) | median | all runs | CPU (median) | system CPU (median) | peak RSS (median) |")
+	t.Log("| nodes | binary | launch → view (best) | median | all runs | CPU (median) | system CPU (median) | peak RSS (median) | read, prepare, layout, write (medians) |")
 	for _, r := range rows {
 		t.Log(r)
 	}
@@ -76,6 +78,10 @@ type launchSample struct {
 	ms, cpu, sys float64
 	peakMiB      int64
 	stages       string
+	// sums is the time of each of the server's stages before the answer
+	// (proc.StageSums: "took" for the read, "prepared", "laidOut",
+	// "written"; none from a binary without the lines).
+	sums map[string]time.Duration
 }
 
 // launchOnce starts exe serving file, asks for the view of every group
@@ -111,7 +117,7 @@ func launchOnce(t *testing.T, exe, file string) launchSample {
 	ms := float64(time.Since(start).Microseconds()) / 1000
 	user, sys := cpuOf(t, s.Pid())
 	return launchSample{ms: ms, cpu: user + sys, sys: sys, peakMiB: procKB(t, s.Pid(), "VmHWM") >> 10,
-		stages: proc.Stages(s.Stderr(), start)}
+		stages: proc.Stages(s.Stderr(), start), sums: proc.StageSums(s.Stderr(), start, time.Since(start))}
 }
 
 // cpuOf returns process pid's user and system CPU time in seconds
@@ -137,6 +143,15 @@ func launchRow(n int, name string, s []launchSample) string {
 	for i, x := range s {
 		ms[i], cpu[i], sys[i], peak[i] = x.ms, x.cpu, x.sys, float64(x.peakMiB)
 	}
-	return fmt.Sprintf("| %d | %s | %.0f ms | %.0f ms | %s | %.2f s | %.2f s | %.0f MiB |",
-		n, name, slices.Min(ms), proc.Median(ms), proc.JoinMs(ms), proc.Median(cpu), proc.Median(sys), proc.Median(peak))
+	var stages []string
+	for _, k := range []string{"took", "prepared", "laidOut", "written"} {
+		d := make([]float64, len(s))
+		for i, x := range s {
+			d[i] = float64(x.sums[k].Microseconds()) / 1000
+		}
+		stages = append(stages, fmt.Sprintf("%.0f", proc.Median(d)))
+	}
+	return fmt.Sprintf("| %d | %s | %.0f ms | %.0f ms | %s | %.2f s | %.2f s | %.0f MiB | %s ms |",
+		n, name, slices.Min(ms), proc.Median(ms), proc.JoinMs(ms), proc.Median(cpu), proc.Median(sys), proc.Median(peak),
+		strings.Join(stages, ", "))
 }

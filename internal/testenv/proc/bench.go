@@ -31,6 +31,31 @@ func BuildAt(t testing.TB, dir string) string {
 // the model's read and each view made (prepared, laid out, written).
 var stageLine = regexp.MustCompile(`^time=(\S+) level=DEBUG msg="(model read|view made)"(.*)$`)
 
+// StageSums adds up, per kind ("took" for the read, "prepared", "laidOut",
+// "written" for the views), the durations of a debug log's stage lines
+// that ended by t0+until: what the server spent on the way to an answer
+// received then.
+func StageSums(log string, t0 time.Time, until time.Duration) map[string]time.Duration {
+	sums := map[string]time.Duration{}
+	for _, line := range strings.Split(log, "\n") {
+		m := stageLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339Nano, m[1])
+		if err != nil || at.Sub(t0) > until {
+			continue
+		}
+		for _, f := range strings.Fields(m[3]) {
+			k, v, _ := strings.Cut(f, "=")
+			if d, err := time.ParseDuration(v); err == nil {
+				sums[k] += d
+			}
+		}
+	}
+	return sums
+}
+
 // Stages summarises the stage lines of a debug log (a server's stderr
 // under MODELPEEK_LOG=debug): when each stage ended, in ms since t0, and
 // how long each took, so that a benchmark's run shows the server's side
