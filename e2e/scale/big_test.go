@@ -89,13 +89,7 @@ func client(t *testing.T, s *proc.Server) *http.Client {
 // get fetches path and returns the status and the (gunzipped) body.
 func get(t *testing.T, c *http.Client, s *proc.Server, path string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", "http://"+s.Addr+path, nil)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	req.Header.Set("Accept-Encoding", "gzip")
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := request(t, c, s, path)
 	defer resp.Body.Close()
 	var r io.Reader = resp.Body
 	if resp.Header.Get("Content-Encoding") == "gzip" {
@@ -110,6 +104,20 @@ func get(t *testing.T, c *http.Client, s *proc.Server, path string) (int, []byte
 		t.Fatal(err)
 	}
 	return resp.StatusCode, b
+}
+
+// request asks for path as the page does (same origin, gzip taken) and
+// returns the response, its body unread.
+func request(t *testing.T, c *http.Client, s *proc.Server, path string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+s.Addr+path, nil)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }
 
 // waitLoaded polls the model list until it holds models models, none loading (a hang bound

@@ -102,13 +102,7 @@ func launchOnce(t *testing.T, exe, file string) launchSample {
 	// The answer's bytes as they come: a big view comes gzip-coded
 	// (server/wire.go, maxPacked), which the browser inflates in another
 	// process; get's inflating here took 0.2 s of a 500,000-node run.
-	req, _ := http.NewRequest("GET", "http://"+s.Addr+"/api/models/"+list[0].ID+"/graph?path=&expand=all&wire=1&gz=1", nil)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	req.Header.Set("Accept-Encoding", "gzip")
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := request(t, c, s, "/api/models/"+list[0].ID+"/graph?path=&expand=all&wire=1&gz=1")
 	n, err := io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || err != nil || n == 0 {

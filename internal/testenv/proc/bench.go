@@ -31,22 +31,40 @@ func BuildAt(t testing.TB, dir string) string {
 // the model's read and each view made (prepared, laid out, written).
 var stageLine = regexp.MustCompile(`^time=(\S+) level=DEBUG msg="(model read|view made)"(.*)$`)
 
+// stageRecord is one stage line: when it was logged, its message, and
+// its key=value fields in order.
+type stageRecord struct {
+	at     time.Time
+	msg    string
+	fields []string
+}
+
+// stageRecords returns the stage lines of a debug log, in order.
+func stageRecords(log string) []stageRecord {
+	var out []stageRecord
+	for _, line := range strings.Split(log, "\n") {
+		m := stageLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if at, err := time.Parse(time.RFC3339Nano, m[1]); err == nil {
+			out = append(out, stageRecord{at, m[2], strings.Fields(m[3])})
+		}
+	}
+	return out
+}
+
 // StageSums adds up, per kind ("took" for the read, "prepared", "laidOut",
 // "written" for the views), the durations of a debug log's stage lines
 // that ended by t0+until: what the server spent on the way to an answer
 // received then.
 func StageSums(log string, t0 time.Time, until time.Duration) map[string]time.Duration {
 	sums := map[string]time.Duration{}
-	for _, line := range strings.Split(log, "\n") {
-		m := stageLine.FindStringSubmatch(line)
-		if m == nil {
+	for _, r := range stageRecords(log) {
+		if r.at.Sub(t0) > until {
 			continue
 		}
-		at, err := time.Parse(time.RFC3339Nano, m[1])
-		if err != nil || at.Sub(t0) > until {
-			continue
-		}
-		for _, f := range strings.Fields(m[3]) {
+		for _, f := range r.fields {
 			k, v, _ := strings.Cut(f, "=")
 			if d, err := time.ParseDuration(v); err == nil {
 				sums[k] += d
@@ -62,17 +80,9 @@ func StageSums(log string, t0 time.Time, until time.Duration) map[string]time.Du
 // of its time.
 func Stages(log string, t0 time.Time) string {
 	var b strings.Builder
-	for _, line := range strings.Split(log, "\n") {
-		m := stageLine.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		at, err := time.Parse(time.RFC3339Nano, m[1])
-		if err != nil {
-			continue
-		}
-		fmt.Fprintf(&b, "\n\t%+6.0f %s", float64(at.Sub(t0).Microseconds())/1000, m[2])
-		for _, f := range strings.Fields(m[3]) {
+	for _, r := range stageRecords(log) {
+		fmt.Fprintf(&b, "\n\t%+6.0f %s", float64(r.at.Sub(t0).Microseconds())/1000, r.msg)
+		for _, f := range r.fields {
 			k, v, _ := strings.Cut(f, "=")
 			if d, err := time.ParseDuration(v); err == nil {
 				fmt.Fprintf(&b, " %s %.0f ms", k, float64(d.Microseconds())/1000)
