@@ -106,8 +106,8 @@ type wireParts struct {
 	ints  []int32
 	scale int
 	hdr   *wireHeader
-	// prefix and cut are each string's shared prefix (frontCode), units
-	// its suffix's length in UTF-16 code units (textTable).
+	// prefix and cut are each string's shared prefix (shared), units its
+	// suffix's length in UTF-16 code units (textTable).
 	prefix []uint8
 	cut    []uint16
 	units  []uint32
@@ -272,23 +272,10 @@ func (p *wireParts) strings(s *wireSink) {
 // UTF-16 code units (it is stored in a byte).
 const maxPrefix = 255
 
-// frontCode returns, for each of the valid UTF-8 names, how much it
-// shares with the name before it in the same block: prefix in UTF-16
-// code units (what the page slices) and cut in bytes (where its suffix
-// starts). The prefix ends between characters and is at most maxPrefix
-// units.
-func frontCode(names []string) (prefix []uint8, cut []uint16) {
-	prefix, cut = make([]uint8, len(names)), make([]uint16, len(names))
-	for i := 1; i < len(names); i++ {
-		if i%WireStringBlock != 0 {
-			prefix[i], cut[i] = shared(names[i-1], names[i])
-		}
-	}
-	return prefix, cut
-}
-
-// shared is how much valid UTF-8 b takes from a, the string before it
-// (frontCode): in UTF-16 code units, at most maxPrefix, and in bytes.
+// shared is how much valid UTF-8 b takes from a, the string before it in
+// the same block (textTable's front coding): in UTF-16 code units (what
+// the page slices), at most maxPrefix, and in bytes (where b's suffix
+// starts), ending between characters.
 func shared(a, b string) (units uint8, bytes uint16) {
 	n := 0
 	ascii := true
@@ -321,7 +308,7 @@ func shared(a, b string) (units uint8, bytes uint16) {
 // name compared with the one before while both are still in the cache
 // (three passes, each reading every name's bytes again, were a sixth of
 // a 500,000-node view's encoding): it makes every name valid UTF-8 in
-// place (validString), front-codes it (frontCode's prefix and cut),
+// place (validString), front-codes it (shared's prefix and cut),
 // and returns each suffix's length in UTF-16 code units and the
 // suffixes' total bytes.
 func textTable(names []string) (prefix []uint8, cut []uint16, units []uint32, size int) {

@@ -376,7 +376,7 @@ func TestWireUnicode(t *testing.T) {
 func TestWireFrontCoding(t *testing.T) {
 	long := strings.Repeat("é", 300)
 	names := []string{"", "/layer.0/attn/q", "/layer.0/attn/k", "/layer.0/mlp", "café", "cafè", "x😀a", "x😀b", "x😁", long + "a", long + "b", "ab"}
-	prefix, cut := frontCode(names)
+	prefix, cut, _, _ := textTable(names)
 	want := []uint8{0, 0, 14, 9, 0, 3, 0, 3, 1, 0, 255, 0}
 	for i := range names {
 		if prefix[i] != want[i] {
@@ -390,7 +390,7 @@ func TestWireFrontCoding(t *testing.T) {
 	for i := range block {
 		block[i] = "/same/path/" + strconv.Itoa(i)
 	}
-	prefix, _ = frontCode(block)
+	prefix, _, _, _ = textTable(block)
 	if prefix[WireStringBlock] != 0 || prefix[WireStringBlock+1] == 0 {
 		t.Errorf("prefixes at a block's start: %d then %d, want 0 then more", prefix[WireStringBlock], prefix[WireStringBlock+1])
 	}
@@ -492,7 +492,7 @@ func TestWireSharedBytes(t *testing.T) {
 // TestTextTable checks the one-pass string table against its parts done
 // one after the other: names made valid, then front-coded (each prefix
 // counted rune by rune, sharedByRunes), then each suffix measured in
-// UTF-16 units; frontCode must agree too. The names share ASCII and
+// UTF-16 units. The names share ASCII and
 // non-ASCII prefixes, longer and shorter than maxPrefix, hold bad bytes
 // and characters outside the BMP, and cross block boundaries.
 func TestTextTable(t *testing.T) {
@@ -520,13 +520,10 @@ func TestTextTable(t *testing.T) {
 			wantPrefix[i], wantCut[i] = sharedByRunes(want[i-1], want[i])
 		}
 	}
-	if p, c := frontCode(want); !slices.Equal(p, wantPrefix) || !slices.Equal(c, wantCut) {
-		t.Fatal("frontCode's prefixes differ from those counted rune by rune")
-	}
 	got := slices.Clone(names)
 	prefix, cut, units, size := textTable(got)
 	if !slices.Equal(got, want) || !slices.Equal(prefix, wantPrefix) || !slices.Equal(cut, wantCut) {
-		t.Fatal("textTable's names or prefixes differ from validString and frontCode's")
+		t.Fatal("textTable's names or prefixes differ from validString's and those counted rune by rune")
 	}
 	total := 0
 	for i, s := range want {
