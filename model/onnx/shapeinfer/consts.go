@@ -17,23 +17,22 @@ const maxConstElems = 64
 // constDims returns a folded integer value by name: folded before, an
 // initializer small enough to read, or nothing.
 func (in *Info) constDims(name string) (*constant, bool) {
-	if c, ok := in.consts[name]; ok {
-		return c, c != nil
-	}
-	t, local := in.inits[name]
-	if !local {
-		if in.types[name] == nil && in.parent != nil {
+	v := in.local(name)
+	if v == nil || v.init == nil && !v.folded {
+		if (v == nil || v.t == nil) && in.parent != nil {
 			return in.parent.constDims(name)
 		}
-		// Folded values are in consts already; others are not constants.
-		// (Remembering every miss grew consts to the size of the graph.)
+		// Folded values are marked already; others are not constants.
 		return nil, false
 	}
-	if !smallInts(t) {
+	if v.folded {
+		return v.c, v.c != nil
+	}
+	if !smallInts(v.init) {
 		return nil, false
 	}
-	c := readConst(t)
-	in.consts[name] = c
+	c := readConst(v.init)
+	v.c, v.folded = c, true
 	return c, c != nil
 }
 
@@ -92,7 +91,8 @@ func (in *Info) fold(c *nodeCtx) {
 		return
 	}
 	if v := f(c); v != nil && len(v.vals) <= maxConstElems {
-		in.consts[c.n.Outputs[0]] = v
+		out := in.slot(c.n.Outputs[0])
+		out.c, out.folded = v, true
 	}
 }
 
@@ -184,7 +184,7 @@ func floorDivOK(a, b int64) (int64, bool) {
 
 func foldConstant(c *nodeCtx) *constant {
 	if a := c.attr("value"); a != nil && len(a.Tensors) == 1 && a.Tensors[0] != nil {
-		c.in.floatConsts[c.n.Outputs[0]] = a.Tensors[0]
+		c.in.slot(c.n.Outputs[0]).float = a.Tensors[0]
 	}
 	if a := c.attr("value_int"); a != nil {
 		return &constant{scalar: true, vals: []model.Dim{model.IntDim(a.Int)}}
@@ -338,13 +338,13 @@ func foldArith(op func(a, b int64) (int64, bool)) func(c *nodeCtx) *constant {
 // constFloats returns the values of a small float constant: an
 // initializer or a Constant node's value (not folded through other ops).
 func (in *Info) constFloats(name string) ([]float64, bool) {
-	if t, ok := in.inits[name]; ok {
-		return readFloats(t)
-	}
-	if t, ok := in.floatConsts[name]; ok {
-		return readFloats(t)
-	}
-	if in.types[name] == nil && in.parent != nil {
+	v := in.local(name)
+	switch {
+	case v != nil && v.init != nil:
+		return readFloats(v.init)
+	case v != nil && v.float != nil:
+		return readFloats(v.float)
+	case (v == nil || v.t == nil) && in.parent != nil:
 		return in.parent.constFloats(name)
 	}
 	return nil, false

@@ -6,8 +6,11 @@ import (
 
 // nodeCtx is what a shape rule sees of one node.
 type nodeCtx struct {
-	in  *Info
-	n   *model.Node
+	in *Info
+	n  *model.Node
+	// ins are the inputs' types, looked up once (Info.inputTypes); nil
+	// when the context was made without them: typ looks them up then.
+	ins []*model.Type
 	out [1]*model.Type // what one returns: a rule's result is read before the next node
 }
 
@@ -19,7 +22,12 @@ func (c *nodeCtx) typ(i int) *model.Type {
 	if i >= len(c.n.Inputs) || c.n.Inputs[i] == "" {
 		return nil
 	}
-	t := c.in.Type(c.n.Inputs[i])
+	var t *model.Type
+	if c.ins != nil {
+		t = c.ins[i]
+	} else {
+		t = c.in.Type(c.n.Inputs[i])
+	}
 	if t == nil || t.Kind != model.KindTensor {
 		return nil
 	}

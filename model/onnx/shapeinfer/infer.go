@@ -31,14 +31,15 @@ type Options struct {
 // Info holds the inferred types of a graph's values and the small
 // integer constants folded on the way.
 type Info struct {
-	opt    Options
-	types  map[string]*model.Type
-	consts map[string]*constant
-	inits  map[string]*model.Tensor
-	// floatConsts are Constant nodes' tensors, read on demand as floats.
-	floatConsts map[string]*model.Tensor
-	// stored marks the values whose type was read from the file.
-	stored map[string]bool
+	opt Options
+	// ids numbers every value name met in the graph; vals holds what is
+	// known of each, by that number. One map lookup of a name finds all
+	// of it: with a map by name for each kind of fact (types,
+	// initializers, stored names, listed names, constants), a
+	// 100,000-node graph's lookups and the maps' set-up took most of its
+	// inference (issue 26).
+	ids  map[string]int32
+	vals []value
 	// parent is the enclosing graph's Info, for a subgraph's outer values.
 	parent *Info
 	// rec gathers what record adds while the nodes are inferred.
@@ -49,13 +50,46 @@ type Info struct {
 	// node is never re-entered on one Info: subgraphs and function bodies
 	// have Infos of their own.
 	nc nodeCtx
+	// ins holds nc's input types.
+	ins []*model.Type
 }
+
+// value is what an Info knows of one value of its graph.
+type value struct {
+	t    *model.Type   // stored or inferred; nil when unknown
+	init *model.Tensor // the initializer of that name
+	// c is the value folded as a small integer constant, once folded is
+	// set (nil: it is not one).
+	c *constant
+	// float is a Constant node's tensor, read on demand as floats.
+	float *model.Tensor
+	// listed is, for the recorder, the index+1 of the value's (last)
+	// ValueInfo entry, -1 for a graph output, 0 for neither.
+	listed int32
+	folded bool
+	stored bool // the type was read from the file
+	seen   bool // recorder: a node made this listed value
+	left   bool // recorder: a node made it without typing it
+}
+
+// local returns the value name of in's own graph, nil when in has not
+// met it.
+func (in *Info) local(name string) *value {
+	if id, ok := in.ids[name]; ok {
+		return &in.vals[id]
+	}
+	return nil
+}
+
+// slot returns the value name of in's own graph, made if new. The
+// pointer is good until the next value is made.
+func (in *Info) slot(name string) *value { return &in.vals[in.id(name)] }
 
 // Type returns a value's type (stored or inferred), nil when unknown.
 func (in *Info) Type(name string) *model.Type {
 	for i := in; i != nil; i = i.parent {
-		if t, ok := i.types[name]; ok {
-			return t
+		if v := i.local(name); v != nil && v.t != nil {
+			return v.t
 		}
 	}
 	return nil
@@ -72,10 +106,11 @@ func (in *Info) Shape(name string) model.Shape {
 // Ints returns a folded integer constant's values (scalars as one value),
 // and false when the value is not a known constant.
 func (in *Info) Ints(name string) ([]int64, bool) {
-	c := in.consts[name]
-	if c == nil {
+	v := in.local(name)
+	if v == nil || v.c == nil {
 		return nil, false
 	}
+	c := v.c
 	out := make([]int64, len(c.vals))
 	for i, d := range c.vals {
 		if !d.Known {
@@ -112,43 +147,66 @@ func infer(ctx context.Context, g *model.Graph, opt Options, parent *Info) *Info
 // types of its initializers, inputs, outputs and value infos. nodes is
 // how many nodes g has (or will have: a size hint).
 func newInfo(g *model.Graph, opt Options, parent *Info, nodes int) *Info {
-	in := &Info{opt: opt, parent: parent, consts: map[string]*constant{}, floatConsts: map[string]*model.Tensor{}}
+	in := &Info{opt: opt, parent: parent}
 	if g == nil {
-		in.types, in.inits, in.stored = map[string]*model.Type{}, map[string]*model.Tensor{}, map[string]bool{}
+		in.ids = map[string]int32{}
 		return in
 	}
-	// Sized up front: growing these maps was a third of the time.
-	n := len(g.Initializers) + len(g.Inputs) + len(g.ValueInfo) + len(g.Outputs) + 2*nodes
-	in.types = make(map[string]*model.Type, n)
-	in.inits = make(map[string]*model.Tensor, len(g.Initializers))
-	in.stored = make(map[string]bool, len(g.Inputs)+len(g.ValueInfo)+len(g.Outputs))
-	// The weights' types and shapes are carved from two arrays: a
-	// transformer has tens of thousands of weights.
+	// Sized up front: growing the map was a third of the time. Most
+	// values are an initializer, listed, or a node's output.
+	n := len(g.Initializers) + len(g.Inputs) + len(g.ValueInfo) + len(g.Outputs) + nodes
+	in.ids = make(map[string]int32, n)
+	in.vals = make([]value, 0, n)
+	in.initializers(g)
+	in.storedTypes(g)
+	in.rec.start(nodes)
+	return in
+}
+
+// initializers notes g's initializers and their types. The types and
+// their shapes are carved from two arrays: a transformer has tens of
+// thousands of weights. Of two initializers of one name the last counts.
+func (in *Info) initializers(g *model.Graph) {
 	dims := 0
 	for _, t := range g.Initializers {
 		dims += len(t.Shape)
 	}
 	types, shapes := make([]model.Type, len(g.Initializers)), make(model.Shape, dims)
 	for i, t := range g.Initializers {
-		in.inits[t.Name] = t
 		s := shapes[:len(t.Shape):len(t.Shape)] // never nil: a scalar's rank is known
 		shapes = shapes[len(t.Shape):]
 		for k, d := range t.Shape {
 			s[k] = model.IntDim(d)
 		}
 		types[i] = model.Type{Kind: model.KindTensor, DType: t.DType, Shape: s}
-		in.types[t.Name] = &types[i]
+		// One map operation where slot takes two: names rarely repeat,
+		// and a repeated one's earlier slot is then only unused.
+		in.ids[t.Name] = int32(len(in.vals))
+		in.vals = append(in.vals, value{t: &types[i], init: t})
 	}
-	for _, vs := range [][]*model.Value{g.Inputs, g.ValueInfo, g.Outputs} {
-		for _, v := range vs {
-			if v.Type != nil && (v.Type.Kind != model.KindTensor || v.Type.Shape != nil || in.types[v.Name] == nil) {
-				in.types[v.Name] = v.Type
-				in.stored[v.Name] = true
+}
+
+// storedTypes notes the types g's inputs, value infos and outputs give,
+// where they say more than an initializer's, and marks the values of
+// the value infos and outputs for the recorder (value.listed).
+func (in *Info) storedTypes(g *model.Graph) {
+	for k, vs := range [][]*model.Value{g.Inputs, g.ValueInfo, g.Outputs} {
+		for i, v := range vs {
+			if v == nil {
+				continue
+			}
+			s := in.slot(v.Name)
+			if t := v.Type; t != nil && (t.Kind != model.KindTensor || t.Shape != nil || s.t == nil) {
+				s.t, s.stored = t, true
+			}
+			switch k {
+			case 1:
+				s.listed = int32(i) + 1
+			case 2:
+				s.listed = -1
 			}
 		}
 	}
-	in.rec.start(g, nodes)
-	return in
 }
 
 // node infers one node's outputs, keeping stored types where they are
@@ -170,7 +228,7 @@ func (in *Info) node(n *model.Node) {
 		return
 	}
 	c := &in.nc
-	*c = nodeCtx{in: in, n: n}
+	*c = nodeCtx{in: in, n: n, ins: in.inputTypes(n)}
 	defer func() { *c = nodeCtx{} }()
 	outs := rule(c)
 	for i, name := range n.Outputs {
@@ -179,13 +237,40 @@ func (in *Info) node(n *model.Node) {
 		case i >= len(outs) || outs[i] == nil:
 			in.untyped(name)
 		default:
-			old := in.types[name]
+			id := in.id(name)
+			old := in.vals[id].t
 			t := merge(old, outs[i])
-			in.types[name] = t
-			in.rec.typed(name, old, t)
+			in.vals[id].t = t
+			in.rec.typed(in, id, name, old, t)
 		}
 	}
 	in.fold(c)
+}
+
+// id returns the number of value name of in's own graph, made if new.
+func (in *Info) id(name string) int32 {
+	id, ok := in.ids[name]
+	if !ok {
+		id = int32(len(in.vals))
+		in.ids[name] = id
+		in.vals = append(in.vals, value{})
+	}
+	return id
+}
+
+// inputTypes looks n's inputs' types up once for its rule, which reads
+// each of them several times (typ); nil entries are unknown or absent.
+func (in *Info) inputTypes(n *model.Node) []*model.Type {
+	ins := in.ins[:0]
+	for _, name := range n.Inputs {
+		var t *model.Type
+		if name != "" {
+			t = in.Type(name)
+		}
+		ins = append(ins, t)
+	}
+	in.ins = ins
+	return ins
 }
 
 // merge keeps a stored type and fills its unknown parts from an inferred
@@ -301,10 +386,11 @@ func (in *Info) record(g *model.Graph) {
 	for _, n := range g.Nodes {
 		for _, o := range n.Outputs {
 			vals.left--
-			t := in.types[o]
-			if o == "" || t == nil || t.Shape == nil && in.stored[o] {
+			v := in.local(o)
+			if o == "" || v == nil || v.t == nil || v.t.Shape == nil && v.stored {
 				continue
 			}
+			t := v.t
 			if i, ok := have[o]; ok {
 				if i >= 0 && !typeEqual(g.ValueInfo[i].Type, t) {
 					g.ValueInfo[i].Type, g.ValueInfo[i].Inferred = t, true
@@ -328,7 +414,11 @@ func (in *Info) recordOutputs(g *model.Graph, have map[string]int) {
 		if have != nil {
 			have[v.Name] = -1
 		}
-		if t := in.types[v.Name]; t != nil && (v.Type == nil || v.Type.Shape == nil) && !typeEqual(v.Type, t) {
+		l := in.local(v.Name)
+		if l == nil || l.t == nil {
+			continue
+		}
+		if t := l.t; (v.Type == nil || v.Type.Shape == nil) && !typeEqual(v.Type, t) {
 			v.Type, v.Inferred = t, true
 		}
 	}

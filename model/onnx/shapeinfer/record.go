@@ -15,14 +15,10 @@ import "github.com/modelpeek/modelpeek/model"
 // value a second time, it stops, and record looks everything up as before.
 type recorder struct {
 	on bool
-	// listed are the graph's ValueInfo names, with their entry's index
-	// (the last one's), and its output names, with -1: record updates
-	// the entries of the first instead of adding some, and leaves the
-	// second alone. seen marks the entries a node made.
-	listed map[string]int32
-	seen   []bool
-	// left holds the node outputs left untyped so far.
-	left map[string]bool
+	// The values' listed, seen and left fields are the recorder's: which
+	// are ValueInfo entries or outputs, which of those a node made, and
+	// which nodes made without typing them.
+	//
 	// fresh are the entries to add, in node order; updates the listed
 	// entries nodes made.
 	fresh   []*model.Value
@@ -31,43 +27,34 @@ type recorder struct {
 	nodes   int // about how many nodes the graph has
 }
 
-// listedUpdate is a ValueInfo entry i that a node made, with the type it
-// gave (nil: record looks the value's type up).
+// listedUpdate is a ValueInfo entry i that a node made, value id, with
+// the type it gave (nil: record looks the value's type up).
 type listedUpdate struct {
-	i    int32
-	name string
-	t    *model.Type
+	i, id int32
+	t     *model.Type
 }
 
-// start begins gathering for graph g of about nodes nodes.
-func (r *recorder) start(g *model.Graph, nodes int) {
-	*r = recorder{on: true, listed: make(map[string]int32, len(g.ValueInfo)+len(g.Outputs)),
-		seen: make([]bool, len(g.ValueInfo)), vals: valueSlab{left: nodes}, nodes: nodes}
-	for i, v := range g.ValueInfo {
-		if v != nil {
-			r.listed[v.Name] = int32(i)
-		}
-	}
-	for _, v := range g.Outputs {
-		if v != nil {
-			r.listed[v.Name] = -1
-		}
-	}
+// start begins gathering for a graph of about nodes nodes, whose listed
+// values are marked (Info.storedTypes).
+func (r *recorder) start(nodes int) {
+	*r = recorder{on: true, vals: valueSlab{left: nodes}, nodes: nodes}
 }
 
 // stop gives up gathering: record looks every value up.
 func (r *recorder) stop() { *r = recorder{} }
 
-// typed notes that a node typed value name t, which had type old before.
-func (r *recorder) typed(name string, old, t *model.Type) {
+// typed notes that a node typed value name (number id) t, which had
+// type old before.
+func (r *recorder) typed(in *Info, id int32, name string, old, t *model.Type) {
 	if !r.on {
 		return
 	}
-	if i, ok := r.listed[name]; ok {
-		r.made(i, name, t)
+	v := &in.vals[id]
+	if v.listed != 0 {
+		r.made(v, id, t)
 		return
 	}
-	if old == nil && !r.left[name] {
+	if old == nil && !v.left {
 		if r.fresh == nil { // sized once, and only for a file that leaves values untyped
 			r.fresh = make([]*model.Value, 0, r.nodes)
 		}
@@ -77,19 +64,19 @@ func (r *recorder) typed(name string, old, t *model.Type) {
 	r.stop()
 }
 
-// made notes that a node made listed value name (entry i, -1 for a graph
-// output) and typed it t (nil: not). A second node making it stops the
-// recorder: record would give every entry of the value its last type.
-func (r *recorder) made(i int32, name string, t *model.Type) {
-	if i < 0 {
+// made notes that a node made listed value v (number id) and typed it t
+// (nil: not). A second node making it stops the recorder: record would
+// give every entry of the value its last type.
+func (r *recorder) made(v *value, id int32, t *model.Type) {
+	if v.listed < 0 {
 		return
 	}
-	if r.seen[i] {
+	if v.seen {
 		r.stop()
 		return
 	}
-	r.seen[i] = true
-	r.updates = append(r.updates, listedUpdate{i: i, name: name, t: t})
+	v.seen = true
+	r.updates = append(r.updates, listedUpdate{i: v.listed - 1, id: id, t: t})
 }
 
 // untyped notes that a node made value name without typing it. record
@@ -101,18 +88,16 @@ func (in *Info) untyped(name string) {
 	if !r.on {
 		return
 	}
-	if i, ok := r.listed[name]; ok {
-		r.made(i, name, nil)
-		return
-	}
-	if in.types[name] != nil {
+	id := in.id(name)
+	v := &in.vals[id]
+	switch {
+	case v.listed != 0:
+		r.made(v, id, nil)
+	case v.t != nil:
 		r.stop()
-		return
+	default:
+		v.left = true
 	}
-	if r.left == nil {
-		r.left = map[string]bool{}
-	}
-	r.left[name] = true
 }
 
 // recordGathered is record with what the recorder gathered: the graph's
@@ -122,15 +107,16 @@ func (in *Info) recordGathered(g *model.Graph) {
 	r := &in.rec
 	in.recordOutputs(g, nil)
 	for _, u := range r.updates {
+		v := &in.vals[u.id]
 		t := u.t
 		if t == nil {
-			t = in.types[u.name]
+			t = v.t
 		}
-		if t == nil || t.Shape == nil && in.stored[u.name] {
+		if t == nil || t.Shape == nil && v.stored {
 			continue
 		}
-		if v := g.ValueInfo[u.i]; !typeEqual(v.Type, t) {
-			v.Type, v.Inferred = t, true
+		if e := g.ValueInfo[u.i]; !typeEqual(e.Type, t) {
+			e.Type, e.Inferred = t, true
 		}
 	}
 	g.ValueInfo = append(g.ValueInfo, r.fresh...)
