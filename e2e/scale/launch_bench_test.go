@@ -31,7 +31,9 @@ import (
 // log, proc.StageSums). Each run logs when those stages ended
 // (proc.Stages). MODELPEEK_LAUNCH_BASE=<another
 // checkout> adds its binary, run by run (interleaved, so drift hits both
-// alike). Runs start a second apart: on a VM that hands freed memory
+// alike). MODELPEEK_LAUNCH_BASE_ENV="K=V ..." runs the base with those
+// variables too, and with this checkout's binary when no base is given:
+// an A/B of a runtime setting (GOGC=200, say). Runs start a second apart: on a VM that hands freed memory
 // back to its host, memory is slower to touch the longer it was free,
 // and both binaries see the same.
 //
@@ -44,8 +46,12 @@ func TestLaunchTable(t *testing.T) {
 	sizes := proc.EnvInts(t, "MODELPEEK_SCALE_SIZES", []int{100_000})
 	runs := proc.EnvInts(t, "MODELPEEK_LAUNCH_RUNS", []int{5})[0]
 	names, exes := []string{"this"}, []string{proc.Binary(t)}
+	envs := [][]string{nil}
+	baseEnv := strings.Fields(os.Getenv("MODELPEEK_LAUNCH_BASE_ENV"))
 	if base := os.Getenv("MODELPEEK_LAUNCH_BASE"); base != "" {
-		names, exes = append(names, "base"), append(exes, proc.BuildAt(t, base))
+		names, exes, envs = append(names, "base"), append(exes, proc.BuildAt(t, base)), append(envs, baseEnv)
+	} else if len(baseEnv) > 0 {
+		names, exes, envs = append(names, strings.Join(baseEnv, " ")), append(exes, exes[0]), append(envs, baseEnv)
 	}
 	var rows []string
 	for _, n := range sizes {
@@ -57,7 +63,7 @@ func TestLaunchTable(t *testing.T) {
 		for r := range runs {
 			for i, exe := range exes {
 				time.Sleep(time.Second)
-				s := launchOnce(t, exe, file)
+				s := launchOnce(t, exe, file, envs[i])
 				t.Logf("%d nodes, %s, run %d: view in %.0f ms, CPU %.2f s (system %.2f), peak %d MiB; stages (ms since launch):%s",
 					n, names[i], r+1, s.ms, s.cpu, s.sys, s.peakMiB, s.stages)
 				got[i] = append(got[i], s)
@@ -84,12 +90,13 @@ type launchSample struct {
 	sums map[string]time.Duration
 }
 
-// launchOnce starts exe serving file, asks for the view of every group
-// open as soon as the model is listed, and measures.
-func launchOnce(t *testing.T, exe, file string) launchSample {
+// launchOnce starts exe serving file, with the variables env besides
+// the home's, asks for the view of every group open as soon as the model
+// is listed, and measures.
+func launchOnce(t *testing.T, exe, file string, env []string) launchSample {
 	h := proc.NewHome(t)
 	cmd := exec.Command(exe, "serve", "--no-browser", "--addr", "127.0.0.1:0", file)
-	cmd.Env = h.Env(nil, "MODELPEEK_LOG=debug")
+	cmd.Env = h.Env(nil, append([]string{"MODELPEEK_LOG=debug"}, env...)...)
 	start := time.Now()
 	s := proc.StartServing(t, cmd, h)
 	defer s.Stop(t, syscall.SIGTERM, 20*time.Second) // hang bound: exits in ~10 ms
