@@ -60,6 +60,7 @@ func (d *decoder) modelProto() (*model.Model, error) {
 	defer stream.Stop() // Finish stops it too; this covers a panic
 	h.setProperties(m)
 	d.finish(m)
+	stream.Names(d.lookupName())
 	d.releaseScratch()
 	stream.Finish()
 	model.ShareTypes(m)

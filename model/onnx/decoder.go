@@ -70,8 +70,13 @@ type decoder struct {
 	strBase int64
 	// names holds one copy of each value name seen (names.go);
 	// nameSlots is shareNodeNames' scratch.
-	names     map[string]string
+	names     map[string]nameRef
+	nameCount int32
 	nameSlots []*string
+	// nodeIDs are the numbers of the last node's names, slotAt
+	// shareNodeNames' scratch.
+	nodeIDs []int32
+	slotAt  []int
 	// attrKey is the bytes of the attributes of the nodes being decoded
 	// (attrshare.go), attrKeyOK whether the innermost one's key is whole;
 	// attrLists the lists shared.

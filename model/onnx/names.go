@@ -17,46 +17,80 @@ import (
 // costName is the estimated memory of one entry of the names table.
 const costName = 48
 
+// nameRef is an entry of the names table: the kept copy of a name, and
+// its number, in the order names were first seen, by which shape
+// inference knows the value (shapeinfer.StartNumbered).
+type nameRef struct {
+	s  string
+	id int32
+}
+
 // sharedName returns the copy of name kept by the decoder, or name itself
 // (then kept) the first time.
 func (d *decoder) sharedName(name string) (string, error) {
 	if name == "" {
 		return name, nil
 	}
-	if c, ok := d.names[name]; ok {
-		return c, nil
+	if r, ok := d.names[name]; ok {
+		return r.s, nil
 	}
-	if err := d.keepName(name); err != nil {
+	if _, err := d.keepName(name); err != nil {
 		return "", err
 	}
 	return name, nil
 }
 
-// keepName adds name, known not to be in the table, to it.
-func (d *decoder) keepName(name string) error {
+// keepName adds name, known not to be in the table, to it, and returns
+// its number.
+func (d *decoder) keepName(name string) (int32, error) {
 	if err := d.charge(costName); err != nil {
-		return err
+		return -1, err
 	}
 	if d.names == nil {
-		d.names = map[string]string{}
+		d.names = map[string]nameRef{}
 	}
-	d.names[name] = name
-	return nil
+	id := d.nameCount
+	d.nameCount++
+	d.names[name] = nameRef{s: name, id: id}
+	return id, nil
+}
+
+// nameID returns the number of a name in the table, -1 if it is not
+// there (the empty name never is).
+func (d *decoder) nameID(name string) int32 {
+	if r, ok := d.names[name]; ok && name != "" {
+		return r.id
+	}
+	return -1
+}
+
+// lookupName returns the names table as a lookup of numbers, for shape
+// inference once every name is in (the decoder drops its own reference
+// afterwards, releaseScratch).
+func (d *decoder) lookupName() func(string) (int32, bool) {
+	names := d.names
+	return func(name string) (int32, bool) {
+		r, ok := names[name]
+		return r.id, ok
+	}
 }
 
 // shareNodeNames replaces n's input and output names by the copies seen
-// before. When compact (n's strings were cut from the shared copy of its
-// message), the names left, n's own name and those of its attributes'
-// tensors are copied into one new string.
+// before, and sets d.nodeIDs to their numbers (inputs, then outputs; -1
+// for an empty name). When compact (n's strings were cut from the shared
+// copy of its message), the names left, n's own name and those of its
+// attributes' tensors are copied into one new string.
 func (d *decoder) shareNodeNames(n *model.Node, compact bool) error {
-	slots := d.nameSlots[:0]
+	slots, ids, at := d.nameSlots[:0], d.nodeIDs[:0], d.slotAt[:0]
 	for _, list := range [2][]string{n.Inputs, n.Outputs} {
 		for i, s := range list {
-			if c, ok := d.names[s]; ok {
-				list[i] = c
+			id := int32(-1)
+			if r, ok := d.names[s]; ok {
+				list[i], id = r.s, r.id
 			} else if s != "" {
-				slots = append(slots, &list[i])
+				slots, at = append(slots, &list[i]), append(at, len(ids))
 			}
+			ids = append(ids, id)
 		}
 	}
 	values := len(slots)
@@ -78,13 +112,19 @@ func (d *decoder) shareNodeNames(n *model.Node, compact bool) error {
 			n.Name = (*prefixOf)[:len(n.Name)]
 		}
 	}
-	d.nameSlots = slots[:0]
-	// These names missed the table above: kept without looking again. A
-	// name twice among them is kept twice, the later copy winning.
-	for _, p := range slots[:values] {
-		if err := d.keepName(*p); err != nil {
+	d.nameSlots, d.nodeIDs, d.slotAt = slots[:0], ids, at[:0]
+	// These names missed the table above: kept, unless one came twice
+	// (an input made by its own node, an output named twice).
+	for k, p := range slots[:values] {
+		if r, ok := d.names[*p]; ok {
+			*p, ids[at[k]] = r.s, r.id
+			continue
+		}
+		id, err := d.keepName(*p)
+		if err != nil {
 			return err
 		}
+		ids[at[k]] = id
 	}
 	return nil
 }
@@ -132,7 +172,7 @@ func copyInto(slots []*string) {
 // unused ends of the slabs), so that
 // the work after it (shape inference) does not hold it as well.
 func (d *decoder) releaseScratch() {
-	d.names, d.nameSlots = nil, nil
+	d.names, d.nameSlots, d.nodeIDs, d.slotAt = nil, nil, nil, nil
 	d.attrKey, d.attrLists, d.types = nil, nil, nil
 	d.slabs = slabs{}
 }

@@ -91,8 +91,9 @@ func (in *Info) fold(c *nodeCtx) {
 		return
 	}
 	if v := f(c); v != nil && len(v.vals) <= maxConstElems {
-		out := in.slot(c.n.Outputs[0])
-		out.c, out.folded = v, true
+		if id := in.outID(c.n, 0); id >= 0 {
+			in.vals[id].c, in.vals[id].folded = v, true
+		}
 	}
 }
 

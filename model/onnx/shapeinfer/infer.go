@@ -40,6 +40,9 @@ type Info struct {
 	// inference (issue 26).
 	ids  map[string]int32
 	vals []value
+	// num is set when the caller numbers the values instead (a Stream
+	// fed by the decoder, numbered.go); ids is then nil.
+	num *numbering
 	// parent is the enclosing graph's Info, for a subgraph's outer values.
 	parent *Info
 	// rec gathers what record adds while the nodes are inferred.
@@ -52,6 +55,9 @@ type Info struct {
 	nc nodeCtx
 	// ins holds nc's input types.
 	ins []*model.Type
+	// fields is the set-up of the graph's values before its nodes
+	// (fields.go).
+	fields fieldState
 }
 
 // value is what an Info knows of one value of its graph.
@@ -75,15 +81,32 @@ type value struct {
 // local returns the value name of in's own graph, nil when in has not
 // met it.
 func (in *Info) local(name string) *value {
-	if id, ok := in.ids[name]; ok {
+	if id, ok := in.find(name); ok {
 		return &in.vals[id]
 	}
 	return nil
 }
 
-// slot returns the value name of in's own graph, made if new. The
-// pointer is good until the next value is made.
-func (in *Info) slot(name string) *value { return &in.vals[in.id(name)] }
+// find returns the number of value name of in's own graph, if in has
+// met it.
+func (in *Info) find(name string) (int32, bool) {
+	if in.num != nil {
+		return in.findNumbered(name)
+	}
+	id, ok := in.ids[name]
+	return id, ok
+}
+
+// slot returns the value name of in's own graph, made if new (a value
+// of nowhere if a numbered Info cannot find it). The pointer is good
+// until the next value is made.
+func (in *Info) slot(name string) *value {
+	id := in.id(name)
+	if id < 0 {
+		return &value{}
+	}
+	return &in.vals[id]
+}
 
 // Type returns a value's type (stored or inferred), nil when unknown.
 func (in *Info) Type(name string) *model.Type {
@@ -143,75 +166,14 @@ func infer(ctx context.Context, g *model.Graph, opt Options, parent *Info) *Info
 	return in
 }
 
-// newInfo returns the Info of graph g before its nodes are inferred: the
-// types of its initializers, inputs, outputs and value infos. nodes is
-// how many nodes g has (or will have: a size hint).
-func newInfo(g *model.Graph, opt Options, parent *Info, nodes int) *Info {
-	in := &Info{opt: opt, parent: parent}
-	if g == nil {
-		in.ids = map[string]int32{}
-		return in
-	}
-	// Sized up front: growing the map was a third of the time. Most
-	// values are an initializer, listed, or a node's output.
-	n := len(g.Initializers) + len(g.Inputs) + len(g.ValueInfo) + len(g.Outputs) + nodes
-	in.ids = make(map[string]int32, n)
-	in.vals = make([]value, 0, n)
-	in.initializers(g)
-	in.storedTypes(g)
-	in.rec.start(nodes)
-	return in
-}
-
-// initializers notes g's initializers and their types. The types and
-// their shapes are carved from two arrays: a transformer has tens of
-// thousands of weights. Of two initializers of one name the last counts.
-func (in *Info) initializers(g *model.Graph) {
-	dims := 0
-	for _, t := range g.Initializers {
-		dims += len(t.Shape)
-	}
-	types, shapes := make([]model.Type, len(g.Initializers)), make(model.Shape, dims)
-	for i, t := range g.Initializers {
-		s := shapes[:len(t.Shape):len(t.Shape)] // never nil: a scalar's rank is known
-		shapes = shapes[len(t.Shape):]
-		for k, d := range t.Shape {
-			s[k] = model.IntDim(d)
-		}
-		types[i] = model.Type{Kind: model.KindTensor, DType: t.DType, Shape: s}
-		// One map operation where slot takes two: names rarely repeat,
-		// and a repeated one's earlier slot is then only unused.
-		in.ids[t.Name] = int32(len(in.vals))
-		in.vals = append(in.vals, value{t: &types[i], init: t})
-	}
-}
-
-// storedTypes notes the types g's inputs, value infos and outputs give,
-// where they say more than an initializer's, and marks the values of
-// the value infos and outputs for the recorder (value.listed).
-func (in *Info) storedTypes(g *model.Graph) {
-	for k, vs := range [][]*model.Value{g.Inputs, g.ValueInfo, g.Outputs} {
-		for i, v := range vs {
-			if v == nil {
-				continue
-			}
-			s := in.slot(v.Name)
-			if t := v.Type; t != nil && (t.Kind != model.KindTensor || t.Shape != nil || s.t == nil) {
-				s.t, s.stored = t, true
-			}
-			switch k {
-			case 1:
-				s.listed = int32(i) + 1
-			case 2:
-				s.listed = -1
-			}
-		}
-	}
-}
-
 // node infers one node's outputs, keeping stored types where they are
 // complete.
-func (in *Info) node(n *model.Node) {
+func (in *Info) node(n *model.Node) { in.numberedNode(n, nil) }
+
+// numberedNode is node with the numbers of n's inputs, then outputs
+// (nil: by name).
+func (in *Info) numberedNode(n *model.Node, ids []int32) {
+	in.setCurrent(n, ids)
 	rule := rules[n.OpType]
 	if n.Domain != "" && n.Domain != "ai.onnx" {
 		rule = domainRules[n.Domain+"::"+n.OpType]
@@ -220,9 +182,9 @@ func (in *Info) node(n *model.Node) {
 		rule = callRule(f)
 	}
 	if rule == nil {
-		for _, name := range n.Outputs {
+		for i, name := range n.Outputs {
 			if name != "" {
-				in.untyped(name)
+				in.untyped(in.outID(n, i))
 			}
 		}
 		return
@@ -235,9 +197,13 @@ func (in *Info) node(n *model.Node) {
 		switch {
 		case name == "":
 		case i >= len(outs) || outs[i] == nil:
-			in.untyped(name)
+			in.untyped(in.outID(n, i))
 		default:
-			id := in.id(name)
+			id := in.outID(n, i)
+			if id < 0 {
+				in.rec.stop()
+				continue
+			}
 			old := in.vals[id].t
 			t := merge(old, outs[i])
 			in.vals[id].t = t
@@ -247,8 +213,15 @@ func (in *Info) node(n *model.Node) {
 	in.fold(c)
 }
 
-// id returns the number of value name of in's own graph, made if new.
+// id returns the number of value name of in's own graph, made if new;
+// -1 if a numbered Info cannot find it.
 func (in *Info) id(name string) int32 {
+	if in.num != nil {
+		if id, ok := in.findNumbered(name); ok {
+			return id
+		}
+		return -1
+	}
 	id, ok := in.ids[name]
 	if !ok {
 		id = int32(len(in.vals))
@@ -262,9 +235,11 @@ func (in *Info) id(name string) int32 {
 // each of them several times (typ); nil entries are unknown or absent.
 func (in *Info) inputTypes(n *model.Node) []*model.Type {
 	ins := in.ins[:0]
-	for _, name := range n.Inputs {
+	for i, name := range n.Inputs {
 		var t *model.Type
-		if name != "" {
+		if id, ok := in.inID(i); ok {
+			t = in.vals[id].t
+		} else if name != "" {
 			t = in.Type(name)
 		}
 		ins = append(ins, t)

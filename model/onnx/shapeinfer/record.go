@@ -79,16 +79,19 @@ func (r *recorder) made(v *value, id int32, t *model.Type) {
 	r.updates = append(r.updates, listedUpdate{i: v.listed - 1, id: id, t: t})
 }
 
-// untyped notes that a node made value name without typing it. record
-// adds an entry for such a value if it has a type all the same (an
-// initializer's, a stored one), so the recorder stops there, unless the
-// value is listed.
-func (in *Info) untyped(name string) {
+// untyped notes that a node made value id without typing it (-1: a
+// value a numbered Info cannot find). record adds an entry for such a
+// value if it has a type all the same (an initializer's, a stored one),
+// so the recorder stops there, unless the value is listed.
+func (in *Info) untyped(id int32) {
 	r := &in.rec
 	if !r.on {
 		return
 	}
-	id := in.id(name)
+	if id < 0 {
+		r.stop()
+		return
+	}
 	v := &in.vals[id]
 	switch {
 	case v.listed != 0:

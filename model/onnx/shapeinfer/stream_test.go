@@ -51,7 +51,7 @@ func streamed(m *model.Model, batch int) *Info {
 	for len(nodes) > 0 {
 		n := min(batch, len(nodes))
 		m.Graph.Nodes = append(m.Graph.Nodes, nodes[:n]...)
-		s.Add(nodes[:n:n])
+		s.Add(nodes[:n:n], nil)
 		nodes = nodes[n:]
 	}
 	return s.Finish()
@@ -102,7 +102,7 @@ func TestStreamStop(t *testing.T) {
 	m.Graph.Nodes = nil
 	s := StartFill(context.Background(), m, Options{}, len(nodes))
 	for i := 0; i < len(nodes); i += 10 {
-		s.Add(nodes[i:min(i+10, len(nodes))])
+		s.Add(nodes[i:min(i+10, len(nodes))], nil)
 	}
 	s.Stop()
 	s.Stop() // twice is fine
@@ -119,7 +119,7 @@ func TestStreamCancel(t *testing.T) {
 	s := StartFill(ctx, m, Options{}, len(nodes))
 	cancel()
 	m.Graph.Nodes = nodes
-	s.Add(nodes)
+	s.Add(nodes, nil)
 	s.Finish()
 	if n := strings.Count(typesOf(m.Graph), " true\n"); n != 0 {
 		t.Errorf("a cancelled stream recorded %d inferred types", n)
