@@ -1,6 +1,9 @@
 package model
 
-import "strconv"
+import (
+	"strconv"
+	"unsafe"
+)
 
 // A big graph describes hundreds of thousands of values whose types are
 // few: every activation of a transformer's residual stream is float32
@@ -42,7 +45,16 @@ func ShareTypes(m *Model) {
 type typeSharer struct {
 	canon map[string]*Type
 	key   []byte
+	// recent remembers the shared instance of the types met last, by
+	// address: most values' types are a few instances met again and
+	// again (the ONNX decoder shares equal TypeProtos, a shape rule often
+	// passes its input's type on), and a type does not change once
+	// decoded. A hit spares spelling the type and a lookup in canon.
+	recent [recentTypes]struct{ t, shared *Type }
 }
+
+// recentTypes is how many types typeSharer.recent holds (4 KB).
+const recentTypes = 256
 
 func (s *typeSharer) values(vs []*Value) {
 	for _, v := range vs {
@@ -54,6 +66,18 @@ func (s *typeSharer) values(vs []*Value) {
 
 // share returns the shared Type equal to t, t itself the first time.
 func (s *typeSharer) share(t *Type) *Type {
+	p := uintptr(unsafe.Pointer(t))
+	r := &s.recent[(p>>4^p>>12)%recentTypes]
+	if r.t == t {
+		return r.shared
+	}
+	c := s.spelled(t)
+	r.t, r.shared = t, c
+	return c
+}
+
+// spelled is share without recent.
+func (s *typeSharer) spelled(t *Type) *Type {
 	var ok bool
 	if s.key, ok = appendTypeKey(s.key[:0], t, 0); !ok {
 		return t

@@ -49,3 +49,31 @@ func TestShareTypes(t *testing.T) {
 		t.Error("a subgraph's value does not share its type with the main graph's")
 	}
 }
+
+// TestShareTypesMany: with many more types than ShareTypes remembers by
+// address, each met through several values, in turns, every value keeps
+// a type equal to its own and equal types share one instance.
+func TestShareTypesMany(t *testing.T) {
+	const types = 4 * recentTypes
+	var vals []*Value
+	var want []int64
+	for round := range 3 {
+		for i := range types {
+			ty := tensorType("float32", Shape{IntDim(int64(i))})
+			if round == 2 { // met again through the first round's instance
+				ty = vals[2*i].Type
+			}
+			vals = append(vals, &Value{Name: "v", Type: ty}, &Value{Name: "w", Type: ty})
+			want = append(want, int64(i), int64(i))
+		}
+	}
+	ShareTypes(&Model{Graph: &Graph{ValueInfo: vals}})
+	for i, v := range vals {
+		if got := v.Type.Shape[0].Size; got != want[i] {
+			t.Fatalf("value %d: type of dim %d, want %d", i, got, want[i])
+		}
+		if v.Type != vals[i%(2*types)].Type {
+			t.Fatalf("value %d: equal types not shared", i)
+		}
+	}
+}
