@@ -734,7 +734,7 @@ func TestConstantSourceStubs(t *testing.T) {
 func TestOutputWalk(t *testing.T) {
 	g := GenTransformer(3000)
 	g.Nodes = append(g.Nodes, nil, &model.Node{Name: "twice", OpType: "Split", Inputs: []string{"x"}, Outputs: []string{"", "t0", "t0", ""}})
-	bd := &builder{ctx: context.Background(), g: g, vt: newValueTable(16), b: &built{}}
+	bd := &builder{ctx: context.Background(), g: g, vt: newValueTable(16, nil), b: &built{}}
 	if err := bd.indexValues(); err != nil {
 		t.Fatal(err)
 	}

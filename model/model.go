@@ -115,6 +115,71 @@ type Graph struct {
 	Nodes     []*Node  `json:"nodes"`
 	// Initializers are the weights and constants owned by this graph.
 	Initializers []*Tensor `json:"initializers,omitempty"`
+	// Numbers, when a decoder sets it, numbers the graph's value names as
+	// the decoder met them. Whoever changes a name or a list it numbers
+	// must drop it.
+	Numbers *ValueNumbers `json:"-"`
+}
+
+// ValueNumbers numbers value names for a graph's consumers to index its
+// values by number instead of by a map of names: equal names have equal
+// numbers, different names different ones, each in [0, Count); -1 stands
+// for the empty name. The ONNX decoder keeps a table of every name it
+// met and sets it, at no cost; a 500,000-node graph has 785,000 names.
+type ValueNumbers struct {
+	Count int32
+	// Inputs, Initializers and Outputs are the numbers of the names of
+	// the graph's lists of those names, entry by entry.
+	Inputs, Initializers, Outputs []int32
+	// Nodes are the numbers of each node's inputs, then outputs, node
+	// after node.
+	Nodes []int32
+}
+
+// Valid reports whether n numbers graph g: every list as long as g's,
+// every number in range, -1 exactly for the empty names. It costs a pass
+// over the names, without hashing them.
+func (n *ValueNumbers) Valid(g *Graph) bool {
+	if n == nil || g == nil {
+		return false
+	}
+	ok := func(nums []int32, at int, name string) bool {
+		x := nums[at]
+		return x < n.Count && (x < 0) == (name == "")
+	}
+	if len(n.Inputs) != len(g.Inputs) || len(n.Outputs) != len(g.Outputs) || len(n.Initializers) != len(g.Initializers) {
+		return false
+	}
+	for _, l := range [2]struct {
+		nums []int32
+		vs   []*Value
+	}{{n.Inputs, g.Inputs}, {n.Outputs, g.Outputs}} {
+		for k, v := range l.vs {
+			if v == nil || !ok(l.nums, k, v.Name) {
+				return false
+			}
+		}
+	}
+	for k, t := range g.Initializers {
+		if t == nil || !ok(n.Initializers, k, t.Name) {
+			return false
+		}
+	}
+	at := 0
+	for _, nd := range g.Nodes {
+		if nd == nil || at+len(nd.Inputs)+len(nd.Outputs) > len(n.Nodes) {
+			return false
+		}
+		for _, list := range [2][]string{nd.Inputs, nd.Outputs} {
+			for _, name := range list {
+				if !ok(n.Nodes, at, name) {
+					return false
+				}
+				at++
+			}
+		}
+	}
+	return at == len(n.Nodes)
 }
 
 // Node is one operation.

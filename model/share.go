@@ -1,9 +1,6 @@
 package model
 
-import (
-	"strconv"
-	"unsafe"
-)
+import "strconv"
 
 // A big graph describes hundreds of thousands of values whose types are
 // few: every activation of a transformer's residual stream is float32
@@ -24,7 +21,7 @@ func ShareTypes(m *Model) {
 	if m == nil {
 		return
 	}
-	s := typeSharer{canon: map[string]*Type{}}
+	s := typeSharer{canon: map[string]*Type{}, recent: make(map[*Type]*Type, recentTypes)}
 	stack := append([]*Graph{m.Graph}, m.Functions...)
 	for len(stack) > 0 {
 		g := stack[len(stack)-1]
@@ -50,10 +47,12 @@ type typeSharer struct {
 	// again (the ONNX decoder shares equal TypeProtos, a shape rule often
 	// passes its input's type on), and a type does not change once
 	// decoded. A hit spares spelling the type and a lookup in canon.
-	recent [recentTypes]struct{ t, shared *Type }
+	// It is emptied when full, so that it stays small enough for the
+	// cache (model packages do not import unsafe to hash an address).
+	recent map[*Type]*Type
 }
 
-// recentTypes is how many types typeSharer.recent holds (4 KB).
+// recentTypes is how many types typeSharer.recent holds.
 const recentTypes = 256
 
 func (s *typeSharer) values(vs []*Value) {
@@ -66,13 +65,14 @@ func (s *typeSharer) values(vs []*Value) {
 
 // share returns the shared Type equal to t, t itself the first time.
 func (s *typeSharer) share(t *Type) *Type {
-	p := uintptr(unsafe.Pointer(t))
-	r := &s.recent[(p>>4^p>>12)%recentTypes]
-	if r.t == t {
-		return r.shared
+	if c, ok := s.recent[t]; ok {
+		return c
 	}
 	c := s.spelled(t)
-	r.t, r.shared = t, c
+	if len(s.recent) >= recentTypes {
+		clear(s.recent)
+	}
+	s.recent[t] = c
 	return c
 }
 

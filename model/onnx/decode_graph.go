@@ -76,6 +76,7 @@ func (d *decoder) graphField(g *model.Graph, f field) error {
 	case graphSparseInit:
 		var t *model.Tensor
 		if t, err = d.sparseTensor(f); err == nil {
+			t.Name, err = d.sharedName(t.Name)
 			g.Initializers = append(g.Initializers, t)
 		}
 	case graphDoc:

@@ -1,6 +1,8 @@
 package onnx
 
 import (
+	"slices"
+
 	"github.com/modelpeek/modelpeek/model"
 	"github.com/modelpeek/modelpeek/model/onnx/shapeinfer"
 )
@@ -52,13 +54,17 @@ func (d *decoder) graphStream(m *model.Model, off, end int64) (*shapeinfer.Strea
 			m.Graph = nil
 		}
 	}()
-	if err := d.streamFields(g, off, end, s); err != nil {
+	fields, err := d.streamFields(g, off, end, s)
+	if err != nil {
 		return nil, graphError(g, err)
 	}
 	g.Nodes = make([]*model.Node, 0, d.fit(hint, costNode))
-	if err := d.streamNodes(g, off, end, s); err != nil {
+	nodes, err := d.streamNodes(g, off, end, s)
+	if err != nil {
 		return nil, graphError(g, err)
 	}
+	g.Numbers = &model.ValueNumbers{Count: d.nameCount, Initializers: fields[0], Inputs: fields[1], Outputs: fields[3],
+		Nodes: slices.Clone(nodes)} // without the room appending left
 	done = true
 	return s, nil
 }
@@ -66,8 +72,9 @@ func (d *decoder) graphStream(m *model.Model, off, end int64) (*shapeinfer.Strea
 // streamFields decodes the fields of the GraphProto in [off, end) other
 // than its nodes into g, handing its initializers, inputs, value infos
 // and outputs to s in batches as they are decoded, with their names'
-// numbers (s notes them meanwhile), then ends them.
-func (d *decoder) streamFields(g *model.Graph, off, end int64, s *shapeinfer.Stream) error {
+// numbers (s notes them meanwhile), then ends them. It returns the
+// numbers of the initializers', inputs', value infos' and outputs' names.
+func (d *decoder) streamFields(g *model.Graph, off, end int64, s *shapeinfer.Stream) ([4][]int32, error) {
 	var sent [4]int
 	var ids [4][]int32 // the numbers of the names of each list, as decoded
 	lists := [3]*[]*model.Value{&g.Inputs, &g.ValueInfo, &g.Outputs}
@@ -95,11 +102,11 @@ func (d *decoder) streamFields(g *model.Graph, off, end int64, s *shapeinfer.Str
 		return nil
 	})
 	if err != nil {
-		return err
+		return ids, err
 	}
 	handOver(1)
 	s.EndFields()
-	return nil
+	return ids, nil
 }
 
 // numberFields appends to ids the numbers of the names of the entries
@@ -117,8 +124,9 @@ func (d *decoder) numberFields(g *model.Graph, lists [3]*[]*model.Value, ids *[4
 }
 
 // streamNodes decodes the node fields of the GraphProto in [off, end)
-// into g, handing them to s in batches with their names' numbers.
-func (d *decoder) streamNodes(g *model.Graph, off, end int64, s *shapeinfer.Stream) error {
+// into g, handing them to s in batches with their names' numbers, which
+// it returns (each node's inputs', then outputs', node after node).
+func (d *decoder) streamNodes(g *model.Graph, off, end int64, s *shapeinfer.Stream) ([]int32, error) {
 	sent, sentIDs := 0, 0
 	var ids []int32
 	handOver := func() {
@@ -144,7 +152,7 @@ func (d *decoder) streamNodes(g *model.Graph, off, end int64, s *shapeinfer.Stre
 	if err == nil {
 		handOver()
 	}
-	return err
+	return ids, err
 }
 
 // countGraph counts the fields of the GraphProto in [off, end).
