@@ -730,12 +730,15 @@ func TestConstantSourceStubs(t *testing.T) {
 
 // TestOutputWalk: the ids found along the nodes' outputs are the table's,
 // whatever the order of the names asked for (node order, shuffled,
-// repeated, names no node makes, unknown names).
+// repeated, names no node makes, unknown names), in a table of names and
+// in one numbered by a decoder (which searches every output for its
+// first misses).
 func TestOutputWalk(t *testing.T) {
 	g := GenTransformer(3000)
-	g.Nodes = append(g.Nodes, nil, &model.Node{Name: "twice", OpType: "Split", Inputs: []string{"x"}, Outputs: []string{"", "t0", "t0", ""}})
-	bd := &builder{ctx: context.Background(), g: g, vt: newValueTable(16, nil), b: &built{}}
-	if err := bd.indexValues(); err != nil {
+	g.Nodes = append(g.Nodes, nil, &model.Node{Name: "twice", OpType: "Split", Inputs: []string{"x"}, Outputs: []string{"", "t0", "t0", ""}},
+		&model.Node{Name: "pair", OpType: "Split", Inputs: []string{"x"}, Outputs: []string{"p0", "p1"}})
+	byName := &builder{ctx: context.Background(), g: g, vt: newValueTable(16, nil), b: &built{}}
+	if err := byName.indexValues(); err != nil {
 		t.Fatal(err)
 	}
 	var inOrder []string
@@ -746,14 +749,24 @@ func TestOutputWalk(t *testing.T) {
 	}
 	shuffled := slices.Clone(inOrder)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	others := []string{"input_ids", "model.embed_tokens.weight", "no such value", "", inOrder[5], inOrder[5], inOrder[3]}
-	for name, names := range map[string][]string{"node order": inOrder, "shuffled": shuffled, "others": append(others, inOrder...)} {
-		w := outputWalk{bd: bd}
-		for _, s := range names {
-			got, gok := w.id(s)
-			want, wok := bd.vt.idx[s]
-			if got != want || gok != wok {
-				t.Fatalf("%s: id(%q) = %d, %v; the table has %d, %v", name, s, got, gok, want, wok)
+	others := []string{"p1", "p0", "input_ids", "model.embed_tokens.weight", "no such value", "", inOrder[5], inOrder[5], inOrder[3]}
+	for _, numbered := range []bool{false, true} {
+		for name, names := range map[string][]string{"node order": inOrder, "shuffled": shuffled, "others": append(others, inOrder...)} {
+			bd := byName
+			if numbered {
+				nums := numberNames(g, 3)
+				bd = &builder{ctx: context.Background(), g: g, vt: newValueTable(16, nums), nums: nums, b: &built{}}
+				if err := bd.indexValues(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w := outputWalk{bd: bd}
+			for _, s := range names {
+				got, gok := w.id(s)
+				want, wok := byName.vt.idx[s]
+				if got != want || gok != wok {
+					t.Fatalf("%s, numbered %v: id(%q) = %d, %v; the table has %d, %v", name, numbered, s, got, gok, want, wok)
+				}
 			}
 		}
 	}

@@ -9,8 +9,9 @@ import (
 )
 
 // numberNames numbers g's names as a decoder would (model.ValueNumbers):
-// in the order met, lists first, then the nodes; first is the first
-// number given (a decoder's table holds other graphs' names too).
+// in the order met, lists first, then the nodes (nil ones skipped); first
+// is the first number given (a decoder's table holds other graphs' names
+// too).
 func numberNames(g *model.Graph, first int32) *model.ValueNumbers {
 	table := map[string]int32{}
 	next := first
@@ -36,6 +37,9 @@ func numberNames(g *model.Graph, first int32) *model.ValueNumbers {
 		nums.Outputs = append(nums.Outputs, num(v.Name))
 	}
 	for _, n := range g.Nodes {
+		if n == nil {
+			continue
+		}
 		for _, list := range [2][]string{n.Inputs, n.Outputs} {
 			for _, s := range list {
 				nums.Nodes = append(nums.Nodes, num(s))
