@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/chromedp"
+
 	"github.com/modelpeek/modelpeek/e2e/internal/fixture"
 	"github.com/modelpeek/modelpeek/internal/testenv"
 	"github.com/modelpeek/modelpeek/model/onnx/opschema"
@@ -141,6 +144,56 @@ func TestOptionsPanelTFLite(t *testing.T) {
 		}
 	}
 	shot(t, ctx, "tflite-options-panel")
+}
+
+// TestSchemaPanelLateModelInfo selects a Conv node while the page is
+// still waiting for the model's properties (format and opsets, asked for
+// after the graph): the node is shown at once, and the schema panel joins
+// it once the properties come. A busy machine's CI run met this: the
+// node stayed without its schema.
+func TestSchemaPanelLateModelInfo(t *testing.T) {
+	path, _ := convModel(t)
+	lib := fixture.NewLibrary()
+	id := lib.OpenFile(context.Background(), path)
+	e := startServer(t, lib)
+	ctx := newBrowser(t)
+	paused := make(chan fetch.RequestID, 8)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if ev, ok := ev.(*fetch.EventRequestPaused); ok {
+			select {
+			case paused <- ev.RequestID:
+			default:
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/models/" + id + "?brief=1*"}}}); err != nil {
+		t.Fatalf("fetch.enable: %v", err)
+	}
+	navigate(t, ctx, e, "model="+id+"&expand=all")
+	var held fetch.RequestID
+	select {
+	case held = <-paused:
+	case <-time.After(30 * time.Second): // hang bound: the page asks right after the graph
+		t.Fatal("the page never asked for the model's properties")
+	}
+	selectNode(t, ctx, nodeID(t, ctx, `n.kind === 'op' && n.label === 'Conv'`))
+	var shown string
+	for k := 0; k < 200 && !strings.Contains(shown, "ATTRIBUTES"); k++ { // hang bound: 20 s
+		eval(t, ctx, `(document.getElementById('sidebar-content') || {}).innerText || ''`, &shown)
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(shown, "ATTRIBUTES") {
+		t.Fatalf("the node is not shown while the model's properties are held: %.300q", shown)
+	}
+	if _, err := chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held}); err != nil {
+		t.Fatalf("fetch.continueRequest: %v", err)
+	}
+	text := waitSchemaPanel(t, ctx, "a.schema-link")
+	if !strings.Contains(text, "X\tT") {
+		t.Errorf("schema panel without Conv's input X:\n%s", text)
+	}
 }
 
 // waitSchemaPanel waits for the sidebar's schema section to hold an

@@ -131,8 +131,12 @@ export async function loadInfo(app, tab) {
   try {
     const info = await api.model(tab.id, true);
     if (info.summary && info.weights) info.summary.weights = info.weights;
+    const had = tab.info.model;
     tab.info = Object.assign({}, tab.info, info);
     if (app.cur === tab && !app.detail) showModel($('sidebar-content'), tab.info, modelCtx(tab, app));
+    // A node selected before the model's format and opsets came was shown
+    // without what needs them (the operator schema): show it again.
+    if (app.cur === tab && app.detail && !had) reopenDetail(app);
     if (app.cur === tab && tab.entries().length > 1) renderBreadcrumb(app, tab);
   } catch (e) {
     if (app.cur === tab && !app.detail) {
@@ -248,6 +252,12 @@ export function openDetail(app, i) {
     format: (tab.info.model || {}).format, opsets: (tab.info.model || {}).opsets,
     cost: costRows(app, n),
   });
+}
+
+/** reopenDetail shows the node the sidebar shows again, if it is in the scene. */
+function reopenDetail(app) {
+  const i = app.scene ? app.scene.nodes.findIndex((n) => n.id === app.detail) : -1;
+  if (i >= 0) openDetail(app, i);
 }
 
 /** selectNode selects node i of the scene and shows its details. */
