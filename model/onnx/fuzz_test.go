@@ -28,7 +28,8 @@ var seedFiles = []string{
 var fuzzSeeds = []string{seedFiles[0], seedFiles[1], seedFiles[3], seedFiles[4], seedFiles[5], seedFiles[6]}
 
 // FuzzDecode checks that no input makes the decoder panic, hang or
-// allocate without bound. Run: go test -fuzz FuzzDecode ./model/onnx
+// allocate without bound, and that the value numbers it gives the main
+// graph fit it. Run: go test -fuzz FuzzDecode ./model/onnx
 func FuzzDecode(f *testing.F) {
 	dir := testenv.Corpus(f)
 	for _, p := range fuzzSeeds {
@@ -50,6 +51,9 @@ func FuzzDecode(f *testing.F) {
 		m, err := decodeBytes(context.Background(), data, filepath.Join(tmp, "fuzz.onnx"))
 		if err != nil {
 			return
+		}
+		if n := m.Graph.Numbers; n != nil && !n.Valid(m.Graph) {
+			t.Fatalf("the value numbers do not fit the decoded graph")
 		}
 		s := model.Summarize(m)
 		if s.Nodes < len(m.Graph.Nodes) {
