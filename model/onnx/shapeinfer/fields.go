@@ -47,6 +47,10 @@ func newInfo(g *model.Graph, opt Options, parent *Info, nodes int) *Info {
 	return in
 }
 
+// total is about how many values a graph of sizes s has: most are an
+// initializer, listed, or a node's output.
+func (s Sizes) total() int { return s.Initializers + s.Values + s.Nodes }
+
 // sizesOf returns g's sizes, with nodes nodes.
 func sizesOf(g *model.Graph, nodes int) Sizes {
 	return Sizes{Initializers: len(g.Initializers), Values: len(g.Inputs) + len(g.ValueInfo) + len(g.Outputs), Nodes: nodes}
@@ -59,9 +63,8 @@ func valueLists(g *model.Graph) [3][]*model.Value {
 
 // startInfo returns an empty Info sized for a graph of sizes s.
 func startInfo(opt Options, parent *Info, s Sizes) *Info {
-	// Sized up front: growing the map was a third of the time. Most
-	// values are an initializer, listed, or a node's output.
-	n := s.Initializers + s.Values + s.Nodes
+	// Sized up front: growing the map was a third of the time.
+	n := s.total()
 	return &Info{opt: opt, parent: parent, ids: make(map[string]int32, n), vals: make([]value, 0, n)}
 }
 

@@ -1,6 +1,10 @@
 package shapeinfer
 
-import "github.com/modelpeek/modelpeek/model"
+import (
+	"slices"
+
+	"github.com/modelpeek/modelpeek/model"
+)
 
 // A numbered Info takes its values' numbers from the caller instead of
 // numbering names in a map of its own: the ONNX decoder already keeps a
@@ -27,8 +31,7 @@ type numbering struct {
 
 // startNumbered returns an empty numbered Info for a graph of sizes s.
 func startNumbered(opt Options, s Sizes) *Info {
-	n := s.Initializers + s.Values + s.Nodes
-	return &Info{opt: opt, num: &numbering{}, vals: make([]value, 0, n)}
+	return &Info{opt: opt, num: &numbering{}, vals: make([]value, 0, s.total())}
 }
 
 // grow makes room for values numbered up to the largest of ids.
@@ -38,10 +41,8 @@ func (in *Info) grow(ids []int32) {
 		top = max(top, id)
 	}
 	if n := int(top) + 1; n > len(in.vals) {
-		if n > cap(in.vals) {
-			in.vals = append(in.vals[:cap(in.vals)], make([]value, n-cap(in.vals))...)
-		}
-		in.vals = in.vals[:n]
+		// vals never shrinks: what lies past its length is still zero.
+		in.vals = slices.Grow(in.vals, n-len(in.vals))[:n]
 	}
 }
 

@@ -95,7 +95,7 @@ func StartNumbered(ctx context.Context, m *model.Model, opt Options, sizes Sizes
 
 // startStream starts a stream, numbered or not.
 func startStream(ctx context.Context, m *model.Model, opt Options, sizes Sizes, numbered bool) *Stream {
-	queue := min(streamQueue, 16+(sizes.Initializers+sizes.Values+sizes.Nodes)/64)
+	queue := min(streamQueue, 16+sizes.total()/64)
 	s := &Stream{
 		ctx:     ctx,
 		m:       m,
