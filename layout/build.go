@@ -95,14 +95,16 @@ func (t *valueTable) id(name string) int32 {
 	return i
 }
 
-// of returns the id of name, whose number is num in a numbered table
-// (ignored otherwise; -1 for the empty name).
-func (t *valueTable) of(num int32, name string) int32 {
+// of returns the id of name, the k-th of a list whose numbers are nums
+// in a numbered table (the table's graph numbers every list; nums is
+// not read otherwise, and may be nil then). A number of -1 is the empty
+// name's.
+func (t *valueTable) of(nums []int32, k int, name string) int32 {
 	if t.byNumber == nil {
 		return t.id(name)
 	}
 	at := &t.empty
-	if num >= 0 {
+	if num := nums[k]; num >= 0 {
 		at = &t.byNumber[num]
 	}
 	if *at < 0 {
@@ -286,14 +288,9 @@ func (bd *builder) indexValues() error {
 func (bd *builder) listIDs(n int, nums []int32, name func(int) (string, bool)) []int32 {
 	ids := make([]int32, n)
 	for k := range ids {
-		s, ok := name(k)
-		switch {
-		case !ok:
-			ids[k] = -1
-		case nums != nil:
-			ids[k] = bd.vt.of(nums[k], s)
-		default:
-			ids[k] = bd.vt.id(s)
+		ids[k] = -1
+		if s, ok := name(k); ok {
+			ids[k] = bd.vt.of(nums, k, s)
 		}
 	}
 	return ids
@@ -329,12 +326,8 @@ func numbersAt(nums []int32, at *int, k int) []int32 {
 func internAll(vt *valueTable, names []string, nums []int32, ids []int32) {
 	for j, s := range names {
 		ids[j] = -1
-		switch {
-		case s == "":
-		case nums != nil:
-			ids[j] = vt.of(nums[j], s)
-		default:
-			ids[j] = vt.id(s)
+		if s != "" {
+			ids[j] = vt.of(nums, j, s)
 		}
 	}
 }
