@@ -179,11 +179,7 @@ func TestSchemaPanelLateModelInfo(t *testing.T) {
 		t.Fatal("the page never asked for the model's properties")
 	}
 	selectNode(t, ctx, nodeID(t, ctx, `n.kind === 'op' && n.label === 'Conv'`))
-	var shown string
-	for k := 0; k < 200 && !strings.Contains(shown, "ATTRIBUTES"); k++ { // hang bound: 20 s
-		eval(t, ctx, `(document.getElementById('sidebar-content') || {}).innerText || ''`, &shown)
-		time.Sleep(100 * time.Millisecond)
-	}
+	shown := waitContains(ctx, "#sidebar-content", "ATTRIBUTES", 20*time.Second) // hang bound
 	if !strings.Contains(shown, "ATTRIBUTES") {
 		t.Fatalf("the node is not shown while the model's properties are held: %.300q", shown)
 	}
