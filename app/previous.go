@@ -27,17 +27,12 @@ type versions struct {
 	prevVersion int    // its version number
 }
 
-// snapshot copies the file of a model just loaded (path, decoded as m)
-// into the snapshot folder when it is a watched single file of at most
-// maxSnapshot bytes, and returns the copy's path ("" when none is kept).
-// The copy keeps the file's base name: some decoders look at it.
-func (a *App) snapshot(path string, m *model.Model, watched bool) string {
-	return keepSnapshot(a.copySnapshot(path, watched), m)
-}
-
-// copySnapshot is snapshot's copy, made before the model is known (a
-// load runs it beside the read, off the way to the first view): path
-// copied when it is a watched regular file of at most maxSnapshot bytes.
+// copySnapshot copies the file of a model being loaded (path) into the
+// snapshot folder when it is a watched regular file of at most
+// maxSnapshot bytes, and returns the copy's path ("" when none is made).
+// A load runs it beside the read, off the way to the first view, and
+// keepSnapshot then decides from the model. The copy keeps the file's
+// base name: some decoders look at it.
 func (a *App) copySnapshot(path string, watched bool) string {
 	if !watched {
 		return ""
