@@ -29,13 +29,13 @@ import (
 // process's CPU time and peak RSS, and the medians of the server's
 // stages before the answer (read, prepare, layout, write: its debug
 // log, proc.StageSums). Each run logs when those stages ended
-// (proc.Stages). MODELPEEK_LAUNCH_BASE=<another
-// checkout> adds its binary, run by run (interleaved, so drift hits both
-// alike). MODELPEEK_LAUNCH_BASE_ENV="K=V ..." runs the base with those
-// variables too, and with this checkout's binary when no base is given:
-// an A/B of a runtime setting (GOGC=200, say). Runs start a second apart: on a VM that hands freed memory
-// back to its host, memory is slower to touch the longer it was free,
-// and both binaries see the same.
+// (proc.Stages). MODELPEEK_LAUNCH_BASE=<another checkout> adds its
+// binary, run by run (interleaved, so drift hits both alike).
+// MODELPEEK_LAUNCH_BASE_ENV="K=V ..." runs the base with those variables
+// too, and with this checkout's binary when no base is given: an A/B of a
+// runtime setting (GOGC=200, say). Runs start a second apart: on a VM
+// that hands freed memory back to its host, memory is slower to touch the
+// longer it was free, and both binaries see the same.
 //
 //	MODELPEEK_LAUNCH_BENCH=1 MODELPEEK_SCALE_SIZES=100000,500000 \
 //	  MODELPEEK_LAUNCH_BASE=/path/to/main go test ./e2e/scale -run TestLaunchTable -v
